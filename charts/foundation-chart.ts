@@ -1,0 +1,31 @@
+import { ApiObject, Chart, type ChartProps } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { CheckCrd } from '../src/constructs/check-crd.js';
+import { commonLabels } from '../src/constructs/labels.js';
+import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
+import type { Topology } from '../src/topology/schema.js';
+
+/** The namespace (Pod Security "restricted" enforced, audited and warned) and the CRD. */
+export class FoundationChart extends Chart {
+  constructor(scope: Construct, id: string, topology: Topology, props: ChartProps = {}) {
+    super(scope, id, props);
+    new ApiObject(this, 'Namespace', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: topology.namespace,
+        labels: {
+          ...commonLabels('namespace', topology.cluster),
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': 'latest',
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': 'latest',
+        },
+      },
+    });
+    new CheckCrd(this, 'CheckCrd');
+    assignSyncWave(this, SyncWave.FOUNDATION);
+  }
+}

@@ -1,0 +1,54 @@
+import { Chart, type ChartProps } from 'cdk8s';
+import type * as kplus from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { NetworkPolicies } from '../src/constructs/network-policies.js';
+import { METRICS_PORT, SourceWorkload } from '../src/constructs/source-workload.js';
+import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
+import { TargetWorkload } from '../src/constructs/target-workload.js';
+import { selectNodes, type PlannedCheck } from '../src/topology/expand.js';
+import type { Topology } from '../src/topology/schema.js';
+
+export interface WorkloadsChartProps extends ChartProps {
+  readonly sourceAccounts: ReadonlyMap<string, kplus.IServiceAccount>;
+  readonly targetAccount: kplus.IServiceAccount;
+}
+
+/** The source workloads, the target DaemonSet and Service, and the NetworkPolicies around them. */
+export class WorkloadsChart extends Chart {
+  constructor(scope: Construct, id: string, topology: Topology, checks: readonly PlannedCheck[], props: WorkloadsChartProps) {
+    super(scope, id, props);
+    for (const source of topology.sources) {
+      new SourceWorkload(this, `Source-${source.name}`, {
+        source,
+        namespace: topology.namespace,
+        image: topology.image,
+        serviceAccount: props.sourceAccounts.get(source.name)!,
+        ...(source.kind === 'Deployment' && source.node ? { pinnedNode: source.node } : {}),
+        ...(source.kind === 'DaemonSet' && (source.roles || source.nodeLabels)
+          ? { nodeNames: selectNodes(topology.nodes, source.roles, source.nodeLabels).map((node) => node.name) }
+          : {}),
+      });
+    }
+    new TargetWorkload(this, 'Target', {
+      name: topology.target.name,
+      namespace: topology.namespace,
+      image: topology.image,
+      port: topology.target.port,
+      servicePort: topology.target.servicePort,
+      serviceAccount: props.targetAccount,
+    });
+    new NetworkPolicies(this, 'NetworkPolicies', {
+      namespace: topology.namespace,
+      targetName: topology.target.name,
+      targetPort: topology.target.port,
+      sourceNames: topology.sources.map((source) => source.name),
+      sourceEgressPorts: [...checks.map((check) => probedPort(check)), topology.apiServer.port, 443],
+      metricsPort: METRICS_PORT,
+    });
+    assignSyncWave(this, SyncWave.WORKLOADS);
+  }
+}
+
+function probedPort(check: PlannedCheck): number {
+  return check.spec.targetPod?.port ?? Number(check.spec.targetEndpoint.slice(check.spec.targetEndpoint.lastIndexOf(':') + 1));
+}

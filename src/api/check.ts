@@ -1,0 +1,103 @@
+/**
+ * The PodNetworkConnectivityCheck object: spec and status as zod schemas. The status mirrors OpenShift's
+ * controlplane.operator.openshift.io/v1alpha1 shape field for field, so tools and people that read
+ * OpenShift's checks read p2pnc's. The spec keeps OpenShift's fields and adds p2pnc's own.
+ */
+import { z } from 'zod';
+import { GO_DURATION_PATTERN } from '../topology/duration.js';
+import { DNS1123_SUBDOMAIN } from '../topology/schema.js';
+
+export const GROUP = 'p2pnc.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'PodNetworkConnectivityCheck';
+export const PLURAL = 'podnetworkconnectivitychecks';
+export const SHORT_NAME = 'pncc';
+
+const dateTime = (description: string) => z.string().nullable().meta({ format: 'date-time', description });
+
+export const LogEntrySchema = z
+  .object({
+    time: dateTime('Start time of the probe (RFC 3339)'),
+    success: z.boolean().meta({ description: 'Whether the probe succeeded' }),
+    reason: z.string().optional().meta({ description: 'Machine-readable reason: TCPConnect, TCPConnectError, DNSError, ...' }),
+    message: z.string().optional().meta({ description: 'Human-readable result' }),
+    latency: z.string().nullable().optional().meta({ description: 'Probe duration as a Go duration string, e.g. 2.241775ms' }),
+  })
+  .meta({ description: 'One probe result' });
+
+export const OutageSchema = z.object({
+  start: dateTime('Time of the first failed probe of the outage'),
+  end: dateTime('Time of the first successful probe after the outage').optional(),
+  message: z.string().optional().meta({ description: 'Connectivity outage detected at ... / Connectivity restored after ...' }),
+  startLogs: z.array(LogEntrySchema).optional().meta({ description: 'The first failure and each change of failure mode (at most 5)' }),
+  endLogs: z.array(LogEntrySchema).optional().meta({ description: 'The probes around the end of the outage (at most 5)' }),
+});
+
+export const ConditionSchema = z.object({
+  type: z.string().meta({ description: 'Reachable, or Stale when no source has probed the check for long' }),
+  status: z.string().meta({ description: 'True, False or Unknown' }),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  lastTransitionTime: dateTime('Last time the status changed'),
+});
+
+export const CheckStatusSchema = z.object({
+  conditions: z.array(ConditionSchema).optional(),
+  successes: z.array(LogEntrySchema).optional().meta({ description: 'Newest successful probes first (at most 20)' }),
+  failures: z.array(LogEntrySchema).optional().meta({ description: 'Newest failed probes first (at most 20)' }),
+  outages: z.array(OutageSchema).optional().meta({ description: 'Newest outages first (at most 20)' }),
+});
+
+const durationString = z.string().regex(new RegExp(GO_DURATION_PATTERN));
+
+export const CheckProbeSchema = z.object({
+  kind: z.enum(['tcp', 'tls', 'http', 'https']).meta({ description: 'tcp, tls (handshake), http or https (GET)' }),
+  path: z.string().optional().meta({ description: 'HTTP path' }),
+  expectedStatus: z.array(z.int().min(100).max(599)).optional().meta({ description: 'HTTP status codes counted as success (default 200-399)' }),
+  serverName: z.string().optional().meta({ description: 'TLS server name (SNI)' }),
+  insecureSkipVerify: z.boolean().optional().meta({ description: 'Skip TLS certificate verification (default true)' }),
+});
+
+export const CheckSpecSchema = z.object({
+  sourcePod: z.string().regex(DNS1123_SUBDOMAIN).meta({ description: 'The source: <source>[-<node>] (OpenShift: the source pod)' }),
+  targetEndpoint: z.string().regex(/^\S+:\d*$/).meta({ description: 'host:port probed; [addr]:port for IPv6' }),
+  tlsClientCert: z
+    .object({ name: z.string().meta({ description: 'Name of a kubernetes.io/tls Secret in the namespace of the check' }) })
+    .optional()
+    .meta({ description: 'Client certificate presented in the TLS handshake' }),
+  probe: CheckProbeSchema.optional().meta({ description: 'How to probe (p2pnc). Default: tcp' }),
+  interval: durationString.optional().meta({ description: 'Probe interval as a Go duration (p2pnc). Default: 60s' }),
+  timeout: durationString.optional().meta({ description: 'Probe timeout as a Go duration (p2pnc). Default: 10s' }),
+  source: z
+    .object({ name: z.string(), node: z.string().optional() })
+    .optional()
+    .meta({ description: 'The source workload, and its node for per-node sources (p2pnc)' }),
+  target: z
+    .object({ name: z.string(), kind: z.string(), node: z.string().optional() })
+    .optional()
+    .meta({ description: 'The topology target, and its node for per-node targets (p2pnc)' }),
+  targetPod: z
+    .object({
+      service: z.string().meta({ description: 'Service whose EndpointSlices list the target pods' }),
+      node: z.string().meta({ description: 'Node whose pod is probed' }),
+      port: z.int().min(1).max(65535),
+    })
+    .optional()
+    .meta({ description: 'Probe the pod of this Service on this node, resolved at probe time; overrides the host of targetEndpoint (p2pnc)' }),
+});
+
+export const CheckSchema = z.object({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: z.object({}).optional(),
+  spec: CheckSpecSchema,
+  status: CheckStatusSchema.optional(),
+});
+
+export type LogEntry = z.infer<typeof LogEntrySchema>;
+export type Outage = z.infer<typeof OutageSchema>;
+export type Condition = z.infer<typeof ConditionSchema>;
+export type CheckStatus = z.infer<typeof CheckStatusSchema>;
+export type CheckSpec = z.infer<typeof CheckSpecSchema>;
+export type CheckProbe = z.infer<typeof CheckProbeSchema>;

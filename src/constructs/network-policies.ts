@@ -1,0 +1,51 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { commonLabels } from './labels.js';
+
+export interface NetworkPoliciesProps {
+  readonly namespace: string;
+  readonly targetName: string;
+  readonly targetPort: number;
+  readonly sourceNames: readonly string[];
+  /** TCP ports the sources probe, plus the API server's. */
+  readonly sourceEgressPorts: readonly number[];
+  readonly metricsPort: number;
+}
+
+const tcp = (port: number) => ({ protocol: 'TCP', port });
+
+/**
+ * Default deny in the namespace, then: the target accepts its probe port from anywhere; each source accepts its
+ * metrics port and may send only to the ports it probes, the API server and DNS. Target hosts can be names, so
+ * egress is limited by port, not by address.
+ */
+export class NetworkPolicies extends Construct {
+  constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
+    super(scope, id);
+    const policy = (name: string, spec: Record<string, unknown>) =>
+      new ApiObject(this, name, {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name, namespace: props.namespace, labels: commonLabels('network-policy', name) },
+        spec,
+      });
+    policy('default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    policy(`${props.targetName}-ingress`, {
+      podSelector: { matchLabels: { 'app.kubernetes.io/instance': props.targetName, 'app.kubernetes.io/component': 'target' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ ports: [tcp(props.targetPort)] }],
+    });
+    const egressPorts = [...new Set(props.sourceEgressPorts)].sort((a, b) => a - b);
+    policy('source-traffic', {
+      podSelector: {
+        matchExpressions: [
+          { key: 'app.kubernetes.io/component', operator: 'In', values: ['source'] },
+          { key: 'app.kubernetes.io/instance', operator: 'In', values: [...props.sourceNames].sort() },
+        ],
+      },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ ports: [tcp(props.metricsPort)] }],
+      egress: [{ ports: [{ protocol: 'UDP', port: 53 }, tcp(53)] }, { ports: egressPorts.map(tcp) }],
+    });
+  }
+}

@@ -1,0 +1,48 @@
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { GROUP, PLURAL } from '../api/check.js';
+import { commonLabels } from './labels.js';
+
+export interface SourceRbacProps {
+  readonly sourceName: string;
+  readonly namespace: string;
+  /** Secrets named as TLS client certificates by this source's checks: the only Secrets it may read. @default none */
+  readonly clientCertSecrets?: readonly string[];
+  /** Whether the source resolves target pods from EndpointSlices (per-node p2pnc-target checks). @default false */
+  readonly resolvesTargetPods?: boolean;
+  /** Whether the source elects a leader with a Lease (Deployment sources). @default false */
+  readonly electsLeader?: boolean;
+}
+
+const resource = (apiGroup: string, resourceType: string, resourceName?: string): kplus.IApiResource => ({
+  apiGroup,
+  resourceType,
+  ...(resourceName ? { resourceName } : {}),
+});
+
+export function leaseName(sourceName: string): string {
+  return `${sourceName}-leader`;
+}
+
+/** Least-privilege, namespace-scoped access for one source: its checks, their status, events, its Lease, named Secrets. */
+export class SourceRbac extends Construct {
+  readonly serviceAccount: kplus.ServiceAccount;
+
+  constructor(scope: Construct, id: string, props: SourceRbacProps) {
+    super(scope, id);
+    const metadata = { name: props.sourceName, namespace: props.namespace, labels: commonLabels('source', props.sourceName) };
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata, automountToken: false });
+    const role = new kplus.Role(this, 'Role', { metadata });
+    role.allow(['get', 'list', 'watch'], resource(GROUP, PLURAL));
+    role.allow(['get', 'patch', 'update'], resource(GROUP, `${PLURAL}/status`));
+    role.allow(['create', 'patch'], resource('', 'events'), resource('events.k8s.io', 'events'));
+    if (props.electsLeader) {
+      role.allow(['create'], resource('coordination.k8s.io', 'leases'));
+      role.allow(['get', 'update'], resource('coordination.k8s.io', 'leases', leaseName(props.sourceName)));
+    }
+    if (props.resolvesTargetPods) role.allow(['list', 'watch'], resource('discovery.k8s.io', 'endpointslices'));
+    for (const secret of [...new Set(props.clientCertSecrets ?? [])].sort()) role.allow(['get'], resource('', 'secrets', secret));
+    const binding = new kplus.RoleBinding(this, 'RoleBinding', { metadata, role });
+    binding.addSubjects(this.serviceAccount);
+  }
+}

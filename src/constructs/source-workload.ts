@@ -1,0 +1,90 @@
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import type { Source } from '../topology/schema.js';
+import { RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodSecurity } from './hardening.js';
+import { commonLabels } from './labels.js';
+
+export const METRICS_PORT = 17698;
+
+export interface SourceWorkloadProps {
+  readonly source: Source;
+  readonly namespace: string;
+  readonly image: string;
+  readonly serviceAccount: kplus.IServiceAccount;
+  /** Node name the Deployment is pinned to. @default not pinned */
+  readonly pinnedNode?: string;
+  /** Node names a DaemonSet source runs on. @default every Linux node */
+  readonly nodeNames?: readonly string[];
+  /** CPU request of the prober. @default 10m */
+  readonly cpuRequest?: kplus.Cpu;
+  /** Memory request. @default 48Mi */
+  readonly memoryRequest?: Size;
+  /** Memory limit; probing 10,000 checks stays under 128Mi. @default 160Mi */
+  readonly memoryLimit?: Size;
+}
+
+/**
+ * The prober: a Deployment (one leader among its replicas) or a DaemonSet (one prober per node, each probing
+ * its own node's checks). No CPU limit on purpose: a throttled prober reports false timeouts.
+ */
+export class SourceWorkload extends Construct {
+  readonly workload: kplus.Deployment | kplus.DaemonSet;
+
+  constructor(scope: Construct, id: string, props: SourceWorkloadProps) {
+    super(scope, id);
+    const { source } = props;
+    const perNode = source.kind === 'DaemonSet';
+    const labels = { ...commonLabels('source', source.name), 'p2pnc.io/source': source.name };
+    const common = {
+      metadata: { name: source.name, namespace: props.namespace, labels },
+      podMetadata: { labels },
+      select: false,
+      serviceAccount: props.serviceAccount,
+      automountServiceAccountToken: true,
+      securityContext: RESTRICTED_POD,
+      containers: [
+        {
+          name: 'source',
+          image: props.image,
+          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          args: ['source', '--source', source.name, ...(perNode ? ['--per-node'] : [])],
+          ports: [{ name: 'metrics', number: METRICS_PORT }],
+          envVariables: {
+            P2PNC_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
+            P2PNC_POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+            P2PNC_NODE_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
+          },
+          resources: {
+            cpu: { request: props.cpuRequest ?? kplus.Cpu.millis(10) },
+            memory: { request: props.memoryRequest ?? Size.mebibytes(48), limit: props.memoryLimit ?? Size.mebibytes(160) },
+          },
+          liveness: kplus.Probe.fromHttpGet('/healthz', { port: METRICS_PORT, periodSeconds: Duration.seconds(20) }),
+          readiness: kplus.Probe.fromHttpGet('/readyz', { port: METRICS_PORT }),
+          securityContext: RESTRICTED_CONTAINER,
+        },
+      ],
+    };
+    if (source.kind === 'Deployment') {
+      this.workload = new kplus.Deployment(this, 'Resource', {
+        ...common,
+        replicas: source.replicas,
+        strategy: kplus.DeploymentStrategy.recreate(),
+        spread: false,
+      });
+    } else {
+      this.workload = new kplus.DaemonSet(this, 'Resource', common);
+    }
+    this.workload.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/instance': source.name, 'app.kubernetes.io/component': 'source' } }));
+    placeOnNodes(this.workload, props.pinnedNode ? [props.pinnedNode] : props.nodeNames);
+    restrictPodSecurity(this.workload);
+  }
+}
+
+/** Linux nodes only; with names, only those nodes (matched on the Node object's name, not a label). */
+export function placeOnNodes(workload: kplus.Workload, nodeNames: readonly string[] | undefined): void {
+  workload.scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.is('kubernetes.io/os', 'linux')));
+  if (!nodeNames || nodeNames.length === 0) return;
+  const term = '/spec/template/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0';
+  ApiObject.of(workload).addJsonPatch(JsonPatch.add(`${term}/matchFields`, [{ key: 'metadata.name', operator: 'In', values: [...nodeNames] }]));
+}

@@ -1,0 +1,176 @@
+/**
+ * expand(topology) -> PlannedCheck[]: every point-to-point pair, with its name, labels and spec.
+ * Pure: charts render what this decides; the runtime, diagnose and import reuse it.
+ */
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { CheckSpec } from '../api/check.js';
+import { checkName, MAX_LABEL_VALUE, nodeLabelValue, shortHash, slug, truncateWithHash, uniqueSlugs } from './naming.js';
+import type { Source, Target, Topology, TopologyNode } from './schema.js';
+
+export const LABEL_SOURCE = 'p2pnc.io/source';
+export const LABEL_SOURCE_NODE = 'p2pnc.io/source-node';
+export const LABEL_TARGET = 'p2pnc.io/target';
+export const LABEL_TARGET_NODE = 'p2pnc.io/target-node';
+export const LABEL_TARGET_KIND = 'p2pnc.io/target-kind';
+
+export interface PlannedCheck {
+  name: string;
+  labels: Record<string, string>;
+  spec: CheckSpec;
+}
+
+interface Endpoint {
+  /** Name part after `-to-`: the target name, plus the node for per-node targets. */
+  targetPart: string;
+  node?: TopologyNode;
+  spec: Pick<CheckSpec, 'targetEndpoint' | 'targetPod'>;
+}
+
+export function expand(topology: Topology): PlannedCheck[] {
+  const slugs = uniqueSlugs(topology.nodes.map((node) => node.name));
+  const checks: PlannedCheck[] = [];
+  for (const source of topology.sources) {
+    const targets = topology.targets.filter((target) => source.targets === undefined || source.targets.includes(target.name));
+    for (const sourceNode of sourceNodes(topology, source)) {
+      for (const target of targets) {
+        const endpoints = targetEndpoints(topology, target, slugs);
+        for (const endpoint of meshFilter(source, sourceNode, target, endpoints)) checks.push(plan(topology, source, sourceNode, target, endpoint, slugs));
+      }
+    }
+  }
+  return disambiguate(checks);
+}
+
+/** The nodes a source runs on; `[undefined]` for a Deployment that is not pinned to a node. */
+function sourceNodes(topology: Topology, source: Source): (TopologyNode | undefined)[] {
+  if (source.kind === 'Deployment') return [topology.nodes.find((node) => node.name === source.node)];
+  return selectNodes(topology.nodes, source.roles, source.nodeLabels);
+}
+
+export function selectNodes(nodes: readonly TopologyNode[], roles?: readonly string[], labels?: Record<string, string>): TopologyNode[] {
+  return nodes.filter(
+    (node) =>
+      (roles === undefined || roles.some((role) => node.roles.includes(role))) &&
+      Object.entries(labels ?? {}).every(([key, value]) => node.labels[key] === value),
+  );
+}
+
+function targetEndpoints(topology: Topology, target: Target, slugs: Map<string, string>): Endpoint[] {
+  switch (target.kind) {
+    case 'endpoint':
+      return [{ targetPart: target.name, spec: { targetEndpoint: hostPort(target.host, target.port) } }];
+    case 'service': {
+      const { namespace, name, port } = target.service;
+      return [{ targetPart: target.name, spec: { targetEndpoint: hostPort(`${name}.${namespace}.svc.${topology.clusterDomain}`, port) } }];
+    }
+    case 'node':
+      return selectNodes(topology.nodes, target.roles, target.nodeLabels).flatMap((node) =>
+        nodeAddresses(node, target.addressFamily).map(({ address, suffix }) => ({
+          targetPart: `${target.name}-${slugs.get(node.name)}${suffix}`,
+          node,
+          spec: { targetEndpoint: hostPort(address, target.port) },
+        })),
+      );
+    case 'p2pnc-target': {
+      const service = topology.target.name;
+      const serviceHost = `${service}.${topology.namespace}.svc.${topology.clusterDomain}`;
+      const perNode: Endpoint[] = target.perNode
+        ? selectNodes(topology.nodes, target.roles, target.nodeLabels).map((node) => ({
+            targetPart: `${target.name}-${slugs.get(node.name)}`,
+            node,
+            spec: {
+              targetEndpoint: hostPort(serviceHost, topology.target.port),
+              targetPod: { service, node: node.name, port: topology.target.port },
+            },
+          }))
+        : [];
+      const viaService: Endpoint[] = target.viaService
+        ? [{ targetPart: `${target.name}-service-cluster`, spec: { targetEndpoint: hostPort(serviceHost, topology.target.servicePort) } }]
+        : [];
+      return [...viaService, ...perNode];
+    }
+  }
+}
+
+function nodeAddresses(node: TopologyNode, family: 'IPv4' | 'IPv6' | 'both'): { address: string; suffix: string }[] {
+  const v4 = node.addresses.find((address) => isIP(address) === 4);
+  const v6 = node.addresses.find((address) => isIP(address) === 6);
+  if (family === 'both' && v4 && v6) return [{ address: v4, suffix: '' }, { address: v6, suffix: '-ipv6' }];
+  const preferred = family === 'IPv6' ? (v6 ?? v4) : (v4 ?? v6);
+  return preferred ? [{ address: preferred, suffix: '' }] : [];
+}
+
+/** `host:port`, with brackets for IPv6 as Go's net.JoinHostPort writes it. */
+export function hostPort(host: string, port: number): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Full mesh keeps every endpoint. With `neighbours: k`, a source node keeps the k per-node endpoints that follow
+ * it on a hash ring of target nodes (skipping itself): stable when nodes come and go, and each node is checked
+ * by about k others (exactly k when sources and targets are the same nodes).
+ */
+function meshFilter(source: Source, sourceNode: TopologyNode | undefined, target: Target, endpoints: Endpoint[]): Endpoint[] {
+  if (source.kind !== 'DaemonSet' || source.mesh === 'full' || sourceNode === undefined) return endpoints;
+  const shared = endpoints.filter((endpoint) => endpoint.node === undefined);
+  const perNode = endpoints.filter((endpoint) => endpoint.node !== undefined && endpoint.node.name !== sourceNode.name);
+  const nodes = [...new Set(perNode.map((endpoint) => endpoint.node!.name))];
+  const chosen = new Set(ringNeighbours(sourceNode.name, nodes, source.mesh.neighbours, target.name));
+  return [...shared, ...perNode.filter((endpoint) => chosen.has(endpoint.node!.name))];
+}
+
+export function ringNeighbours(from: string, candidates: readonly string[], k: number, salt: string): string[] {
+  const position = (name: string) => createHash('sha256').update(`${salt}/${name}`).digest().readBigUInt64BE(0);
+  const ring = candidates.map((name) => ({ name, at: position(name) })).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.name < b.name ? -1 : 1));
+  const start = position(from);
+  let first = ring.findIndex((entry) => entry.at > start);
+  if (first < 0) first = 0;
+  const picked: string[] = [];
+  for (let i = 0; i < ring.length && picked.length < k; i++) picked.push(ring[(first + i) % ring.length]!.name);
+  return picked;
+}
+
+function plan(topology: Topology, source: Source, sourceNode: TopologyNode | undefined, target: Target, endpoint: Endpoint, slugs: Map<string, string>): PlannedCheck {
+  const sourcePart = sourceNode ? `${source.name}-${slugs.get(sourceNode.name)}` : source.name;
+  const labels: Record<string, string> = {
+    'app.kubernetes.io/name': 'p2pnc',
+    'app.kubernetes.io/component': 'connectivity-check',
+    'app.kubernetes.io/part-of': 'p2pnc',
+    [LABEL_SOURCE]: source.name,
+    ...(sourceNode ? { [LABEL_SOURCE_NODE]: nodeLabelValue(sourceNode.name) } : {}),
+    [LABEL_TARGET]: target.name,
+    ...(endpoint.node ? { [LABEL_TARGET_NODE]: nodeLabelValue(endpoint.node.name) } : {}),
+    [LABEL_TARGET_KIND]: target.kind,
+  };
+  const probe = target.probe ?? { kind: 'tcp' as const };
+  const { tlsClientCert, ...probeSpec } = probe;
+  const spec: CheckSpec = {
+    sourcePod: truncateWithHash(sourcePart, MAX_LABEL_VALUE),
+    targetEndpoint: endpoint.spec.targetEndpoint,
+    ...(tlsClientCert ? { tlsClientCert: { name: tlsClientCert } } : {}),
+    probe: probeSpec,
+    interval: target.interval ?? topology.interval,
+    timeout: target.timeout ?? topology.timeout,
+    source: { name: source.name, ...(sourceNode ? { node: sourceNode.name } : {}) },
+    target: { name: target.name, kind: target.kind, ...(endpoint.node ? { node: endpoint.node.name } : {}) },
+    ...(endpoint.spec.targetPod ? { targetPod: endpoint.spec.targetPod } : {}),
+  };
+  return { name: checkName(sourcePart, endpoint.targetPart), labels, spec };
+}
+
+/** Names are unique by construction unless names with `-to-` in them line up; then later ones get an identity hash. */
+function disambiguate(checks: PlannedCheck[]): PlannedCheck[] {
+  const seen = new Set<string>();
+  return checks.map((check) => {
+    if (!seen.has(check.name)) {
+      seen.add(check.name);
+      return check;
+    }
+    const identity = JSON.stringify([check.spec.source, check.spec.target, check.spec.targetEndpoint]);
+    const name = truncateWithHash(`${check.name.slice(0, 240)}-${shortHash(identity)}`, 253);
+    seen.add(name);
+    return { ...check, name };
+  });
+}
+

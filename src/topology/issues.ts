@@ -1,0 +1,156 @@
+/** Turns zod issues into messages that name the path, what is wrong, what is allowed, and the closest key for a typo. */
+import damerauLevenshtein from 'damerau-levenshtein';
+import type { z } from 'zod';
+
+export interface TopologyProblem {
+  /** `targets[3].port` */
+  path: string;
+  message: string;
+  /** Raw path, to find the line in the source document. */
+  segments: PropertyKey[];
+}
+
+export function formatPath(segments: readonly PropertyKey[]): string {
+  let text = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else text += text === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return text === '' ? '(top level)' : text;
+}
+
+export function describeIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, input: unknown): TopologyProblem[] {
+  return issues.flatMap((issue) => describeIssue(issue, schema, input));
+}
+
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, input: unknown): TopologyProblem[] {
+  const segments = issue.path;
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const allowed = allowedKeysAt(schema, input, segments);
+      return issue.keys.map((key) => ({
+        path: formatPath([...segments, key]),
+        segments: [...segments, key],
+        message: `unknown key "${key}"${suggestion(key, allowed)}${allowed.length ? `; allowed keys: ${allowed.join(', ')}` : ''}`,
+      }));
+    }
+    case 'invalid_type': {
+      const actual = valueAt(input, segments);
+      const message =
+        actual === undefined
+          ? `is required (expected ${issue.expected})`
+          : `expected ${issue.expected}, got ${describeValue(actual)}`;
+      return [{ path: formatPath(segments), segments, message }];
+    }
+    case 'invalid_union': {
+      const { note, options } = issue as { note?: string; options?: unknown[] };
+      if (note === 'No matching discriminator' && options) {
+        const allowed = options.map(String);
+        const actual = valueAt(input, segments);
+        const got = actual === undefined ? 'it is missing' : `got ${describeValue(actual)}`;
+        const hint = typeof actual === 'string' ? suggestion(actual, allowed) : '';
+        return [{ path: formatPath(segments), segments, message: `must be one of ${allowed.map((value) => `"${value}"`).join(', ')}; ${got}${hint}` }];
+      }
+      return [{ path: formatPath(segments), segments, message: issue.message }];
+    }
+    case 'invalid_value': {
+      const actual = valueAt(input, segments);
+      const allowed = issue.values.map((value) => JSON.stringify(value));
+      const hint = typeof actual === 'string' ? suggestion(actual, issue.values.map(String)) : '';
+      return [{ path: formatPath(segments), segments, message: `must be one of ${allowed.join(', ')}; got ${describeValue(actual)}${hint}` }];
+    }
+    case 'too_small':
+    case 'too_big':
+    case 'invalid_format':
+    case 'custom': {
+      const actual = valueAt(input, segments);
+      const got = actual !== undefined && typeof actual !== 'object' ? ` (got ${describeValue(actual)})` : '';
+      return [{ path: formatPath(segments), segments, message: `${issue.message}${got}` }];
+    }
+    default:
+      return [{ path: formatPath(segments), segments, message: issue.message }];
+  }
+}
+
+function suggestion(word: string, candidates: readonly string[]): string {
+  const ranked = candidates.map((candidate) => ({ candidate, cost: editDistance(word.toLowerCase(), candidate.toLowerCase()) }));
+  ranked.sort((a, b) => a.cost - b.cost);
+  const best = ranked[0];
+  return best && best.cost <= Math.max(2, Math.floor(word.length / 3)) ? `; did you mean "${best.candidate}"?` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  return damerauLevenshtein(a, b).steps;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return typeof value === 'string' ? JSON.stringify(value) : `${typeof value} ${String(value)}`;
+}
+
+export function valueAt(input: unknown, segments: readonly PropertyKey[]): unknown {
+  let current: unknown = input;
+  for (const segment of segments) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return current;
+}
+
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  options?: z.ZodType[];
+  valueType?: z.ZodType;
+  discriminator?: string;
+}
+
+function defOf(schema: z.ZodType): SchemaDef {
+  return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+}
+
+/** Walks the schema along the path, choosing union members by the input's discriminator, and returns the object schema there. */
+function objectSchemaAt(schema: z.ZodType, input: unknown, segments: readonly PropertyKey[]): SchemaDef | undefined {
+  let def = unwrap(defOf(schema), input);
+  let value = input;
+  for (const segment of segments) {
+    if (!def) return undefined;
+    value = (value as Record<PropertyKey, unknown> | undefined)?.[segment];
+    if (def.type === 'object' && typeof segment === 'string') def = def.shape?.[segment] && unwrap(defOf(def.shape[segment]!), value);
+    else if (def.type === 'array' && def.element) def = unwrap(defOf(def.element), value);
+    else if (def.type === 'record' && def.valueType) def = unwrap(defOf(def.valueType), value);
+    else return undefined;
+  }
+  return def;
+}
+
+function unwrap(def: SchemaDef, value: unknown): SchemaDef | undefined {
+  for (;;) {
+    if (def.innerType) def = defOf(def.innerType);
+    else if (def.type === 'pipe' && def.in) def = defOf(def.in);
+    else if (def.type === 'union' && def.options) {
+      const key = def.discriminator;
+      const wanted = key ? (value as Record<string, unknown> | undefined)?.[key] : undefined;
+      const match = def.options.map(defOf).find((option) => option.type === 'object' && key && literalValues(option.shape?.[key]).includes(wanted));
+      if (!match) return undefined;
+      def = match;
+    } else return def;
+  }
+}
+
+function literalValues(schema: z.ZodType | undefined): unknown[] {
+  if (!schema) return [];
+  let def = defOf(schema) as SchemaDef & { values?: unknown[] };
+  while (def.innerType) def = defOf(def.innerType) as typeof def;
+  return def.values ?? [];
+}
+
+function allowedKeysAt(schema: z.ZodType, input: unknown, segments: readonly PropertyKey[]): string[] {
+  const def = objectSchemaAt(schema, input, segments);
+  return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
+}

@@ -1,0 +1,243 @@
+/**
+ * The topology file: the one thing a user edits. One zod schema gives the TypeScript types,
+ * validation with path-precise errors, and (via `p2pnc schema`) the JSON Schema for editors.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { GO_DURATION_PATTERN, parseDuration } from './duration.js';
+
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+const dnsLabel = (what: string) =>
+  z
+    .string()
+    .max(63, `${what} must be at most 63 characters`)
+    .regex(DNS1123_LABEL, `${what} must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`);
+
+/** Node names are free-form in Kubernetes (FQDNs, sometimes IPs); check names derived from them are sanitized. */
+const nodeName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.:]*[A-Za-z0-9])?$/, 'node name must be a DNS-1123 subdomain, an IPv4 or an IPv6 address');
+
+const duration = z
+  .string()
+  .regex(new RegExp(GO_DURATION_PATTERN), 'must be a Go duration such as 60s, 1m30s or 500ms')
+  .refine((text) => (parseDuration(text) ?? 0) > 0, 'must be longer than 0s')
+  .meta({ pattern: GO_DURATION_PATTERN });
+
+const port = z.int('port must be a whole number').min(1, 'port must be between 1 and 65535').max(65535, 'port must be between 1 and 65535');
+
+const ipAddress = z.string().refine((text) => isIP(text) !== 0, 'must be an IPv4 address (10.0.0.4) or an IPv6 address (fd00::4)');
+
+const host = z
+  .string()
+  .min(1)
+  .refine(
+    (text) => isIP(text) !== 0 || (text.length <= 253 && DNS1123_SUBDOMAIN.test(text.toLowerCase())),
+    'must be a DNS name (api.example.com), an IPv4 address or an IPv6 address without brackets',
+  );
+
+const labels = z.record(
+  z.string().regex(LABEL_KEY, 'label keys must be [prefix/]name with alphanumerics, -, _ and .'),
+  z.string().max(63).regex(LABEL_VALUE, 'label values must be at most 63 alphanumerics, -, _ or .'),
+);
+
+export const ProbeSchema = z
+  .strictObject({
+    kind: z.enum(['tcp', 'tls', 'http', 'https']).default('tcp').meta({
+      description: 'tcp: DNS + TCP connect; tls: also a TLS handshake; http/https: also a GET with an expected status. @default tcp',
+    }),
+    path: z.string().startsWith('/', 'path must start with /').optional().meta({ description: 'HTTP path. @default /' }),
+    expectedStatus: z
+      .array(z.int().min(100).max(599))
+      .min(1)
+      .optional()
+      .meta({ description: 'HTTP status codes counted as success. @default [200..399]' }),
+    serverName: z.string().optional().meta({ description: 'TLS SNI server name. @default the target host when it is a name' }),
+    insecureSkipVerify: z.boolean().optional().meta({ description: 'Skip TLS certificate verification. @default true' }),
+    tlsClientCert: dnsLabel('tlsClientCert').optional().meta({
+      description: 'Name of a kubernetes.io/tls Secret in the p2pnc namespace presented as client certificate',
+    }),
+  })
+  .superRefine((probe, ctx) => {
+    const httpOnly = ['path', 'expectedStatus'] as const;
+    for (const key of httpOnly) {
+      if (probe[key] !== undefined && probe.kind !== 'http' && probe.kind !== 'https')
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies only to http and https probes; set kind: http or remove ${key}` });
+    }
+    const tlsOnly = ['serverName', 'insecureSkipVerify', 'tlsClientCert'] as const;
+    for (const key of tlsOnly) {
+      if (probe[key] !== undefined && probe.kind !== 'tls' && probe.kind !== 'https')
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies only to tls and https probes; set kind: tls or remove ${key}` });
+    }
+  });
+
+const targetCommon = {
+  name: dnsLabel('target name'),
+  probe: ProbeSchema.optional().meta({ description: 'How to probe. @default { kind: tcp }' }),
+  interval: duration.optional().meta({ description: 'Probe interval for this target. @default the topology interval' }),
+  timeout: duration.optional().meta({ description: 'Probe timeout for this target. @default the topology timeout' }),
+};
+
+const nodeSelection = {
+  roles: z.array(dnsLabel('role')).min(1).optional().meta({ description: 'Only nodes having one of these roles. @default every node' }),
+  nodeLabels: labels.optional().meta({ description: 'Only nodes having all these labels. @default no label filter' }),
+};
+
+export const EndpointTargetSchema = z.strictObject({
+  ...targetCommon,
+  kind: z.literal('endpoint').meta({ description: 'A fixed host:port: a load balancer, an external or any other endpoint' }),
+  host,
+  port,
+});
+
+export const NodePortTargetSchema = z.strictObject({
+  ...targetCommon,
+  kind: z.literal('node').meta({ description: 'A port on every selected node (API servers, etcd, kubelet): one check per node' }),
+  port,
+  ...nodeSelection,
+  addressFamily: z.enum(['IPv4', 'IPv6', 'both']).default('IPv4').meta({
+    description: 'Which node address to probe; both gives one check per family. Falls back to the family the node has. @default IPv4',
+  }),
+});
+
+export const ServiceTargetSchema = z.strictObject({
+  ...targetCommon,
+  kind: z.literal('service'),
+  service: z.strictObject({
+    namespace: dnsLabel('service namespace'),
+    name: dnsLabel('service name'),
+    port,
+  }),
+});
+
+export const P2pncTargetSchema = z.strictObject({
+  ...targetCommon,
+  kind: z.literal('p2pnc-target').meta({
+    description: "p2pnc's own target DaemonSet: one check per selected node (to the target pod on it) and one through its Service",
+  }),
+  ...nodeSelection,
+  perNode: z.boolean().default(true).meta({ description: 'One check to the target pod on each node. @default true' }),
+  viaService: z.boolean().default(true).meta({ description: 'One check through the target Service. @default true' }),
+});
+
+export const TargetSchema = z.discriminatedUnion('kind', [EndpointTargetSchema, NodePortTargetSchema, ServiceTargetSchema, P2pncTargetSchema]);
+
+const sourceCommon = {
+  name: dnsLabel('source name'),
+  targets: z.array(dnsLabel('target name')).min(1).optional().meta({ description: 'Names of the targets this source probes. @default every target' }),
+};
+
+export const DeploymentSourceSchema = z.strictObject({
+  ...sourceCommon,
+  kind: z.literal('Deployment'),
+  replicas: z.int().min(1).max(5).default(1).meta({ description: 'Replicas; one leader probes and writes, the others stand by. @default 1' }),
+  node: nodeName.optional().meta({
+    description: 'Pin the source to this topology node; check names then carry the node (<source>-<node>-to-<target>). @default not pinned',
+  }),
+});
+
+export const MeshSchema = z.union([
+  z.literal('full'),
+  z.strictObject({
+    neighbours: z.int().min(1).meta({ description: 'Each source node probes k target nodes chosen by a stable hash ring' }),
+  }),
+]);
+
+export const DaemonSetSourceSchema = z.strictObject({
+  ...sourceCommon,
+  kind: z.literal('DaemonSet'),
+  ...nodeSelection,
+  mesh: MeshSchema.default('full').meta({
+    description: 'full: every source node to every target node (N^2); { neighbours: k }: each node checked by about k others (N*k). @default full',
+  }),
+});
+
+export const SourceSchema = z.discriminatedUnion('kind', [DeploymentSourceSchema, DaemonSetSourceSchema]);
+
+export const NodeSchema = z.strictObject({
+  name: nodeName,
+  addresses: z.array(ipAddress).min(1, 'a node needs at least one address').max(2),
+  roles: z.array(dnsLabel('role')).default([]),
+  labels: labels.default({}),
+});
+
+const TopologyObject = z.strictObject({
+    cluster: dnsLabel('cluster').meta({ description: 'Cluster name, used in labels and the Argo CD Application' }),
+    namespace: dnsLabel('namespace').default('p2pnc').meta({ description: 'Namespace for p2pnc. @default p2pnc' }),
+    image: z.string().min(1).default('ghcr.io/p2pnc/p2pnc:0.1.0').meta({ description: 'The p2pnc runtime image' }),
+    clusterDomain: z.string().regex(DNS1123_SUBDOMAIN).default('cluster.local').meta({ description: '@default cluster.local' }),
+    interval: duration.default('60s').meta({ description: 'Default probe interval. @default 60s' }),
+    timeout: duration.default('10s').meta({ description: 'Default probe timeout. @default 10s' }),
+    target: z
+      .strictObject({
+        name: dnsLabel('target workload name').default('network-check-target'),
+        port: port.default(8080),
+        servicePort: port.default(80),
+      })
+      .default({ name: 'network-check-target', port: 8080, servicePort: 80 })
+      .meta({ description: "p2pnc's target DaemonSet and Service" }),
+    apiServer: z
+      .strictObject({ port: port.default(6443) })
+      .default({ port: 6443 })
+      .meta({ description: 'Port of the API server the source talks to (egress NetworkPolicy). @default 6443' }),
+    nodes: z.array(NodeSchema).min(1, 'list at least one node'),
+    sources: z.array(SourceSchema).min(1, 'list at least one source'),
+    targets: z.array(TargetSchema).min(1, 'list at least one target'),
+});
+
+export const TopologySchema = TopologyObject.superRefine(checkReferences);
+
+export type Topology = z.output<typeof TopologySchema>;
+export type TopologyInput = z.input<typeof TopologySchema>;
+export type TopologyNode = z.output<typeof NodeSchema>;
+export type Source = z.output<typeof SourceSchema>;
+export type Target = z.output<typeof TargetSchema>;
+export type Probe = z.output<typeof ProbeSchema>;
+
+type Refinement = z.core.$RefinementCtx<z.output<typeof TopologyObject>>;
+
+function checkReferences(topology: z.output<typeof TopologyObject>, ctx: Refinement): void {
+  reportDuplicates(topology.nodes, 'nodes', ctx);
+  reportDuplicates(topology.sources, 'sources', ctx);
+  reportDuplicates(topology.targets, 'targets', ctx);
+  const nodeNames = topology.nodes.map((node) => node.name);
+  const targetNames = topology.targets.map((target) => target.name);
+  const roles = new Set(topology.nodes.flatMap((node) => node.roles));
+  topology.sources.forEach((source, i) => {
+    source.targets?.forEach((name, j) => {
+      if (!targetNames.includes(name)) ctx.addIssue(unknownReference(['sources', i, 'targets', j], 'target', name, targetNames));
+    });
+    if (source.kind === 'Deployment' && source.node !== undefined && !nodeNames.includes(source.node))
+      ctx.addIssue(unknownReference(['sources', i, 'node'], 'node', source.node, nodeNames));
+    if (source.kind === 'DaemonSet') checkRoles(source.roles, ['sources', i, 'roles'], roles, ctx);
+  });
+  topology.targets.forEach((target, i) => {
+    if (target.kind === 'node' || target.kind === 'p2pnc-target') checkRoles(target.roles, ['targets', i, 'roles'], roles, ctx);
+  });
+}
+
+function checkRoles(wanted: string[] | undefined, path: (string | number)[], known: Set<string>, ctx: Refinement): void {
+  wanted?.forEach((role, j) => {
+    if (!known.has(role)) ctx.addIssue(unknownReference([...path, j], 'role', role, [...known]));
+  });
+}
+
+function reportDuplicates(items: { name: string }[], list: string, ctx: Refinement): void {
+  const firstIndex = new Map<string, number>();
+  items.forEach((item, i) => {
+    const first = firstIndex.get(item.name);
+    if (first === undefined) firstIndex.set(item.name, i);
+    else ctx.addIssue({ code: 'custom', path: [list, i, 'name'], message: `duplicate name "${item.name}": ${list}[${first}] has it already; names must be unique` });
+  });
+}
+
+function unknownReference(path: (string | number)[], what: string, name: string, known: string[]) {
+  const listed = known.length === 0 ? `no ${what} is defined` : `defined: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''}`;
+  return { code: 'custom' as const, path, message: `unknown ${what} "${name}" (${listed})`, params: { unknown: name, known } };
+}
