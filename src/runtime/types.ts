@@ -1,0 +1,49 @@
+/** Plain data passed between the probes, the status reducer and the writer. */
+
+export type ProbeKind = 'tcp' | 'tls' | 'http' | 'https';
+
+/** How a probe failed; diagnose and the metrics group failures by it. */
+export type FailureKind =
+  | 'dns' // the name did not resolve
+  | 'refused' // connection refused (nothing listens, or a firewall rejects)
+  | 'timeout' // no answer within the timeout (dropped packets, link down)
+  | 'no-route' // no route to host / network unreachable
+  | 'tls' // TLS handshake failed
+  | 'http-status' // the HTTP status was not an expected one
+  | 'http' // the HTTP exchange failed after connecting
+  | 'config' // the check itself is malformed (bad endpoint, missing Secret)
+  | 'other';
+
+/** What to probe, fully resolved: the runtime turns a check's spec (and Secrets, EndpointSlices) into this. */
+export interface ProbeTarget {
+  /** Message prefix: the check name with everything up to `-to-` removed, as OpenShift does. */
+  label: string;
+  host: string;
+  port: number;
+  kind: ProbeKind;
+  /** HTTP path. @default / */
+  path?: string;
+  /** Expected HTTP statuses. @default 200-399 */
+  expectedStatus?: number[];
+  /** TLS SNI. @default host when it is a name */
+  serverName?: string;
+  /** @default true */
+  insecureSkipVerify?: boolean;
+  /** PEM client certificate and key (from a kubernetes.io/tls Secret). */
+  clientCert?: { cert: string; key: string };
+}
+
+export interface ProbeResult {
+  /** When the probe started. */
+  time: Date;
+  success: boolean;
+  /** Whole probe duration in milliseconds (fractional). */
+  latencyMs: number;
+  /** TCPConnect, TCPConnectError, DNSError, TLSHandshake, TLSError, HTTPRequest, HTTPError, InvalidCheck. */
+  reason: string;
+  /** OpenShift-style message, prefixed with `<label>: `. */
+  message: string;
+  failure?: FailureKind;
+  /** Per-phase durations in milliseconds, when reached. */
+  phases?: { dnsMs?: number; connectMs?: number; tlsMs?: number; httpMs?: number };
+}
