@@ -29,13 +29,15 @@ interface Endpoint {
 
 export function expand(topology: Topology): PlannedCheck[] {
   const slugs = uniqueSlugs(topology.nodes.map((node) => node.name));
+  const endpointsByTarget = new Map(topology.targets.map((target) => [target.name, targetEndpoints(topology, target, slugs)]));
   const checks: PlannedCheck[] = [];
   for (const source of topology.sources) {
-    const targets = topology.targets.filter((target) => source.targets === undefined || source.targets.includes(target.name));
+    const targets = topology.targets
+      .filter((target) => source.targets === undefined || source.targets.includes(target.name))
+      .map((target) => ({ target, selector: endpointSelector(source, target, endpointsByTarget.get(target.name)!) }));
     for (const sourceNode of sourceNodes(topology, source)) {
-      for (const target of targets) {
-        const endpoints = targetEndpoints(topology, target, slugs);
-        for (const endpoint of meshFilter(source, sourceNode, target, endpoints)) checks.push(plan(topology, source, sourceNode, target, endpoint, slugs));
+      for (const { target, selector } of targets) {
+        for (const endpoint of selector(sourceNode)) checks.push(plan(topology, source, sourceNode, target, endpoint, slugs));
       }
     }
   }
@@ -109,26 +111,59 @@ export function hostPort(host: string, port: number): string {
 /**
  * Full mesh keeps every endpoint. With `neighbours: k`, a source node keeps the k per-node endpoints that follow
  * it on a hash ring of target nodes (skipping itself): stable when nodes come and go, and each node is checked
- * by about k others (exactly k when sources and targets are the same nodes).
+ * by about k others (exactly k when sources and targets are the same nodes). The ring is built once per target.
  */
-function meshFilter(source: Source, sourceNode: TopologyNode | undefined, target: Target, endpoints: Endpoint[]): Endpoint[] {
-  if (source.kind !== 'DaemonSet' || source.mesh === 'full' || sourceNode === undefined) return endpoints;
+function endpointSelector(source: Source, target: Target, endpoints: Endpoint[]): (sourceNode: TopologyNode | undefined) => Endpoint[] {
+  if (source.kind !== 'DaemonSet' || source.mesh === 'full') return () => endpoints;
+  const k = source.mesh.neighbours;
   const shared = endpoints.filter((endpoint) => endpoint.node === undefined);
-  const perNode = endpoints.filter((endpoint) => endpoint.node !== undefined && endpoint.node.name !== sourceNode.name);
-  const nodes = [...new Set(perNode.map((endpoint) => endpoint.node!.name))];
-  const chosen = new Set(ringNeighbours(sourceNode.name, nodes, source.mesh.neighbours, target.name));
-  return [...shared, ...perNode.filter((endpoint) => chosen.has(endpoint.node!.name))];
+  const byNode = new Map<string, Endpoint[]>();
+  for (const endpoint of endpoints) {
+    if (endpoint.node) byNode.set(endpoint.node.name, [...(byNode.get(endpoint.node.name) ?? []), endpoint]);
+  }
+  const ring = new HashRing([...byNode.keys()], target.name);
+  return (sourceNode) => (sourceNode ? [...shared, ...ring.next(sourceNode.name, k).flatMap((name) => byNode.get(name)!)] : endpoints);
+}
+
+class HashRing {
+  private readonly entries: { name: string; at: bigint }[];
+
+  constructor(
+    names: readonly string[],
+    private readonly salt: string,
+  ) {
+    this.entries = names.map((name) => ({ name, at: this.position(name) })).sort((a, b) => compare(a.at, b.at) || (a.name < b.name ? -1 : 1));
+  }
+
+  /** The first k names clockwise from `from`'s position, excluding `from` itself. */
+  next(from: string, k: number): string[] {
+    const start = this.position(from);
+    let low = 0;
+    let high = this.entries.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.entries[middle]!.at <= start) low = middle + 1;
+      else high = middle;
+    }
+    const picked: string[] = [];
+    for (let i = 0; i < this.entries.length && picked.length < k; i++) {
+      const name = this.entries[(low + i) % this.entries.length]!.name;
+      if (name !== from) picked.push(name);
+    }
+    return picked;
+  }
+
+  private position(name: string): bigint {
+    return createHash('sha256').update(`${this.salt}/${name}`).digest().readBigUInt64BE(0);
+  }
+}
+
+function compare(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function ringNeighbours(from: string, candidates: readonly string[], k: number, salt: string): string[] {
-  const position = (name: string) => createHash('sha256').update(`${salt}/${name}`).digest().readBigUInt64BE(0);
-  const ring = candidates.map((name) => ({ name, at: position(name) })).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.name < b.name ? -1 : 1));
-  const start = position(from);
-  let first = ring.findIndex((entry) => entry.at > start);
-  if (first < 0) first = 0;
-  const picked: string[] = [];
-  for (let i = 0; i < ring.length && picked.length < k; i++) picked.push(ring[(first + i) % ring.length]!.name);
-  return picked;
+  return new HashRing(candidates, salt).next(from, k);
 }
 
 function plan(topology: Topology, source: Source, sourceNode: TopologyNode | undefined, target: Target, endpoint: Endpoint, slugs: Map<string, string>): PlannedCheck {

@@ -32,7 +32,7 @@ export function loadTopologyFile(file: string): Topology {
 
 export function parseTopology(text: string, file = 'topology.yaml'): Topology {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     const problems = document.errors.map((error) => ({ path: '(syntax)', segments: [], message: error.message.split('\n')[0]! }));
     const lines = document.errors.map((error) => error.linePos?.[0].line);

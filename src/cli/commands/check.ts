@@ -1,0 +1,147 @@
+/** `p2pnc check tcp-endpoint <host:port>`: one probe, printed like a check's log entry; exit 0 reachable, 1 not, 2 bad usage. */
+import { readFileSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { InvalidEndpointError, formatEndpoint, parseEndpoint, parseExpectedStatus, probe } from '../../runtime/probe/index.js';
+import type { ProbeKind, ProbeResult, ProbeTarget } from '../../runtime/types.js';
+import { formatDuration, parseDuration } from '../../topology/duration.js';
+import { UsageError } from '../../util/errors.js';
+
+interface CheckOptions {
+  tls?: boolean;
+  http?: string;
+  https?: string;
+  expectStatus?: string;
+  serverName?: string;
+  verify?: boolean;
+  cert?: string;
+  key?: string;
+  timeout: string;
+  output: 'text' | 'json';
+}
+
+/** Where the command writes; tests substitute their own. */
+export interface CheckCommandIo {
+  writeOut(text: string): void;
+  setExitCode(code: number): void;
+}
+
+const processIo: CheckCommandIo = {
+  writeOut: (text) => process.stdout.write(text),
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+};
+
+export function registerCheckCommand(program: Command, io: CheckCommandIo = processIo): void {
+  const check = program.command('check').description('Run one connectivity check now and print its result');
+  check
+    .command('tcp-endpoint')
+    .description('Probe host:port once (TCP; or a TLS handshake, or an HTTP GET); exit 0 when reachable, 1 when not')
+    .argument('<host:port>', 'endpoint to probe; IPv6 in brackets: [fd00::1]:6443')
+    .option('--tls', 'complete a TLS handshake after connecting')
+    .option('--http <path>', 'send an HTTP GET for <path> after connecting')
+    .option('--https <path>', 'send an HTTP GET for <path> over TLS')
+    .option('--expect-status <codes>', 'HTTP statuses that count as success, e.g. 200,204 or 200-299 (default 200-399)')
+    .option('--server-name <name>', 'TLS server name (SNI) to send and verify (default: the host when it is a name)')
+    .option('--verify', "verify the server's certificate (default: accept any)")
+    .option('--cert <file>', 'PEM client certificate for TLS (with --key)')
+    .option('--key <file>', 'PEM private key of the client certificate (with --cert)')
+    .option('--timeout <duration>', 'bound for the whole probe, as a Go duration', '10s')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (endpoint: string, options: CheckOptions) => {
+      const target = buildTarget(endpoint, options);
+      const result = await probe(target, { timeoutMs: parseTimeout(options.timeout) });
+      io.writeOut(options.output === 'json' ? `${JSON.stringify(toLogEntry(result))}\n` : `${formatLogLine(result)}\n`);
+      io.setExitCode(result.success ? 0 : 1);
+    });
+}
+
+function buildTarget(endpointText: string, options: CheckOptions): ProbeTarget {
+  let endpoint;
+  try {
+    endpoint = parseEndpoint(endpointText);
+  } catch (error) {
+    if (error instanceof InvalidEndpointError) throw new UsageError(error.message);
+    throw error;
+  }
+  const kinds = [options.tls && '--tls', options.http !== undefined && '--http', options.https !== undefined && '--https'].filter(Boolean);
+  if (kinds.length > 1) throw new UsageError(`choose one of --tls, --http and --https, not ${kinds.join(' and ')}`);
+  const kind: ProbeKind = options.tls ? 'tls' : options.http !== undefined ? 'http' : options.https !== undefined ? 'https' : 'tcp';
+  const usesTls = kind === 'tls' || kind === 'https';
+  const usesHttp = kind === 'http' || kind === 'https';
+
+  for (const [flag, given] of [
+    ['--server-name', options.serverName !== undefined],
+    ['--verify', options.verify === true],
+    ['--cert', options.cert !== undefined],
+    ['--key', options.key !== undefined],
+  ] as const) {
+    if (given && !usesTls) throw new UsageError(`${flag} needs --tls or --https`);
+  }
+  if (options.expectStatus !== undefined && !usesHttp) throw new UsageError('--expect-status needs --http or --https');
+  if ((options.cert === undefined) !== (options.key === undefined)) throw new UsageError('--cert and --key go together');
+
+  const target: ProbeTarget = { label: formatEndpoint(endpoint.host, endpoint.port), host: endpoint.host, port: endpoint.port, kind };
+  if (usesHttp) {
+    const path = (options.http ?? options.https)!;
+    if (!path.startsWith('/')) throw new UsageError(`the HTTP path must start with /, not "${path}"`);
+    target.path = path;
+  }
+  if (options.expectStatus !== undefined) {
+    const codes = parseExpectedStatus(options.expectStatus);
+    if (!codes) throw new UsageError(`--expect-status takes HTTP codes and ranges like 200,204,300-399, not "${options.expectStatus}"`);
+    target.expectedStatus = codes;
+  }
+  if (usesTls) {
+    target.insecureSkipVerify = options.verify !== true;
+    if (options.serverName !== undefined) target.serverName = options.serverName;
+    if (options.cert !== undefined && options.key !== undefined) {
+      target.clientCert = { cert: readPem('--cert', options.cert), key: readPem('--key', options.key) };
+    }
+  }
+  return target;
+}
+
+function parseTimeout(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new UsageError(`--timeout takes a positive Go duration such as 10s or 500ms, not "${text}"`);
+  return ms;
+}
+
+function readPem(flag: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${flag} file "${file}"${code ? ` (${code})` : ''}`);
+  }
+}
+
+/** RFC 3339 at second precision, as Kubernetes writes metav1.Time. */
+function formatTime(time: Date): string {
+  return time.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+export function formatLogLine(result: ProbeResult): string {
+  return `${formatTime(result.time)} ${result.message} (${formatDuration(result.latencyMs)})`;
+}
+
+/** The result as a check's log entry (OpenShift's LogEntry fields), plus p2pnc's failure kind and phases. */
+export function toLogEntry(result: ProbeResult): Record<string, unknown> {
+  const entry: Record<string, unknown> = {
+    time: formatTime(result.time),
+    success: result.success,
+    reason: result.reason,
+    message: result.message,
+    latency: formatDuration(result.latencyMs),
+  };
+  if (result.failure) entry.failure = result.failure;
+  const phases: Record<string, string> = {};
+  const { dnsMs, connectMs, tlsMs, httpMs } = result.phases ?? {};
+  if (dnsMs !== undefined) phases.dns = formatDuration(dnsMs);
+  if (connectMs !== undefined) phases.connect = formatDuration(connectMs);
+  if (tlsMs !== undefined) phases.tls = formatDuration(tlsMs);
+  if (httpMs !== undefined) phases.http = formatDuration(httpMs);
+  if (Object.keys(phases).length > 0) entry.phases = phases;
+  return entry;
+}

@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { synthesize } from '../../../charts/app.js';
+import { loadTopologyFile } from '../../topology/load.js';
+
+export function registerSynthCommand(program: Command): void {
+  program
+    .command('synth')
+    .description('Validate the topology and write every manifest into the output folder (replacing it whole)')
+    .option('-f, --file <topology>', 'topology file (YAML or JSON)', 'topology.yaml')
+    .option('-o, --output <dir>', 'output folder, fully owned by p2pnc', 'dist')
+    .action((options: { file: string; output: string }) => {
+      const topology = loadTopologyFile(options.file);
+      const result = synthesize(topology, options.output);
+      process.stdout.write(`wrote ${result.files.length} files with ${result.checks} checks to ${options.output}/\n`);
+    });
+}

@@ -1,0 +1,34 @@
+/** `p2pnc`: one CLI for the generator, the runtime and the operator tools. */
+import { Command, CommanderError } from 'commander';
+import { UsageError } from '../util/errors.js';
+import { registerSchemaCommand } from './commands/schema.js';
+import { registerSynthCommand } from './commands/synth.js';
+import { reportError } from './run.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(): Command {
+  const program = new Command('p2pnc')
+    .description('Point-to-point network connectivity checks for Kubernetes')
+    .version(VERSION)
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  registerSynthCommand(program);
+  registerSchemaCommand(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander printed its own message already; help and version are successes.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (error instanceof UsageError) return reportError(error);
+    return reportError(error);
+  }
+}
