@@ -5,7 +5,7 @@ import { NetworkPolicies } from '../src/constructs/network-policies.js';
 import { METRICS_PORT, SourceWorkload } from '../src/constructs/source-workload.js';
 import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
 import { TargetWorkload } from '../src/constructs/target-workload.js';
-import { selectNodes, type PlannedCheck } from '../src/topology/expand.js';
+import type { PlannedCheck } from '../src/topology/expand.js';
 import type { Topology } from '../src/topology/schema.js';
 
 export interface WorkloadsChartProps extends ChartProps {
@@ -23,10 +23,10 @@ export class WorkloadsChart extends Chart {
         namespace: topology.namespace,
         image: topology.image,
         serviceAccount: props.sourceAccounts.get(source.name)!,
-        ...(source.kind === 'Deployment' && source.node ? { pinnedNode: source.node } : {}),
-        ...(source.kind === 'DaemonSet' && (source.roles || source.nodeLabels)
-          ? { nodeNames: selectNodes(topology.nodes, source.roles, source.nodeLabels).map((node) => node.name) }
-          : {}),
+        placement:
+          source.kind === 'Deployment'
+            ? { ...(source.node ? { nodeName: source.node } : {}) }
+            : { ...(source.roles ? { roles: source.roles } : {}), ...(source.nodeLabels ? { nodeLabels: source.nodeLabels } : {}) },
       });
     }
     new TargetWorkload(this, 'Target', {

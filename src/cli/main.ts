@@ -1,8 +1,11 @@
 /** `p2pnc`: one CLI for the generator, the runtime and the operator tools. */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../util/errors.js';
+import { registerCheckCommand } from './commands/check.js';
 import { registerSchemaCommand } from './commands/schema.js';
+import { registerSourceCommand } from './commands/source.js';
 import { registerSynthCommand } from './commands/synth.js';
+import { registerTargetCommand } from './commands/target.js';
 import { reportError } from './run.js';
 
 export const VERSION = '0.1.0';
@@ -15,6 +18,9 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSynthCommand(program);
   registerSchemaCommand(program);
+  registerCheckCommand(program);
+  registerTargetCommand(program);
+  registerSourceCommand(program);
   return program;
 }
 

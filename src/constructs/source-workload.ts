@@ -12,10 +12,8 @@ export interface SourceWorkloadProps {
   readonly namespace: string;
   readonly image: string;
   readonly serviceAccount: kplus.IServiceAccount;
-  /** Node name the Deployment is pinned to. @default not pinned */
-  readonly pinnedNode?: string;
-  /** Node names a DaemonSet source runs on. @default every Linux node */
-  readonly nodeNames?: readonly string[];
+  /** Where the pods run. @default every Linux node */
+  readonly placement?: Placement;
   /** CPU request of the prober. @default 10m */
   readonly cpuRequest?: kplus.Cpu;
   /** Memory request. @default 48Mi */
@@ -76,15 +74,31 @@ export class SourceWorkload extends Construct {
       this.workload = new kplus.DaemonSet(this, 'Resource', common);
     }
     this.workload.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/instance': source.name, 'app.kubernetes.io/component': 'source' } }));
-    placeOnNodes(this.workload, props.pinnedNode ? [props.pinnedNode] : props.nodeNames);
+    placeOnNodes(this.workload, props.placement);
     restrictPodSecurity(this.workload);
   }
 }
 
-/** Linux nodes only; with names, only those nodes (matched on the Node object's name, not a label). */
-export function placeOnNodes(workload: kplus.Workload, nodeNames: readonly string[] | undefined): void {
-  workload.scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.is('kubernetes.io/os', 'linux')));
-  if (!nodeNames || nodeNames.length === 0) return;
-  const term = '/spec/template/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0';
-  ApiObject.of(workload).addJsonPatch(JsonPatch.add(`${term}/matchFields`, [{ key: 'metadata.name', operator: 'In', values: [...nodeNames] }]));
+/** Where a workload's pods may run: Linux nodes, then optionally one named node, or nodes by role and labels. */
+export interface Placement {
+  /** Pin to this Node (matched on its name, not a label). */
+  nodeName?: string;
+  /** Any of these roles, read from the `node-role.kubernetes.io/<role>` labels. */
+  roles?: readonly string[];
+  /** All of these node labels. */
+  nodeLabels?: Record<string, string>;
+}
+
+export function placeOnNodes(workload: kplus.Workload, placement: Placement = {}): void {
+  const linux = { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] };
+  const labels = Object.entries(placement.nodeLabels ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([key, value]) => ({ key, operator: 'In', values: [value] }));
+  const roles = placement.roles && placement.roles.length > 0 ? [...placement.roles] : [undefined];
+  // Terms are ORed: one per role, each ANDing Linux, the role label and the node labels.
+  const terms = roles.map((role) => ({
+    matchExpressions: [linux, ...(role ? [{ key: `node-role.kubernetes.io/${role}`, operator: 'Exists' }] : []), ...labels],
+    ...(placement.nodeName ? { matchFields: [{ key: 'metadata.name', operator: 'In', values: [placement.nodeName] }] } : {}),
+  }));
+  ApiObject.of(workload).addJsonPatch(JsonPatch.add('/spec/template/spec/affinity', { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } }));
 }

@@ -59,7 +59,7 @@ export class TargetWorkload extends Construct {
     });
     this.daemonSet.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/instance': props.name, 'app.kubernetes.io/component': 'target' } }));
     this.daemonSet.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.any()));
-    placeOnNodes(this.daemonSet, undefined);
+    placeOnNodes(this.daemonSet);
     restrictPodSecurity(this.daemonSet);
 
     this.service = new kplus.Service(this, 'Service', {

@@ -78,8 +78,13 @@ describe('invariants over every object', () => {
 
   test('sources run only where the topology puts them', () => {
     const mesh = workloads.find((workload) => workload.metadata.name === 'mesh')!;
-    const term = mesh.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0];
-    assert.deepEqual(term.matchFields, [{ key: 'metadata.name', operator: 'In', values: ['worker-0', '10.0.1.11'] }]);
+    const terms = mesh.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    assert.deepEqual(terms, [
+      { matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }, { key: 'node-role.kubernetes.io/worker', operator: 'Exists' }] },
+    ]);
+    const pinned = workloads.find((workload) => workload.metadata.name === 'network-check-source')!;
+    const pinnedTerms = pinned.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    assert.deepEqual(pinnedTerms[0].matchFields, [{ key: 'metadata.name', operator: 'In', values: ['worker-0'] }]);
     assert.deepEqual(mesh.spec.template.spec.containers[0].args, ['source', '--source', 'mesh', '--per-node']);
   });
 

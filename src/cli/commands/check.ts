@@ -1,7 +1,7 @@
 /** `p2pnc check tcp-endpoint <host:port>`: one probe, printed like a check's log entry; exit 0 reachable, 1 not, 2 bad usage. */
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { InvalidEndpointError, formatEndpoint, parseEndpoint, parseExpectedStatus, probe } from '../../runtime/probe/index.js';
+import { type Endpoint, InvalidEndpointError, formatEndpoint, parseEndpoint, parseExpectedStatus, probe } from '../../runtime/probe/index.js';
 import type { ProbeKind, ProbeResult, ProbeTarget } from '../../runtime/types.js';
 import { formatDuration, parseDuration } from '../../topology/duration.js';
 import { UsageError } from '../../util/errors.js';
@@ -56,14 +56,17 @@ export function registerCheckCommand(program: Command, io: CheckCommandIo = proc
     });
 }
 
-function buildTarget(endpointText: string, options: CheckOptions): ProbeTarget {
-  let endpoint;
+function parseEndpointArgument(text: string): Endpoint {
   try {
-    endpoint = parseEndpoint(endpointText);
+    return parseEndpoint(text);
   } catch (error) {
     if (error instanceof InvalidEndpointError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+function buildTarget(endpointText: string, options: CheckOptions): ProbeTarget {
+  const endpoint = parseEndpointArgument(endpointText);
   const kinds = [options.tls && '--tls', options.http !== undefined && '--http', options.https !== undefined && '--https'].filter(Boolean);
   if (kinds.length > 1) throw new UsageError(`choose one of --tls, --http and --https, not ${kinds.join(' and ')}`);
   const kind: ProbeKind = options.tls ? 'tls' : options.http !== undefined ? 'http' : options.https !== undefined ? 'https' : 'tcp';

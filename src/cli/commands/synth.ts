@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { synthesize } from '../../../charts/app.js';
 import { loadTopologyFile } from '../../topology/load.js';
 
 export function registerSynthCommand(program: Command): void {
@@ -8,8 +7,10 @@ export function registerSynthCommand(program: Command): void {
     .description('Validate the topology and write every manifest into the output folder (replacing it whole)')
     .option('-f, --file <topology>', 'topology file (YAML or JSON)', 'topology.yaml')
     .option('-o, --output <dir>', 'output folder, fully owned by p2pnc', 'dist')
-    .action((options: { file: string; output: string }) => {
+    .action(async (options: { file: string; output: string }) => {
       const topology = loadTopologyFile(options.file);
+      // Loaded on demand: the runtime image's commands never pay for cdk8s.
+      const { synthesize } = await import('../../../charts/app.js');
       const result = synthesize(topology, options.output);
       process.stdout.write(`wrote ${result.files.length} files with ${result.checks} checks to ${options.output}/\n`);
     });

@@ -1,0 +1,225 @@
+/**
+ * `npm run bench:probe`: one cycle of TCP probes against loopback listeners, p2pnc's runner against a bare
+ * net.connect loop (the floor), each scenario in its own child process for clean RSS readings.
+ * Missing a goal is reported, not fatal; errors (failed probes, too few file descriptors, a crashed child) exit 1.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type Server, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import type { Engine, WorkerConfig, WorkerReport } from './probe-worker.js';
+
+const run = promisify(execFile);
+const MiB = 1024 * 1024;
+
+const GOALS = { maxCycleRatio: 1.25, maxRssSmallMiB: 64, maxRssLargeMiB: 128 };
+
+class BenchError extends Error {}
+
+interface Settings {
+  checks: number;
+  smallChecks: number;
+  servers: number;
+  concurrency: number;
+  timeoutMs: number;
+  rounds: number;
+}
+
+function readSettings(): Settings {
+  const { values } = parseArgs({
+    options: {
+      checks: { type: 'string', default: '10000' },
+      'small-checks': { type: 'string', default: '1000' },
+      servers: { type: 'string', default: '50' },
+      concurrency: { type: 'string', default: '256' },
+      timeout: { type: 'string', default: '5000' },
+      rounds: { type: 'string', default: '3' },
+    },
+  });
+  const positive = (name: string, text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) throw new BenchError(`--${name} must be a positive integer, not "${text}"`);
+    return value;
+  };
+  return {
+    checks: positive('checks', values.checks),
+    smallChecks: positive('small-checks', values['small-checks']),
+    servers: positive('servers', values.servers),
+    concurrency: positive('concurrency', values.concurrency),
+    timeoutMs: positive('timeout', values.timeout),
+    rounds: positive('rounds', values.rounds),
+  };
+}
+
+/** Soft RLIMIT_NOFILE from /proc (Linux); undefined elsewhere. */
+function openFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft === undefined || soft === 'unlimited' ? undefined : Number(soft);
+  } catch {
+    return undefined;
+  }
+}
+
+function checkOpenFileLimit(settings: Settings): void {
+  // Each in-flight probe holds a client socket in the worker and an accepted socket here, plus listeners and slack.
+  const needed = settings.concurrency + settings.servers + 64;
+  const limit = openFileLimit();
+  if (limit !== undefined && limit < needed) {
+    throw new BenchError(
+      `the open-file limit (ulimit -n) is ${limit}, the benchmark needs about ${needed} per process ` +
+        `(concurrency ${settings.concurrency} + ${settings.servers} listeners + slack): run \`ulimit -n ${Math.max(4096, needed)}\` first, or lower --concurrency`,
+    );
+  }
+}
+
+async function startListeners(count: number): Promise<Server[]> {
+  const servers: Server[] = [];
+  for (let i = 0; i < count; i++) {
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.destroy();
+    });
+    server.on('error', (error) => {
+      process.stderr.write(`listener error: ${error.message}\n`);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: '127.0.0.1', port: 0, backlog: 1024 }, () => resolve());
+    });
+    servers.push(server);
+  }
+  return servers;
+}
+
+async function bundleWorker(dir: string): Promise<string> {
+  const outfile = join(dir, 'probe-worker.mjs');
+  await build({
+    entryPoints: [new URL('./probe-worker.ts', import.meta.url).pathname],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+async function runWorker(bundle: string, config: WorkerConfig): Promise<WorkerReport> {
+  try {
+    const { stdout } = await run(process.execPath, [bundle, JSON.stringify(config)], { maxBuffer: 1 * MiB });
+    return JSON.parse(stdout) as WorkerReport;
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new BenchError(`the ${config.engine} worker (${config.checks} checks) failed: ${stderr || String(error)}`);
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+interface Row {
+  engine: Engine;
+  checks: number;
+  reports: WorkerReport[];
+}
+
+function summarize(row: Row): { cycleMs: number; cpuMicros: number; peakRssMiB: number; idleRssMiB: number } {
+  return {
+    cycleMs: median(row.reports.map((r) => r.cycleMs)),
+    cpuMicros: median(row.reports.map((r) => r.cpuMicrosPerCheck)),
+    peakRssMiB: Math.max(...row.reports.map((r) => r.peakRssBytes)) / MiB,
+    idleRssMiB: median(row.reports.map((r) => r.idleRssBytes)) / MiB,
+  };
+}
+
+function printTable(rows: Row[]): void {
+  const header = ['engine', 'checks', 'cycle (median)', 'CPU/check', 'peak RSS', 'idle RSS', 'failed'];
+  const lines = rows.map((row) => {
+    const s = summarize(row);
+    return [
+      row.engine,
+      String(row.checks),
+      `${s.cycleMs.toFixed(1)} ms`,
+      `${s.cpuMicros.toFixed(1)} µs`,
+      `${s.peakRssMiB.toFixed(1)} MiB`,
+      `${s.idleRssMiB.toFixed(1)} MiB`,
+      String(row.reports.reduce((n, r) => n + r.failed, 0)),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  for (const line of [header, ...lines]) process.stdout.write(`${line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
+}
+
+function goal(met: boolean, text: string): void {
+  process.stdout.write(`${met ? 'goal met' : 'goal missed'}: ${text}\n`);
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  checkOpenFileLimit(settings);
+  const dir = mkdtempSync(join(tmpdir(), 'p2pnc-bench-'));
+  const servers = await startListeners(settings.servers);
+  try {
+    const bundle = await bundleWorker(dir);
+    const ports = servers.map((s) => (s.address() as { port: number }).port);
+    const config = (engine: Engine, checks: number, warmupCycles: number): WorkerConfig => ({
+      engine,
+      checks,
+      concurrency: settings.concurrency,
+      timeoutMs: settings.timeoutMs,
+      host: '127.0.0.1',
+      ports,
+      warmupCycles,
+    });
+    process.stdout.write(
+      `p2pnc probe benchmark: ${settings.checks} TCP checks over ${settings.servers} loopback listeners, concurrency ${settings.concurrency}, ` +
+        `${settings.rounds} rounds per engine (alternating), node ${process.version}\n\n`,
+    );
+
+    const rows: Row[] = [
+      { engine: 'bare', checks: settings.checks, reports: [] },
+      { engine: 'p2pnc', checks: settings.checks, reports: [] },
+      { engine: 'bare', checks: settings.smallChecks, reports: [] },
+      { engine: 'p2pnc', checks: settings.smallChecks, reports: [] },
+    ];
+    // Alternating engines spreads machine noise evenly over both.
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const row of rows) row.reports.push(await runWorker(bundle, config(row.engine, row.checks, 1)));
+    }
+
+    printTable(rows);
+    const failures = rows.flatMap((row) => row.reports.flatMap((r) => r.failureSamples));
+    if (failures.length > 0) {
+      const hint = failures.some((f) => /too many open files|EMFILE/.test(f)) ? ' (raise `ulimit -n`)' : '';
+      throw new BenchError(`some probes failed${hint}, so the figures are not comparable; for example:\n  ${failures.slice(0, 3).join('\n  ')}`);
+    }
+
+    const [bareLarge, p2pncLarge, , p2pncSmall] = rows.map(summarize) as [ReturnType<typeof summarize>, ReturnType<typeof summarize>, ReturnType<typeof summarize>, ReturnType<typeof summarize>];
+    const ratio = p2pncLarge.cycleMs / bareLarge.cycleMs;
+    const cpuRatio = p2pncLarge.cpuMicros / bareLarge.cpuMicros;
+    process.stdout.write(`\ncycle ratio p2pnc/bare (${settings.checks} checks): ${ratio.toFixed(2)}; CPU ratio: ${cpuRatio.toFixed(2)}\n`);
+    goal(ratio <= GOALS.maxCycleRatio, `cycle time ratio ${ratio.toFixed(2)} <= ${GOALS.maxCycleRatio}`);
+    goal(p2pncSmall.peakRssMiB <= GOALS.maxRssSmallMiB, `peak RSS ${p2pncSmall.peakRssMiB.toFixed(1)} MiB <= ${GOALS.maxRssSmallMiB} MiB with ${settings.smallChecks} checks`);
+    goal(p2pncLarge.peakRssMiB <= GOALS.maxRssLargeMiB, `peak RSS ${p2pncLarge.peakRssMiB.toFixed(1)} MiB <= ${GOALS.maxRssLargeMiB} MiB with ${settings.checks} checks`);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(error instanceof BenchError ? `error: ${error.message}\n` : `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,49 @@
+/** Turns a check object into what to probe: endpoint, probe kind and options, client certificate, target pod. */
+import type { CheckSpec } from '../../api/check.js';
+import { parseDuration } from '../../topology/duration.js';
+import { parseEndpoint } from '../probe/endpoint.js';
+import type { ProbeTarget } from '../types.js';
+
+export const DEFAULT_INTERVAL_MS = 60_000;
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface Lookups {
+  targetPodAddress(service: string, node: string): string | undefined;
+  clientCert(secretName: string): Promise<{ cert: string; key: string }>;
+}
+
+/** The message prefix OpenShift uses: the check name with everything up to `-to-` removed. */
+export function checkLabel(name: string): string {
+  const at = name.indexOf('-to-');
+  return at >= 0 ? name.slice(at + 4) : name;
+}
+
+export function intervalMs(spec: CheckSpec): number {
+  return (spec.interval && parseDuration(spec.interval)) || DEFAULT_INTERVAL_MS;
+}
+
+export function timeoutMs(spec: CheckSpec): number {
+  return (spec.timeout && parseDuration(spec.timeout)) || DEFAULT_TIMEOUT_MS;
+}
+
+/** Throws an Error whose message says what is wrong with the check; the caller records it as InvalidCheck. */
+export async function resolveProbeTarget(name: string, spec: CheckSpec, lookups: Lookups): Promise<ProbeTarget> {
+  const endpoint = parseEndpoint(spec.targetEndpoint);
+  let host = endpoint.host;
+  let port = endpoint.port;
+  if (spec.targetPod) {
+    const address = lookups.targetPodAddress(spec.targetPod.service, spec.targetPod.node);
+    if (!address) throw new Error(`no ready endpoint of Service ${spec.targetPod.service} on node ${spec.targetPod.node}; is the target pod running there?`);
+    host = address;
+    port = spec.targetPod.port;
+  }
+  const probe = spec.probe ?? { kind: 'tcp' as const };
+  const target: ProbeTarget = { label: checkLabel(name), host, port, kind: probe.kind };
+  if (probe.path !== undefined) target.path = probe.path;
+  if (probe.expectedStatus !== undefined) target.expectedStatus = probe.expectedStatus;
+  if (probe.serverName !== undefined) target.serverName = probe.serverName;
+  else if (spec.targetPod === undefined && !/^[\d.:]+$/.test(endpoint.host)) target.serverName = endpoint.host;
+  if (probe.insecureSkipVerify !== undefined) target.insecureSkipVerify = probe.insecureSkipVerify;
+  if (spec.tlsClientCert?.name) target.clientCert = await lookups.clientCert(spec.tlsClientCert.name);
+  return target;
+}

@@ -1,0 +1,193 @@
+/**
+ * The prober: finds its checks (label-selected list+watch), probes each every interval, folds results into the
+ * status with the pure reducer, writes it when the write policy says so, and records outage events. With several
+ * replicas a Lease elects the one that probes and writes.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { CheckStatus } from '../../api/check.js';
+import { LABEL_SOURCE, LABEL_SOURCE_NODE } from '../../topology/expand.js';
+import { nodeLabelValue } from '../../topology/naming.js';
+import type { KubeClient } from '../kube/client.js';
+import { EventRecorder } from '../kube/events.js';
+import { Informer } from '../kube/informer.js';
+import { paths, type CheckObject } from '../kube/resources.js';
+import { probe } from '../probe/probe.js';
+import { record, REACHABLE, statusPolicy, type StatusPolicy } from '../status/reducer.js';
+import { mergeForWrite, writePolicy, WriteScheduler, type WritePolicy } from '../status/write-policy.js';
+import type { ProbeResult } from '../types.js';
+import { checkLabel, intervalMs, resolveProbeTarget, timeoutMs } from './check-target.js';
+import { ClientCertificates } from './client-certs.js';
+import type { Logger } from './log.js';
+import type { SourceMetrics } from './metrics.js';
+import { ProbeScheduler } from './scheduler.js';
+import { StatusWriter } from './status-writer.js';
+import { TargetPods } from './target-pods.js';
+
+export interface SourceOptions {
+  source: string;
+  namespace: string;
+  /** Per-node sources probe only the checks of their node. */
+  nodeName?: string;
+  concurrency?: number;
+  statusPolicy?: Partial<StatusPolicy>;
+  writePolicy?: Partial<WritePolicy>;
+  /** Overrides every check's interval (tests). */
+  intervalOverrideMs?: number;
+  logger: Logger;
+  metrics: SourceMetrics;
+  identity: string;
+}
+
+interface CheckState {
+  object: CheckObject;
+  status: CheckStatus;
+}
+
+export class SourceRunner {
+  private readonly checks = new Map<string, CheckState>();
+  private readonly informer: Informer<CheckObject>;
+  private readonly scheduler: ProbeScheduler;
+  private readonly writeScheduler: WriteScheduler;
+  private readonly writer: StatusWriter;
+  private readonly events: EventRecorder;
+  private readonly certificates: ClientCertificates;
+  private readonly policy: StatusPolicy;
+  private targetPods?: { services: Set<string>; pods: TargetPods; abort: AbortController };
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: SourceOptions,
+  ) {
+    this.policy = statusPolicy(options.statusPolicy);
+    this.scheduler = new ProbeScheduler({ concurrency: options.concurrency ?? 256 });
+    this.writeScheduler = new WriteScheduler(writePolicy(options.writePolicy), (delay) => delay * (0.5 + Math.random() / 2));
+    this.certificates = new ClientCertificates(client, options.namespace);
+    this.events = new EventRecorder(client, { component: 'p2pnc-source', instance: options.identity });
+    this.informer = new Informer<CheckObject>(client, paths.checks(options.namespace), this.selector(), {
+      onUpsert: (object, previous) => this.upsert(object, previous),
+      onDelete: (object) => this.remove(object.metadata.name),
+      onSynced: () => this.options.metrics.setChecks(this.options.source, this.checks.size),
+      onError: (error) => this.options.logger.warn('listing or watching checks failed; retrying', { error: String(error) }),
+    });
+    this.writer = new StatusWriter(client, {
+      namespace: options.namespace,
+      scheduler: this.writeScheduler,
+      cached: (name) => this.informer.cache.get(name),
+      onWritten: (name, merged) => this.adoptWritten(name, merged),
+      onError: (name, error) => this.options.logger.warn('status write failed; will retry', { check: name, error: String(error) }),
+    });
+  }
+
+  get hasSynced(): boolean {
+    return this.informer.hasSynced;
+  }
+
+  get checkCount(): number {
+    return this.checks.size;
+  }
+
+  selector(): string {
+    const parts = [`${LABEL_SOURCE}=${this.options.source}`];
+    if (this.options.nodeName) parts.push(`${LABEL_SOURCE_NODE}=${nodeLabelValue(this.options.nodeName)}`);
+    return parts.join(',');
+  }
+
+  /** Runs until stop(); resolves when the watch loop ends. */
+  async run(): Promise<void> {
+    this.writer.kick();
+    await this.informer.run(this.abort.signal);
+  }
+
+  /** Stops probing, lets probes in flight report, and writes every pending result (SIGTERM, lost leadership). */
+  async stop(flushDeadlineMs = 10_000): Promise<number> {
+    this.abort.abort();
+    this.targetPods?.abort.abort();
+    await this.scheduler.stop();
+    const left = await this.writer.flush(flushDeadlineMs);
+    return left;
+  }
+
+  private upsert(object: CheckObject, previous: CheckObject | undefined): void {
+    const name = object.metadata.name;
+    const known = this.checks.get(name);
+    if (!known) {
+      const status = object.status ?? {};
+      this.checks.set(name, { object, status });
+      this.writeScheduler.adopt(name, status, Date.now());
+    } else known.object = object;
+    if (previous && isDeepStrictEqual(previous.spec, object.spec)) return;
+    if (object.spec.targetPod) this.watchTargetPods(object.spec.targetPod.service);
+    this.scheduler.upsert(name, { intervalMs: this.options.intervalOverrideMs ?? intervalMs(object.spec), run: () => this.probeCheck(name) });
+  }
+
+  private remove(name: string): void {
+    this.checks.delete(name);
+    this.scheduler.remove(name);
+    this.writeScheduler.forget(name);
+  }
+
+  private async probeCheck(name: string): Promise<void> {
+    const state = this.checks.get(name);
+    if (!state) return;
+    const { spec } = state.object;
+    const result = await resolveProbeTarget(name, spec, {
+      targetPodAddress: (service, node) => this.targetPods?.pods.addressOn(service, node),
+      clientCert: (secret) => this.certificates.get(secret),
+    }).then(
+      (target) => probe(target, { timeoutMs: timeoutMs(spec) }),
+      (error: Error) => invalidCheck(name, error.message),
+    );
+    this.apply(name, result);
+  }
+
+  private apply(name: string, result: ProbeResult): void {
+    const state = this.checks.get(name);
+    if (!state) return;
+    const outcome = record(state.status, result, this.policy);
+    state.status = outcome.status;
+    const change = this.writeScheduler.update(name, state.status, Date.now());
+    this.options.metrics.observe(result, { source: this.options.source, targetKind: state.object.spec.target?.kind ?? 'unknown', check: name });
+    if (outcome.confirmRetryInMs !== undefined) this.scheduler.probeIn(name, outcome.confirmRetryInMs);
+    if (outcome.transition) {
+      const opened = outcome.transition === 'outage-opened';
+      const outage = state.status.outages?.[0];
+      this.options.logger.info(opened ? 'outage detected' : 'connectivity restored', { check: name, message: outage?.message ?? result.message });
+      void this.events
+        .record(state.object.metadata, opened ? 'Warning' : 'Normal', opened ? 'ConnectivityOutageDetected' : 'ConnectivityRestored', `${outage?.message ?? ''}: ${result.message}`)
+        .catch((error: unknown) => this.options.logger.warn('recording an event failed', { check: name, error: String(error) }));
+      this.options.metrics.setOpenOutages(this.options.source, this.openOutages());
+    }
+    if (change === 'transition') this.writer.kick();
+  }
+
+  /** After a write, continue from the union of what we had and what is stored (another writer's entries included). */
+  private adoptWritten(name: string, written: CheckStatus): void {
+    const state = this.checks.get(name);
+    if (!state) return;
+    state.status = mergeForWrite(state.status, written, this.policy);
+    this.writeScheduler.update(name, state.status, Date.now());
+  }
+
+  private openOutages(): number {
+    let open = 0;
+    for (const state of this.checks.values()) if (state.status.conditions?.find((condition) => condition.type === REACHABLE)?.status === 'False') open++;
+    return open;
+  }
+
+  private watchTargetPods(service: string): void {
+    if (this.targetPods?.services.has(service)) return;
+    const services = new Set([...(this.targetPods?.services ?? []), service]);
+    this.targetPods?.abort.abort();
+    const abort = new AbortController();
+    const pods = new TargetPods(this.client, this.options.namespace, [...services], (error) =>
+      this.options.logger.warn('watching target EndpointSlices failed; retrying', { error: String(error) }),
+    );
+    this.targetPods = { services, pods, abort };
+    void pods.run(abort.signal);
+  }
+}
+
+function invalidCheck(name: string, message: string): ProbeResult {
+  return { time: new Date(), success: false, latencyMs: 0, reason: 'InvalidCheck', message: `${checkLabel(name)}: invalid check: ${message}`, failure: 'config' };
+}

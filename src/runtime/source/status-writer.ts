@@ -1,0 +1,108 @@
+/**
+ * Sends status updates when the write policy says they are due: a JSON merge patch of /status, merged with the
+ * stored status and guarded by its resourceVersion, so another writer's entries are never lost.
+ */
+import type { CheckStatus } from '../../api/check.js';
+import { KubeApiError, type KubeClient } from '../kube/client.js';
+import { paths, type CheckObject } from '../kube/resources.js';
+import { mergeForWrite, statusPatch, WriteScheduler, type WriteErrorKind, type WriteJob } from '../status/write-policy.js';
+
+export interface StatusWriterOptions {
+  namespace: string;
+  scheduler: WriteScheduler;
+  /** The stored object as last seen by the watch (no request needed in the common case). */
+  cached(name: string): CheckObject | undefined;
+  /** Called with the merged status after a write, so probing continues from what is stored. */
+  onWritten(name: string, status: CheckStatus): void;
+  onError?(name: string, error: unknown): void;
+  now?: () => number;
+  /** Writes in flight at once. @default 4 */
+  concurrency?: number;
+}
+
+export class StatusWriter {
+  private timer?: NodeJS.Timeout;
+  private inFlight = 0;
+  private stopped = false;
+  private readonly now: () => number;
+  readonly stats = { writes: 0, conflicts: 0, errors: 0 };
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: StatusWriterOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Looks for due writes now and whenever the earliest pending one falls due. */
+  kick(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const now = this.now();
+    for (const name of this.options.scheduler.dueChecks(now)) {
+      if (this.inFlight >= (this.options.concurrency ?? 4)) break;
+      const job = this.options.scheduler.beginWrite(name, now);
+      if (job) void this.write(name, job);
+    }
+    const next = this.options.scheduler.nextDueAt();
+    const delay = next === undefined ? 1_000 : Math.min(Math.max(next - this.now(), 50), 1_000);
+    this.timer = setTimeout(() => this.kick(), delay);
+    this.timer.unref?.();
+  }
+
+  /** Writes everything pending, due or not (on SIGTERM or when losing leadership), until done or the deadline. */
+  async flush(deadlineMs: number): Promise<number> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const deadline = this.now() + deadlineMs;
+    while (this.now() < deadline) {
+      const pending = this.options.scheduler.pendingChecks();
+      if (pending.length === 0) return 0;
+      const jobs = pending.flatMap((name) => {
+        const job = this.options.scheduler.beginWrite(name, this.now());
+        return job ? [this.write(name, job)] : [];
+      });
+      if (jobs.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      else await Promise.all(jobs);
+    }
+    return this.options.scheduler.pendingCount();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private async write(name: string, job: WriteJob): Promise<void> {
+    this.inFlight++;
+    const { scheduler, namespace } = this.options;
+    try {
+      let remote = this.options.cached(name);
+      if (job.mergeWithRemote || !remote) remote = await this.client.get<CheckObject>(paths.check(namespace, name), { timeoutMs: 10_000 });
+      const merged = mergeForWrite(job.status, remote.status);
+      await this.client.mergePatch(paths.checkStatus(namespace, name), statusPatch(merged, remote.metadata.resourceVersion), { timeoutMs: 10_000 });
+      scheduler.writeSucceeded(name, this.now());
+      this.stats.writes++;
+      this.options.onWritten(name, merged);
+    } catch (error) {
+      if (error instanceof KubeApiError && error.isNotFound) scheduler.forget(name);
+      else {
+        const kind = classify(error);
+        if (kind === 'conflict') this.stats.conflicts++;
+        else this.stats.errors++;
+        scheduler.writeFailed(name, this.now(), kind);
+        this.options.onError?.(name, error);
+      }
+    } finally {
+      this.inFlight--;
+      if (!this.stopped) setImmediate(() => this.kick());
+    }
+  }
+}
+
+function classify(error: unknown): WriteErrorKind {
+  if (!(error instanceof KubeApiError)) return 'server';
+  if (error.isConflict) return 'conflict';
+  if (error.status === 429 || error.status >= 500) return 'server';
+  return 'check';
+}
