@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../util/errors.js';
 import { registerCheckCommand } from './commands/check.js';
+import { registerPruneCommand } from './commands/prune.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerSourceCommand } from './commands/source.js';
 import { registerSynthCommand } from './commands/synth.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerCheckCommand(program);
   registerTargetCommand(program);
   registerSourceCommand(program);
+  registerPruneCommand(program);
   return program;
 }
 

@@ -26,6 +26,8 @@ interface SourceCommandOptions {
   perCheckMetrics?: boolean;
   leaderElect: boolean;
   leaseDuration: string;
+  staleAfter: string;
+  staleSweepInterval: string;
 }
 
 export function registerSourceCommand(program: Command): void {
@@ -46,6 +48,8 @@ export function registerSourceCommand(program: Command): void {
     .option('--per-check-metrics', 'label metrics per check (N^2 series in a mesh)')
     .option('--no-leader-elect', 'do not elect a leader (single replica)')
     .option('--lease-duration <duration>', 'leader Lease duration', '15s')
+    .option('--stale-after <duration>', 'mark checks no source probed for this long as Stale', '48h')
+    .option('--stale-sweep-interval <duration>', 'how often the leader of a Deployment source looks for stale checks', '10m')
     .action(async (options: SourceCommandOptions) => {
       const namespace = options.namespace ?? process.env.P2PNC_NAMESPACE;
       if (!namespace) throw new UsageError('--namespace is required (or set P2PNC_NAMESPACE)');
@@ -65,6 +69,8 @@ export function registerSourceCommand(program: Command): void {
         logger,
         metrics,
         identity,
+        staleAfterMs: duration(options.staleAfter, '--stale-after'),
+        ...(options.perNode ? {} : { staleSweepIntervalMs: duration(options.staleSweepInterval, '--stale-sweep-interval') }),
       };
       let runner: SourceRunner | undefined;
       const electLeader = options.leaderElect && !options.perNode;

@@ -9,10 +9,10 @@ import { LABEL_SOURCE, LABEL_SOURCE_NODE } from '../../topology/expand.js';
 import { nodeLabelValue } from '../../topology/naming.js';
 import type { KubeClient } from '../kube/client.js';
 import { EventRecorder } from '../kube/events.js';
-import { Informer } from '../kube/informer.js';
+import { Informer, sleep } from '../kube/informer.js';
 import { paths, type CheckObject } from '../kube/resources.js';
 import { probe } from '../probe/probe.js';
-import { record, REACHABLE, statusPolicy, type StatusPolicy } from '../status/reducer.js';
+import { markStale, record, REACHABLE, statusPolicy, type StatusPolicy } from '../status/reducer.js';
 import { mergeForWrite, writePolicy, WriteScheduler, type WritePolicy } from '../status/write-policy.js';
 import type { ProbeResult } from '../types.js';
 import { checkLabel, intervalMs, resolveProbeTarget, timeoutMs } from './check-target.js';
@@ -20,6 +20,7 @@ import { ClientCertificates } from './client-certs.js';
 import type { Logger } from './log.js';
 import type { SourceMetrics } from './metrics.js';
 import { ProbeScheduler } from './scheduler.js';
+import { sweepStaleChecks } from './stale-sweeper.js';
 import { StatusWriter } from './status-writer.js';
 import { TargetPods } from './target-pods.js';
 
@@ -36,6 +37,10 @@ export interface SourceOptions {
   logger: Logger;
   metrics: SourceMetrics;
   identity: string;
+  /** Checks no source probed for this long are marked Stale. @default 48h */
+  staleAfterMs?: number;
+  /** Sweep every check of the namespace for staleness this often; only one source (a Deployment leader) should. @default off */
+  staleSweepIntervalMs?: number;
 }
 
 interface CheckState {
@@ -96,7 +101,23 @@ export class SourceRunner {
   /** Runs until stop(); resolves when the watch loop ends. */
   async run(): Promise<void> {
     this.writer.kick();
+    const sweeping = this.options.staleSweepIntervalMs ? this.sweepStale(this.options.staleSweepIntervalMs) : undefined;
     await this.informer.run(this.abort.signal);
+    await sweeping;
+  }
+
+  private async sweepStale(everyMs: number): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      await sleep(everyMs, this.abort.signal);
+      if (this.abort.signal.aborted) return;
+      await sweepStaleChecks(this.client, this.options.namespace, this.staleAfterMs)
+        .then((marked) => marked.length > 0 && this.options.logger.info('marked stale checks', { checks: marked }))
+        .catch((error: unknown) => this.options.logger.warn('stale sweep failed', { error: String(error) }));
+    }
+  }
+
+  private get staleAfterMs(): number {
+    return this.options.staleAfterMs ?? 48 * 3600_000;
   }
 
   /** Stops probing, lets probes in flight report, and writes every pending result (SIGTERM, lost leadership). */
@@ -145,7 +166,8 @@ export class SourceRunner {
     const state = this.checks.get(name);
     if (!state) return;
     const outcome = record(state.status, result, this.policy);
-    state.status = outcome.status;
+    // A probe makes the check fresh again: drop a Stale mark a sweep may have left.
+    state.status = markStale(outcome.status, result.time, result.time, this.staleAfterMs);
     const change = this.writeScheduler.update(name, state.status, Date.now());
     this.options.metrics.observe(result, { source: this.options.source, targetKind: state.object.spec.target?.kind ?? 'unknown', check: name });
     if (outcome.confirmRetryInMs !== undefined) this.scheduler.probeIn(name, outcome.confirmRetryInMs);

@@ -1,5 +1,5 @@
 /** The responder's routes: GET/HEAD / and /healthz answer with the identity, anything else does not. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { type Identity, negotiateFormat, renderIdentity } from './identity.js';
 
 const IDENTITY_PATHS = new Set(['/', '/healthz']);
@@ -9,7 +9,7 @@ export interface HandlerState {
   closing: boolean;
 }
 
-export function createHandler(identity: Identity, state: HandlerState, now: () => Date = () => new Date()) {
+export function createHandler(identity: Identity, state: HandlerState, now: () => Date = () => new Date()): RequestListener {
   return (request: IncomingMessage, response: ServerResponse): void => {
     if (state.closing) response.setHeader('Connection', 'close');
     const path = (request.url ?? '/').split('?', 1)[0]!;
