@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Bundles the whole CLI into build/bundle/: p2pnc.mjs plus chunks, runnable by plain `node` without node_modules.
+// The synth command's charts (cdk8s) are imported on demand and land in a chunk the runtime commands never load;
+// this script fails if any cdk8s module becomes reachable from the entry through static imports.
+import { rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const outdir = process.env.P2PNC_BUNDLE_DIR ?? join(repoRoot, 'build/bundle');
+const ENTRY = 'p2pnc.mjs';
+const HEAVY = /node_modules\/(cdk8s|cdk8s-plus-\d+|constructs)\//;
+
+rmSync(outdir, { recursive: true, force: true });
+const started = Date.now();
+const result = await build({
+  absWorkingDir: repoRoot,
+  entryPoints: [{ in: 'scripts/image/entry.ts', out: 'p2pnc' }],
+  outdir,
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  // Readable names in P2PNC_DEBUG stack traces for a few kilobytes.
+  keepNames: true,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  banner: {
+    // CommonJS dependencies call require() for Node built-ins, which an ES module has no binding for.
+    js: [
+      '#!/usr/bin/env node',
+      "import { createRequire as __p2pncCreateRequire } from 'node:module';",
+      'const require = __p2pncCreateRequire(import.meta.url);',
+    ].join('\n'),
+  },
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const outputs = result.metafile.outputs;
+const entryKey = Object.keys(outputs).find((key) => key.endsWith(`/${ENTRY}`) || key === ENTRY);
+if (!entryKey) throw new Error(`esbuild wrote no ${ENTRY}`);
+
+// Everything the entry loads at start: itself and its static imports, transitively.
+const eager = new Set([entryKey]);
+for (const key of eager) {
+  for (const imported of outputs[key].imports) {
+    if (imported.kind === 'import-statement' && !imported.external && outputs[imported.path]) eager.add(imported.path);
+  }
+}
+const heavyEager = [...eager].flatMap((key) => Object.keys(outputs[key].inputs).filter((input) => HEAVY.test(input)));
+if (heavyEager.length > 0) {
+  console.error(`bundle: cdk8s modules are loaded at start, not on demand:\n  ${heavyEager.slice(0, 10).join('\n  ')}`);
+  process.exit(1);
+}
+
+const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+let total = 0;
+for (const key of Object.keys(outputs).sort()) {
+  const size = statSync(join(repoRoot, key)).size;
+  total += size;
+  const role = key === entryKey ? 'entry' : eager.has(key) ? 'loaded at start' : Object.keys(outputs[key].inputs).some((input) => HEAVY.test(input)) ? 'on demand (synth, cdk8s)' : 'on demand';
+  console.log(`bundle: ${relative(outdir, join(repoRoot, key)).padEnd(28)} ${kib(size).padStart(11)}  ${role}`);
+}
+console.log(`bundle: ${Object.keys(outputs).length} files, ${kib(total)} in ${relative(process.cwd(), outdir) || '.'}/ (${Date.now() - started} ms)`);
