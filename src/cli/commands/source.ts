@@ -1,14 +1,6 @@
-import { hostname } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import { type Command, Option } from 'commander';
+import type { SourceConfig } from '../../runtime/source/run-source.js';
 import { parseDuration } from '../../topology/duration.js';
-import { KubeClient } from '../../runtime/kube/client.js';
-import { loadKubeConfig } from '../../runtime/kube/config.js';
-import { LeaderElector } from '../../runtime/kube/leader.js';
-import { jsonLogger } from '../../runtime/source/log.js';
-import { SourceMetrics } from '../../runtime/source/metrics.js';
-import { startSourceServer } from '../../runtime/source/server.js';
-import { SourceRunner } from '../../runtime/source/source.js';
 import { UsageError } from '../../util/errors.js';
 
 interface SourceCommandOptions {
@@ -51,81 +43,36 @@ export function registerSourceCommand(program: Command): void {
     .option('--stale-after <duration>', 'mark checks no source probed for this long as Stale', '48h')
     .option('--stale-sweep-interval <duration>', 'how often the leader of a Deployment source looks for stale checks', '10m')
     .action(async (options: SourceCommandOptions) => {
-      const namespace = options.namespace ?? process.env.P2PNC_NAMESPACE;
-      if (!namespace) throw new UsageError('--namespace is required (or set P2PNC_NAMESPACE)');
-      if (options.perNode && !options.node) throw new UsageError('--per-node needs --node (or P2PNC_NODE_NAME from the downward API)');
-      const identity = process.env.P2PNC_POD_NAME ?? hostname();
-      const logger = jsonLogger({ source: options.source, ...(options.perNode ? { node: options.node } : {}), pod: identity });
-      const client = new KubeClient(loadKubeConfig({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) }));
-      const metrics = new SourceMetrics(options.perCheckMetrics === true);
-      const runnerOptions = {
-        source: options.source,
-        namespace,
-        ...(options.perNode ? { nodeName: options.node! } : {}),
-        concurrency: positiveInt(options.concurrency, '--concurrency'),
-        ...(options.interval ? { intervalOverrideMs: duration(options.interval, '--interval') } : {}),
-        statusPolicy: { confirmFailures: positiveInt(options.confirmFailures, '--confirm-failures'), confirmRetryMs: duration(options.confirmRetry, '--confirm-retry') },
-        writePolicy: { steadyIntervalMs: duration(options.steadyWriteInterval, '--steady-write-interval') },
-        logger,
-        metrics,
-        identity,
-        staleAfterMs: duration(options.staleAfter, '--stale-after'),
-        ...(options.perNode ? {} : { staleSweepIntervalMs: duration(options.staleSweepInterval, '--stale-sweep-interval') }),
-      };
-      let runner: SourceRunner | undefined;
-      const electLeader = options.leaderElect && !options.perNode;
-      const server = await startSourceServer(positiveInt(options.metricsPort, '--metrics-port', true), metrics.registry, () => (runner ? runner.hasSynced : electLeader));
-      logger.info('source started', { port: (server.address() as AddressInfo).port, selector: `p2pnc.io/source=${options.source}`, leaderElection: electLeader });
-
-      const startRunner = () => {
-        runner = new SourceRunner(client, runnerOptions);
-        void runner.run();
-      };
-      const stopRunner = async () => {
-        const stopping = runner;
-        runner = undefined;
-        if (!stopping) return;
-        const left = await stopping.stop();
-        logger.info('stopped probing; pending status written', { unwritten: left });
-      };
-
-      const shutdown = new AbortController();
-      let elector: LeaderElector | undefined;
-      if (electLeader) {
-        elector = new LeaderElector(client, {
-          namespace,
-          name: `${options.source}-leader`,
-          identity,
-          leaseDurationMs: duration(options.leaseDuration, '--lease-duration'),
-          renewMs: Math.max(1_000, duration(options.leaseDuration, '--lease-duration') / 3),
-          onStartedLeading: () => {
-            logger.info('became leader; probing');
-            startRunner();
-          },
-          onStoppedLeading: () => {
-            logger.info('lost leadership; standing by');
-            void stopRunner();
-          },
-          onError: (error) => logger.warn('leader election failed; retrying', { error: String(error) }),
-        });
-      } else startRunner();
-      const electing = elector?.run(shutdown.signal);
-
-      await new Promise<void>((resolve) => {
-        const onSignal = (signal: string) => {
-          logger.info('shutting down', { signal });
-          resolve();
-        };
-        process.once('SIGTERM', () => onSignal('SIGTERM'));
-        process.once('SIGINT', () => onSignal('SIGINT'));
-      });
-      await stopRunner();
-      shutdown.abort();
-      await electing;
-      server.close();
-      client.close();
-      logger.info('source stopped');
+      const config = sourceConfig(options);
+      // Loaded on demand, so `p2pnc target` and `p2pnc check` never load the source's dependencies.
+      const { runSource } = await import('../../runtime/source/run-source.js');
+      await runSource(config);
     });
+}
+
+/** Validates the flags into the source's configuration; bad values are usage errors (exit 2). */
+export function sourceConfig(options: SourceCommandOptions): SourceConfig {
+  const namespace = options.namespace ?? process.env.P2PNC_NAMESPACE;
+  if (!namespace) throw new UsageError('--namespace is required (or set P2PNC_NAMESPACE)');
+  if (options.perNode && !options.node) throw new UsageError('--per-node needs --node (or P2PNC_NODE_NAME from the downward API)');
+  const leaseDurationMs = duration(options.leaseDuration, '--lease-duration');
+  return {
+    source: options.source,
+    namespace,
+    ...(options.perNode ? { nodeName: options.node! } : {}),
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+    metricsPort: positiveInt(options.metricsPort, '--metrics-port', true),
+    concurrency: positiveInt(options.concurrency, '--concurrency'),
+    ...(options.interval ? { intervalOverrideMs: duration(options.interval, '--interval') } : {}),
+    confirmFailures: positiveInt(options.confirmFailures, '--confirm-failures'),
+    confirmRetryMs: duration(options.confirmRetry, '--confirm-retry'),
+    steadyWriteIntervalMs: duration(options.steadyWriteInterval, '--steady-write-interval'),
+    perCheckMetrics: options.perCheckMetrics === true,
+    leaderElection: options.leaderElect && !options.perNode,
+    leaseDurationMs,
+    staleAfterMs: duration(options.staleAfter, '--stale-after'),
+    staleSweepIntervalMs: duration(options.staleSweepInterval, '--stale-sweep-interval'),
+  };
 }
 
 function duration(text: string, flag: string): number {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadTopologyFile } from '../../topology/load.js';
 
 export function registerSynthCommand(program: Command): void {
   program
@@ -8,8 +7,9 @@ export function registerSynthCommand(program: Command): void {
     .option('-f, --file <topology>', 'topology file (YAML or JSON)', 'topology.yaml')
     .option('-o, --output <dir>', 'output folder, fully owned by p2pnc', 'dist')
     .action(async (options: { file: string; output: string }) => {
+      // Loaded on demand: the runtime image's commands never pay for zod, yaml or cdk8s.
+      const { loadTopologyFile } = await import('../../topology/load.js');
       const topology = loadTopologyFile(options.file);
-      // Loaded on demand: the runtime image's commands never pay for cdk8s.
       const { synthesize } = await import('../../../charts/app.js');
       const result = synthesize(topology, options.output);
       process.stdout.write(`wrote ${result.files.length} files with ${result.checks} checks to ${options.output}/\n`);
