@@ -1,5 +1,5 @@
 /** Builds the cdk8s app for a topology and writes dist/: the one code path of both `p2pnc synth` and `cdk8s synth`. */
-import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { App, YamlOutputType } from 'cdk8s';
 import { stringify } from 'yaml';
@@ -7,6 +7,7 @@ import { expand, type PlannedCheck } from '../src/topology/expand.js';
 import type { Topology } from '../src/topology/schema.js';
 import { ChecksChart } from './checks-chart.js';
 import { FoundationChart } from './foundation-chart.js';
+import { MonitoringChart, monitoringEnabled } from './monitoring-chart.js';
 import { RbacChart } from './rbac-chart.js';
 import { WorkloadsChart } from './workloads-chart.js';
 
@@ -16,6 +17,7 @@ export function buildApp(topology: Topology, outdir: string, checks: readonly Pl
   const rbac = new RbacChart(app, 'rbac', topology, checks);
   new WorkloadsChart(app, 'workloads', topology, checks, { sourceAccounts: rbac.sourceAccounts, targetAccount: rbac.targetAccount });
   new ChecksChart(app, 'checks', topology, checks);
+  if (monitoringEnabled(topology)) new MonitoringChart(app, 'monitoring', topology, checks);
   return app;
 }
 
@@ -32,6 +34,8 @@ export interface SynthResult {
 export function synthesize(topology: Topology, outdir: string): SynthResult {
   const target = resolve(outdir);
   const checks = expand(topology);
+  // dist/<env> for one folder per cluster: the parent may not exist yet.
+  mkdirSync(dirname(target), { recursive: true });
   const staging = mkdtempSync(join(dirname(target), `.${basename(target)}-staging-`));
   try {
     const app = buildApp(topology, staging, checks);

@@ -4,4 +4,8 @@ set -euo pipefail
 here="$(dirname "$0")"
 # iproute2: network namespaces for probe and fault tests; openssl: test certificates.
 bash "$here/apt-ensure.sh" "test tools" iproute2 openssl ca-certificates
+# lua5.1: runs the Argo CD health check (Argo CD embeds gopher-lua, Lua 5.1); prometheus: promtool checks and unit-tests the alert rules.
+bash "$here/apt-ensure.sh" "monitoring tools" lua5.1 prometheus
+# chromium-headless-shell: renders the HTML report and takes the screenshot its test checks.
+bash "$here/apt-ensure.sh" "report rendering" chromium-headless-shell
 bash "$here/../image/install-tools.sh"

@@ -74,7 +74,13 @@ export const CheckSpecSchema = z.object({
     .optional()
     .meta({ description: 'The source workload, and its node for per-node sources (p2pnc)' }),
   target: z
-    .object({ name: z.string(), kind: z.string(), node: z.string().optional() })
+    .object({
+      name: z.string(),
+      kind: z.string(),
+      node: z.string().optional(),
+      nodeRoles: z.array(z.string()).optional().meta({ description: 'Roles of the target node (diagnose names a failing master as such)' }),
+      backends: z.string().optional().meta({ description: 'The target probing the backends of this Service or load balancer directly (diagnose)' }),
+    })
     .optional()
     .meta({ description: 'The topology target, and its node for per-node targets (p2pnc)' }),
   targetPod: z

@@ -2,9 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../util/errors.js';
 import { registerCheckCommand } from './commands/check.js';
+import { registerDiagnoseCommand } from './commands/diagnose.js';
+import { registerImportCommand } from './commands/import.js';
 import { registerPruneCommand } from './commands/prune.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerSourceCommand } from './commands/source.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerTargetCommand } from './commands/target.js';
 import { reportError } from './run.js';
@@ -23,6 +27,10 @@ export function buildProgram(): Command {
   registerTargetCommand(program);
   registerSourceCommand(program);
   registerPruneCommand(program);
+  registerStatusCommand(program);
+  registerDiagnoseCommand(program);
+  registerReportCommand(program);
+  registerImportCommand(program);
   return program;
 }
 

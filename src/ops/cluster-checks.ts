@@ -1,22 +1,12 @@
 /** Reading the check objects from a cluster, shared by the operator commands (status, diagnose, report, prune). */
-import { type Command, Option } from 'commander';
+import type { ClusterOptions } from '../cli/cluster-options.js';
 import { KubeClient } from '../runtime/kube/client.js';
 import { loadKubeConfig } from '../runtime/kube/config.js';
 import { paths, type CheckObject, type ObjectList } from '../runtime/kube/resources.js';
 
-export interface ClusterOptions {
-  namespace: string;
-  kubeconfig?: string;
-  context?: string;
-}
-
-/** Adds -n/--namespace, --kubeconfig and --context, the flags every command that reads the cluster takes. */
-export function addClusterOptions(command: Command): Command {
-  return command
-    .addOption(new Option('-n, --namespace <ns>', 'namespace of the checks').default('p2pnc').env('P2PNC_NAMESPACE'))
-    .option('--kubeconfig <file>', 'kubeconfig file (default $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context');
-}
+export type { ClusterOptions } from '../cli/cluster-options.js';
+/** @deprecated import from src/cli/cluster-options.ts: this module loads the kube client. */
+export { addClusterOptions } from '../cli/cluster-options.js';
 
 export function clusterClient(options: ClusterOptions): KubeClient {
   return new KubeClient(loadKubeConfig({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) }));

@@ -188,7 +188,13 @@ function plan(topology: Topology, source: Source, sourceNode: TopologyNode | und
     interval: target.interval ?? topology.interval,
     timeout: target.timeout ?? topology.timeout,
     source: { name: source.name, ...(sourceNode ? { node: sourceNode.name } : {}) },
-    target: { name: target.name, kind: target.kind, ...(endpoint.node ? { node: endpoint.node.name } : {}) },
+    target: {
+      name: target.name,
+      kind: target.kind,
+      ...(endpoint.node ? { node: endpoint.node.name } : {}),
+      ...(endpoint.node && endpoint.node.roles.length > 0 ? { nodeRoles: [...endpoint.node.roles] } : {}),
+      ...((target.kind === 'endpoint' || target.kind === 'service') && target.backends ? { backends: target.backends } : {}),
+    },
     ...(endpoint.spec.targetPod ? { targetPod: endpoint.spec.targetPod } : {}),
   };
   return { name: checkName(sourcePart, endpoint.targetPart), labels, spec };

@@ -89,11 +89,19 @@ const nodeSelection = {
   nodeLabels: labels.optional().meta({ description: 'Only nodes having all these labels. @default no label filter' }),
 };
 
+const backends = dnsLabel('backends')
+  .optional()
+  .meta({
+    description:
+      'Name of the target that probes what this one forwards to (the API server endpoints behind a load balancer, the nodes or pods behind a Service), so `p2pnc diagnose` can tell a failing front from failing backends. @default none',
+  });
+
 export const EndpointTargetSchema = z.strictObject({
   ...targetCommon,
   kind: z.literal('endpoint').meta({ description: 'A fixed host:port: a load balancer, an external or any other endpoint' }),
   host,
   port,
+  backends,
 });
 
 export const NodePortTargetSchema = z.strictObject({
@@ -114,6 +122,7 @@ export const ServiceTargetSchema = z.strictObject({
     name: dnsLabel('service name'),
     port,
   }),
+  backends,
 });
 
 export const P2pncTargetSchema = z.strictObject({
@@ -167,6 +176,34 @@ export const NodeSchema = z.strictObject({
   labels: labels.default({}),
 });
 
+const alertDefaults = { outageFor: '5m', noResultsFor: '10m', latencyThreshold: '500ms', latencyFor: '15m' };
+
+export const MonitoringSchema = z.strictObject({
+  serviceMonitor: z.boolean().default(false).meta({
+    description: 'A ServiceMonitor (prometheus-operator) scraping every source pod, and the headless Service it selects. @default false',
+  }),
+  prometheusRule: z.boolean().default(false).meta({
+    description: 'A PrometheusRule alerting on outages, sources producing no results, stale checks and high latency. @default false',
+  }),
+  labels: labels.default({}).meta({
+    description: 'Extra labels on the ServiceMonitor and PrometheusRule, for a Prometheus that selects them by label (kube-prometheus-stack: release: <its release>). @default none',
+  }),
+  scrapeInterval: duration.optional().meta({ description: 'Scrape interval of the ServiceMonitor. @default the Prometheus scrape interval' }),
+  alerts: z
+    .strictObject({
+      outageFor: duration.default(alertDefaults.outageFor).meta({ description: 'P2PNCConnectivityOutage fires after an outage lasts this long. @default 5m' }),
+      noResultsFor: duration.default(alertDefaults.noResultsFor).meta({
+        description: 'P2PNCSourceNoResults fires after a source that has checks produced no probe result for this long. @default 10m',
+      }),
+      latencyThreshold: duration.default(alertDefaults.latencyThreshold).meta({
+        description: 'P2PNCHighLatency fires when the 95th percentile of successful probes of a source and target kind exceeds this. @default 500ms',
+      }),
+      latencyFor: duration.default(alertDefaults.latencyFor).meta({ description: 'P2PNCHighLatency fires once the 95th percentile stays above latencyThreshold this long. @default 15m' }),
+    })
+    .default(alertDefaults)
+    .meta({ description: 'Alert thresholds of the PrometheusRule' }),
+});
+
 const TopologyObject = z.strictObject({
     cluster: dnsLabel('cluster').meta({ description: 'Cluster name, used in labels and the Argo CD Application' }),
     namespace: dnsLabel('namespace').default('p2pnc').meta({ description: 'Namespace for p2pnc. @default p2pnc' }),
@@ -186,6 +223,9 @@ const TopologyObject = z.strictObject({
       .strictObject({ port: port.default(6443) })
       .default({ port: 6443 })
       .meta({ description: 'Port of the API server the source talks to (egress NetworkPolicy). @default 6443' }),
+    monitoring: MonitoringSchema.default({ serviceMonitor: false, prometheusRule: false, labels: {}, alerts: alertDefaults }).meta({
+      description: 'Prometheus monitoring objects (need prometheus-operator CRDs), all off by default',
+    }),
     nodes: z.array(NodeSchema).min(1, 'list at least one node'),
     sources: z.array(SourceSchema).min(1, 'list at least one source'),
     targets: z.array(TargetSchema).min(1, 'list at least one target'),
@@ -199,6 +239,7 @@ export type TopologyNode = z.output<typeof NodeSchema>;
 export type Source = z.output<typeof SourceSchema>;
 export type Target = z.output<typeof TargetSchema>;
 export type Probe = z.output<typeof ProbeSchema>;
+export type Monitoring = z.output<typeof MonitoringSchema>;
 
 type Refinement = z.core.$RefinementCtx<z.output<typeof TopologyObject>>;
 
@@ -219,6 +260,12 @@ function checkReferences(topology: z.output<typeof TopologyObject>, ctx: Refinem
   });
   topology.targets.forEach((target, i) => {
     if (target.kind === 'node' || target.kind === 'p2pnc-target') checkRoles(target.roles, ['targets', i, 'roles'], roles, ctx);
+    if ((target.kind === 'endpoint' || target.kind === 'service') && target.backends !== undefined) {
+      const others = targetNames.filter((name) => name !== target.name);
+      if (target.backends === target.name)
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'backends'], message: `a target cannot be its own backends; name the target that probes what "${target.name}" forwards to` });
+      else if (!others.includes(target.backends)) ctx.addIssue(unknownReference(['targets', i, 'backends'], 'target', target.backends, others));
+    }
   });
 }
 

@@ -36,6 +36,11 @@ export interface StartClusterOptions {
   disableAdmissionPlugins?: string[];
   /** Appended to the kube-apiserver command line. */
   extraApiServerArgs?: string[];
+  /**
+   * IPv4 address kube-apiserver binds to, advertises and is reached at (its self-signed certificate names it).
+   * Default 127.0.0.1; an address on a test bridge lets processes in network namespaces reach it.
+   */
+  bindAddress?: string;
 }
 
 export interface KubectlOptions {
@@ -286,6 +291,7 @@ interface ApiServerConfig {
   dir: string;
   etcdPort: number;
   port: number;
+  bindAddress: string;
   disableAdmissionPlugins: string[];
   extraArgs: string[];
 }
@@ -297,8 +303,8 @@ function apiServerDaemon(c: ApiServerConfig): Daemon {
     [
       `--etcd-servers=http://127.0.0.1:${c.etcdPort}`,
       `--secure-port=${c.port}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      `--bind-address=${c.bindAddress}`,
+      `--advertise-address=${c.bindAddress}`,
       // Self-signed serving cert, generated on first start and reused on restarts.
       `--cert-dir=${join(c.dir, 'certs')}`,
       `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
@@ -347,7 +353,8 @@ async function startLocal(opts: StartClusterOptions): Promise<BaseCluster> {
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
   const token = randomBytes(24).toString('hex');
   const [etcdPort, peerPort, port] = await distinctPorts();
-  const server = `https://127.0.0.1:${port}`;
+  const bindAddress = opts.bindAddress ?? '127.0.0.1';
+  const server = `https://${bindAddress}:${port}`;
 
   await writeFile(join(dir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`, { mode: 0o600 });
   await writeServiceAccountKey(join(dir, 'sa.key'));
@@ -358,6 +365,7 @@ async function startLocal(opts: StartClusterOptions): Promise<BaseCluster> {
     dir,
     etcdPort,
     port,
+    bindAddress,
     disableAdmissionPlugins: opts.disableAdmissionPlugins ?? ['ServiceAccount'],
     extraArgs: opts.extraApiServerArgs ?? [],
   });

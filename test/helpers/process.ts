@@ -8,9 +8,16 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export interface CliOptions {
+  /** Run inside this network namespace (`ip netns exec`, which execs in place: the child is the p2pnc process). Needs root. */
+  netns?: string;
+}
+
 /** Starts `node bin/p2pnc.js ...args` and collects its output. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningProcess {
-  const child = spawn(process.execPath, ['bin/p2pnc.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, options: CliOptions = {}): RunningProcess {
+  const command = [process.execPath, 'bin/p2pnc.js', ...args];
+  const [bin, ...argv] = options.netns ? ['ip', 'netns', 'exec', options.netns, ...command] : command;
+  const child = spawn(bin!, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -18,7 +25,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningPr
     child,
     output: () => output,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       const [code] = (await once(child, 'exit')) as [number | null];
       return code;

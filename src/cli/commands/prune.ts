@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { addClusterOptions, clusterClient, listChecks, type ClusterOptions } from '../../ops/cluster-checks.js';
+import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
 import { parseDuration } from '../../topology/duration.js';
-import { paths } from '../../runtime/kube/resources.js';
-import { isStale, lastProbeTime } from '../../runtime/status/reducer.js';
-import { formatTime } from '../../runtime/status/time.js';
 import { UsageError } from '../../util/errors.js';
 
 interface PruneOptions extends ClusterOptions {
@@ -23,6 +20,12 @@ export function registerPruneCommand(program: Command): void {
     .action(async (options: PruneOptions) => {
       const inactiveMs = parseDuration(options.inactive);
       if (inactiveMs === undefined || inactiveMs <= 0) throw new UsageError(`--inactive must be a Go duration such as 48h, got "${options.inactive}"`);
+      const [{ clusterClient, listChecks }, { paths }, { isStale, lastProbeTime }, { formatTime }] = await Promise.all([
+        import('../../ops/cluster-checks.js'),
+        import('../../runtime/kube/resources.js'),
+        import('../../runtime/status/reducer.js'),
+        import('../../runtime/status/time.js'),
+      ]);
       const client = clusterClient(options);
       try {
         const checks = await listChecks(client, options.namespace);

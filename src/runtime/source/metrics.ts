@@ -17,6 +17,7 @@ export class SourceMetrics {
   private readonly latency: Histogram<string>;
   private readonly openOutages: Gauge<string>;
   private readonly checks: Gauge<string>;
+  private readonly staleChecks: Gauge<string>;
   private readonly writes: Counter<string>;
   private readonly labelNames: string[];
 
@@ -38,6 +39,12 @@ export class SourceMetrics {
     });
     this.openOutages = new Gauge({ name: 'p2pnc_open_outages', help: 'Checks with an outage in progress', labelNames: ['source'], registers: [this.registry] });
     this.checks = new Gauge({ name: 'p2pnc_checks', help: 'Checks this source probes', labelNames: ['source'], registers: [this.registry] });
+    this.staleChecks = new Gauge({
+      name: 'p2pnc_stale_checks',
+      help: 'Checks of the namespace with the Stale condition, as counted by the last sweep of this source (a Deployment leader)',
+      labelNames: ['source'],
+      registers: [this.registry],
+    });
     this.writes = new Counter({ name: 'p2pnc_status_writes_total', help: 'Status writes, by result', labelNames: ['source', 'result'], registers: [this.registry] });
   }
 
@@ -54,6 +61,10 @@ export class SourceMetrics {
 
   setChecks(source: string, count: number): void {
     this.checks.set({ source }, count);
+  }
+
+  setStaleChecks(source: string, count: number): void {
+    this.staleChecks.set({ source }, count);
   }
 
   countWrite(source: string, result: 'success' | 'conflict' | 'error'): void {

@@ -72,7 +72,7 @@ export class SourceRunner {
     this.informer = new Informer<CheckObject>(client, paths.checks(options.namespace), this.selector(), {
       onUpsert: (object, previous) => this.upsert(object, previous),
       onDelete: (object) => this.remove(object.metadata.name),
-      onSynced: () => this.options.metrics.setChecks(this.options.source, this.checks.size),
+      onSynced: () => this.publishGauges(),
       onError: (error) => this.options.logger.warn('listing or watching checks failed; retrying', { error: String(error) }),
     });
     this.writer = new StatusWriter(client, {
@@ -111,7 +111,10 @@ export class SourceRunner {
       await sleep(everyMs, this.abort.signal);
       if (this.abort.signal.aborted) return;
       await sweepStaleChecks(this.client, this.options.namespace, this.staleAfterMs)
-        .then((marked) => marked.length > 0 && this.options.logger.info('marked stale checks', { checks: marked }))
+        .then(({ marked, stale }) => {
+          if (!this.abort.signal.aborted) this.options.metrics.setStaleChecks(this.options.source, stale);
+          if (marked.length > 0) this.options.logger.info('marked stale checks', { checks: marked });
+        })
         .catch((error: unknown) => this.options.logger.warn('stale sweep failed', { error: String(error) }));
     }
   }
@@ -126,7 +129,17 @@ export class SourceRunner {
     this.targetPods?.abort.abort();
     await this.scheduler.stop();
     const left = await this.writer.flush(flushDeadlineMs);
+    // A replica that stops leading keeps serving /metrics: it must not go on reporting the leader's numbers.
+    this.options.metrics.setChecks(this.options.source, 0);
+    this.options.metrics.setOpenOutages(this.options.source, 0);
+    if (this.options.staleSweepIntervalMs) this.options.metrics.setStaleChecks(this.options.source, 0);
     return left;
+  }
+
+  /** Checks probed and open outages; after the first sync, on every change of the check set. */
+  private publishGauges(): void {
+    this.options.metrics.setChecks(this.options.source, this.checks.size);
+    this.options.metrics.setOpenOutages(this.options.source, this.openOutages());
   }
 
   private upsert(object: CheckObject, previous: CheckObject | undefined): void {
@@ -136,6 +149,7 @@ export class SourceRunner {
       const status = object.status ?? {};
       this.checks.set(name, { object, status });
       this.writeScheduler.adopt(name, status, Date.now());
+      if (this.informer.hasSynced) this.publishGauges();
     } else known.object = object;
     if (previous && isDeepStrictEqual(previous.spec, object.spec)) return;
     if (object.spec.targetPod) this.watchTargetPods(object.spec.targetPod.service);
@@ -146,6 +160,7 @@ export class SourceRunner {
     this.checks.delete(name);
     this.scheduler.remove(name);
     this.writeScheduler.forget(name);
+    this.publishGauges();
   }
 
   private async probeCheck(name: string): Promise<void> {

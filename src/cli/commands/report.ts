@@ -1,0 +1,58 @@
+/** `p2pnc report --html FILE`: the check matrix and outage timelines as one self-contained HTML page. */
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { addClusterOptions, readChecks, type ClusterOptions } from '../../ops/cluster-checks.js';
+import { UsageError, UserError } from '../../util/errors.js';
+
+interface ReportOptions extends ClusterOptions {
+  html: string;
+  fromFile?: string;
+}
+
+export function registerReportCommand(program: Command): void {
+  addClusterOptions(
+    program
+      .command('report')
+      .description('Write an HTML report: the source x target matrix by state and latency, and an outage timeline per check')
+      .requiredOption('--html <file>', 'write the report to this file (replaced if it exists)')
+      .option('--from-file <file>', 'read the checks from this file (kubectl get pncc -o json or -o yaml) instead of the cluster'),
+  ).action(async (options: ReportOptions) => {
+    checkOutputPath(options.html);
+    // Loaded on demand: other commands never pay for the renderer or the file parser.
+    const [{ renderReportHtml }, { writeFileAtomic }] = await Promise.all([import('../../ops/report-html.js'), import('../../util/write-file.js')]);
+    const checks = options.fromFile ? (await import('../../ops/checks-file.js')).readChecksFile(options.fromFile) : await readChecks(options);
+    const subject = options.fromFile ?? `namespace ${options.namespace}${options.context ? ` (context ${options.context})` : ''}`;
+    const html = renderReportHtml(checks, { now: new Date(), subject });
+    try {
+      writeFileAtomic(options.html, html, { overwrite: true });
+    } catch (error) {
+      throw new UserError(`cannot write ${options.html}: ${writeFailure(error as NodeJS.ErrnoException)}`);
+    }
+    process.stdout.write(`wrote ${options.html}: ${checks.length} check${checks.length === 1 ? '' : 's'}; open it in a browser\n`);
+  });
+}
+
+/** Refuses a path that cannot take the report before the checks are read, so the user learns it at once. */
+function checkOutputPath(path: string): void {
+  if (path === '' || path.endsWith('/')) throw new UsageError(`--html needs a file name, such as report.html; got "${path}"`);
+  if (kindOf(path) === 'directory') throw new UsageError(`--html ${path} is a directory; give a file name such as ${path.replace(/\/$/, '')}/report.html`);
+  const parent = dirname(resolve(path));
+  const parentKind = kindOf(parent);
+  if (parentKind !== 'directory') throw new UsageError(`--html ${path}: ${parent} ${parentKind === 'missing' ? 'does not exist; create it first' : 'is not a directory'}`);
+}
+
+function writeFailure(error: NodeJS.ErrnoException): string {
+  if (error.code === 'EACCES' || error.code === 'EPERM') return 'permission denied';
+  if (error.code === 'ENOSPC') return 'no space left on the device';
+  if (error.code === 'EROFS') return 'read-only file system';
+  return error.message;
+}
+
+function kindOf(path: string): 'directory' | 'file' | 'missing' {
+  try {
+    return statSync(path).isDirectory() ? 'directory' : 'file';
+  } catch {
+    return 'missing';
+  }
+}

@@ -1,0 +1,65 @@
+/** `p2pnc status`: the check matrix of the whole cluster, like `cilium-health status`, read from the check objects. */
+import type { Command } from 'commander';
+import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
+import type { ProbeResult } from '../../runtime/types.js';
+import { UsageError } from '../../util/errors.js';
+
+interface StatusOptions extends ClusterOptions {
+  output: string;
+  source?: string;
+  node?: string;
+  target?: string;
+  state?: string;
+  probe?: boolean;
+  concurrency: string;
+}
+
+const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
+
+export function registerStatusCommand(program: Command): void {
+  addClusterOptions(
+    program
+      .command('status')
+      .description('Show every check per source and node: reachability, latency, last change, open outage and outage count'),
+  )
+    .option('-o, --output <format>', `output format: ${FORMATS.join(', ')}`, 'table')
+    .option('--source <names>', 'only checks of these sources (comma-separated)')
+    .option('--node <names>', 'only checks from or to these nodes (comma-separated)')
+    .option('--target <names>', 'only checks of these targets (comma-separated)')
+    .option('--state <states>', 'only checks in these states: reachable, unreachable, unknown, invalid, pending, stale, failing')
+    .option('--probe', 'also probe each shown check now, from where this command runs, and show the fresh result')
+    .option('--concurrency <n>', 'probes in flight at once with --probe', '32')
+    .addHelpText('after', '\nColour only on a terminal; NO_COLOR disables it, FORCE_COLOR=1 forces it. Exit code 0 unless the checks cannot be read.')
+    .action(async (options: StatusOptions) => {
+      const format = FORMATS.find((known) => known === options.output);
+      if (!format) throw new UsageError(`-o "${options.output}" is not an output format; use one of ${FORMATS.join(', ')}`);
+      const concurrency = Number(options.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency takes a whole number of at least 1, got "${options.concurrency}"`);
+      // Loaded on demand, so the runtime's commands never load the operator tools.
+      const [{ applyFilter, parseFilter }, { toRows }, { renderStatus }, { ANSI, PLAIN, wantsColour }, { clusterClient, listChecks }] = await Promise.all([
+        import('../../ops/filters.js'),
+        import('../../ops/matrix.js'),
+        import('../../ops/render-status.js'),
+        import('../../ops/format.js'),
+        import('../../ops/cluster-checks.js'),
+      ]);
+      const filter = parseFilter(options);
+      const client = clusterClient(options);
+      try {
+        const checks = await listChecks(client, options.namespace);
+        const time = new Date();
+        const rows = applyFilter(toRows(checks), filter);
+        let now: Map<string, ProbeResult> | undefined;
+        if (options.probe) {
+          const { clusterLookups, probeChecks } = await import('../../ops/probe-now.js');
+          const shown = new Set(rows.map((row) => row.check));
+          const selected = checks.filter((check) => shown.has(check.metadata.name));
+          now = await probeChecks(selected, await clusterLookups(client, options.namespace, selected), concurrency);
+        }
+        const palette = wantsColour(process.env, process.stdout.isTTY === true) ? ANSI : PLAIN;
+        process.stdout.write(renderStatus({ time, rows, ...(now ? { now } : {}) }, format, palette));
+      } finally {
+        client.close();
+      }
+    });
+}

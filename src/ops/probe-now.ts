@@ -1,0 +1,72 @@
+/**
+ * `p2pnc status --probe`: each check probed once, now, from where the CLI runs, with the runtime's own probe
+ * (same endpoint resolution, client certificates and messages as the source), at most `concurrency` at a time.
+ */
+import type { KubeClient } from '../runtime/kube/client.js';
+import { paths, type CheckObject, type EndpointSlice, type ObjectList } from '../runtime/kube/resources.js';
+import { probe } from '../runtime/probe/probe.js';
+import { checkLabel, resolveProbeTarget, timeoutMs, type Lookups } from '../runtime/source/check-target.js';
+import { ClientCertificates } from '../runtime/source/client-certs.js';
+import type { ProbeResult } from '../runtime/types.js';
+
+export async function probeChecks(checks: readonly CheckObject[], lookups: Lookups, concurrency: number): Promise<Map<string, ProbeResult>> {
+  const results = new Map<string, ProbeResult>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < checks.length) {
+      const check = checks[next++]!;
+      results.set(check.metadata.name, await probeCheck(check, lookups));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, checks.length)) }, worker));
+  return results;
+}
+
+async function probeCheck(check: CheckObject, lookups: Lookups): Promise<ProbeResult> {
+  const { name } = check.metadata;
+  try {
+    const target = await resolveProbeTarget(name, check.spec, lookups);
+    return await probe(target, { timeoutMs: timeoutMs(check.spec) });
+  } catch (error) {
+    const message = `${checkLabel(name)}: invalid check: ${(error as Error).message}`;
+    return { time: new Date(), success: false, latencyMs: 0, reason: 'InvalidCheck', message, failure: 'config' };
+  }
+}
+
+/** Target pod addresses from one list of the target Services' EndpointSlices; client certificates read on demand. */
+export async function clusterLookups(client: KubeClient, namespace: string, checks: readonly CheckObject[]): Promise<Lookups> {
+  const services = [...new Set(checks.flatMap((check) => (check.spec.targetPod ? [check.spec.targetPod.service] : [])))].sort();
+  let slices: EndpointSlice[] = [];
+  let unreadable: string | undefined;
+  if (services.length > 0) {
+    const selector = `kubernetes.io/service-name in (${services.join(',')})`;
+    try {
+      slices = (await client.get<ObjectList<EndpointSlice>>(paths.endpointSlices(namespace), { query: { labelSelector: selector }, timeoutMs: 30_000 })).items;
+    } catch (error) {
+      // The other checks are still worth probing; these become invalid with the reason.
+      unreadable = `cannot list the EndpointSlices of ${namespace}/${services.join(',')} to find the target pod: ${(error as Error).message}`;
+    }
+  }
+  const certificates = new ClientCertificates(client, namespace);
+  return {
+    targetPodAddress: (service, node) => {
+      if (unreadable) throw new Error(unreadable);
+      return podAddress(slices, service, node);
+    },
+    clientCert: (secret) => certificates.get(secret),
+  };
+}
+
+/** A ready endpoint of `service` on `node`, else any endpoint there (as the source's TargetPods does). */
+export function podAddress(slices: readonly EndpointSlice[], service: string, node: string): string | undefined {
+  let fallback: string | undefined;
+  for (const slice of slices) {
+    if (slice.metadata.labels?.['kubernetes.io/service-name'] !== service) continue;
+    for (const endpoint of slice.endpoints ?? []) {
+      if (endpoint.nodeName !== node || endpoint.addresses.length === 0) continue;
+      if (endpoint.conditions?.ready !== false) return endpoint.addresses[0];
+      fallback ??= endpoint.addresses[0];
+    }
+  }
+  return fallback;
+}

@@ -1,0 +1,161 @@
+/** `p2pnc status` output: a table (`-o table`, `-o wide`) or a document (`-o json`, `-o yaml`) of the check matrix. */
+import { stringify } from 'yaml';
+import { formatDuration } from '../topology/duration.js';
+import { formatTime } from '../runtime/status/time.js';
+import type { ProbeResult } from '../runtime/types.js';
+import { classifyFailure, FAILURE_LABELS, withoutLabel, type FailureKind } from './classify.js';
+import { age, table, type Cell, type Palette, type Tone } from './format.js';
+import { sourceKey, type CheckRow, type CheckState } from './matrix.js';
+
+export const STATUS_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
+export type StatusFormat = (typeof STATUS_FORMATS)[number];
+
+export interface StatusReport {
+  /** When the checks were read. */
+  time: Date;
+  rows: readonly CheckRow[];
+  /** With --probe: each check's result now, by check name. */
+  now?: ReadonlyMap<string, ProbeResult>;
+}
+
+export function renderStatus(report: StatusReport, format: StatusFormat, palette: Palette): string {
+  switch (format) {
+    case 'table':
+    case 'wide':
+      return renderTable(report, format === 'wide', palette);
+    case 'json':
+      return `${JSON.stringify(statusDocument(report), null, 2)}\n`;
+    case 'yaml':
+      return stringify(statusDocument(report), { lineWidth: 0 });
+  }
+}
+
+const STATE_TONES: Record<CheckState, Tone> = { reachable: 'good', unreachable: 'bad', unknown: 'warn', invalid: 'bad', pending: 'dim', stale: 'warn' };
+
+function renderTable(report: StatusReport, wide: boolean, palette: Palette): string {
+  const now = report.time.getTime();
+  const ago = (time: Date | undefined) => (time ? age(now - time.getTime()) : '-');
+  const headers = ['SOURCE', 'SOURCE NODE', 'TARGET', 'TARGET NODE', 'STATE', 'LATENCY', 'PROBED', 'CHANGED', 'OUTAGE', 'OUTAGES'];
+  if (report.now) headers.push('NOW');
+  if (wide) headers.push('ENDPOINT', 'PROBE', 'LAST FAILURE', 'CHECK');
+  const rows = report.rows.map((row) => {
+    const cells: (Cell | string)[] = [
+      row.source.name,
+      row.source.node ?? '-',
+      row.target.name,
+      row.target.node ?? '-',
+      { text: row.state, tone: STATE_TONES[row.state] },
+      row.lastProbe?.latency ?? '-',
+      ago(row.lastProbe?.time),
+      ago(row.changedAt),
+      row.openOutage ? { text: `open ${ago(row.openOutage.start)}`, tone: 'bad' } : '-',
+      String(row.outages),
+    ];
+    if (report.now) cells.push(nowCell(report.now.get(row.check)));
+    if (wide) {
+      const failure = row.lastFailure ? `${FAILURE_LABELS[row.lastFailure.kind]} ${ago(row.lastFailure.time)} ago` : '-';
+      cells.push(row.endpoint, row.probe, failure, row.check);
+    }
+    return cells;
+  });
+  const failingNow = freshFailures(report);
+  const details = failingNow.length > 0 ? `failing now:\n${failingNow.map((line) => `  ${line}\n`).join('')}` : '';
+  return `${table(headers, rows, palette)}\n${summaryLine(report)}\n${details}`;
+}
+
+function nowCell(result: ProbeResult | undefined): Cell {
+  if (!result) return { text: '-' };
+  if (result.success) return { text: `ok ${formatDuration(result.latencyMs)}`, tone: 'good' };
+  return { text: FAILURE_LABELS[failureOf(result)], tone: 'bad' };
+}
+
+function failureOf(result: ProbeResult): FailureKind {
+  return result.failure ?? classifyFailure(result);
+}
+
+function summaryLine(report: StatusReport): string {
+  const counts = new Map<CheckState, number>();
+  for (const row of report.rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
+  const states = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([state, count]) => `${count} ${state}`);
+  const open = report.rows.filter((row) => row.openOutage).length;
+  let line = `${report.rows.length} checks${states.length > 0 ? `: ${states.join(', ')}` : ''}; ${open} open outage${open === 1 ? '' : 's'}`;
+  if (report.now) {
+    const fresh = [...report.now.values()];
+    const ok = fresh.filter((result) => result.success).length;
+    line += `; probed now from here: ${ok} reachable, ${fresh.length - ok} failing`;
+  }
+  return line;
+}
+
+/** The document of -o json and -o yaml: checks grouped per source and source node, times in RFC 3339. */
+export function statusDocument(report: StatusReport) {
+  const groups = new Map<string, CheckRow[]>();
+  for (const row of report.rows) groups.set(sourceKey(row.source), [...(groups.get(sourceKey(row.source)) ?? []), row]);
+  return {
+    time: formatTime(report.time),
+    summary: summary(report),
+    sources: [...groups.values()].map((rows) => ({
+      name: rows[0]!.source.name,
+      ...(rows[0]!.source.node ? { node: rows[0]!.source.node } : {}),
+      checks: rows.map((row) => checkDocument(row, report.now?.get(row.check))),
+    })),
+  };
+}
+
+function summary(report: StatusReport) {
+  const count = (state: CheckState) => report.rows.filter((row) => row.state === state).length;
+  return {
+    checks: report.rows.length,
+    reachable: count('reachable'),
+    unreachable: count('unreachable'),
+    unknown: count('unknown'),
+    invalid: count('invalid'),
+    pending: count('pending'),
+    stale: count('stale'),
+    openOutages: report.rows.filter((row) => row.openOutage).length,
+  };
+}
+
+function checkDocument(row: CheckRow, now: ProbeResult | undefined) {
+  return {
+    check: row.check,
+    target: {
+      name: row.target.name,
+      kind: row.target.kind,
+      ...(row.target.node ? { node: row.target.node } : {}),
+      ...(row.target.nodeRoles.length > 0 ? { nodeRoles: row.target.nodeRoles } : {}),
+    },
+    endpoint: row.endpoint,
+    probe: row.probe,
+    state: row.state,
+    ...(row.lastProbe?.latency ? { latency: row.lastProbe.latency } : {}),
+    ...(row.lastProbe ? { lastProbe: formatTime(row.lastProbe.time) } : {}),
+    ...(row.changedAt ? { changed: formatTime(row.changedAt) } : {}),
+    ...(row.lastFailure
+      ? { lastFailure: { time: formatTime(row.lastFailure.time), kind: row.lastFailure.kind, reason: row.lastFailure.reason, message: row.lastFailure.message } }
+      : {}),
+    ...(row.openOutage ? { openOutage: { start: formatTime(row.openOutage.start), message: row.openOutage.message } } : {}),
+    outages: row.outages,
+    ...(now ? { now: freshDocument(now) } : {}),
+  };
+}
+
+function freshDocument(result: ProbeResult) {
+  return {
+    time: formatTime(result.time),
+    success: result.success,
+    reason: result.reason,
+    message: result.message,
+    latency: formatDuration(result.latencyMs),
+    ...(result.success ? {} : { kind: failureOf(result) }),
+  };
+}
+
+/** One line per failing fresh result, for the table views: what failed now and why. */
+function freshFailures(report: StatusReport): string[] {
+  if (!report.now) return [];
+  return report.rows.flatMap((row) => {
+    const result = report.now?.get(row.check);
+    return result && !result.success ? [`${row.check}: ${withoutLabel(result.message)}`] : [];
+  });
+}

@@ -1,0 +1,156 @@
+/**
+ * Check objects -> what the HTML report draws: a source x target matrix (one cell per pair, the worst state of its
+ * checks) and, per check, the outages and probes its status retains. Pure: the time is passed in.
+ */
+import type { CheckStatus, LogEntry } from '../api/check.js';
+import type { CheckObject } from '../runtime/kube/resources.js';
+import { timeMs } from '../runtime/status/time.js';
+import { parseDuration } from '../topology/duration.js';
+import { CHECK_STATES, sourceKey, toRow, type CheckRow, type CheckState, type SourceRef } from './matrix.js';
+
+/** A cell takes the state of its worst check: the first of these its checks have. */
+const WORST_FIRST: readonly CheckState[] = ['unreachable', 'invalid', 'unknown', 'stale', 'pending', 'reachable'];
+
+export interface MatrixColumn {
+  key: string;
+  target: string;
+  node?: string;
+}
+
+export interface MatrixCell {
+  state: CheckState;
+  /** The checks of this source and target; more than one when a target has several endpoints per node (IPv4 and IPv6). */
+  checks: CheckRow[];
+  /** Newest latency of the slowest reachable check, for shading. */
+  latencyMs?: number;
+}
+
+export interface MatrixRow {
+  key: string;
+  source: SourceRef;
+  /** One per column; undefined where the source has no check of that target. */
+  cells: (MatrixCell | undefined)[];
+}
+
+export interface Matrix {
+  columns: MatrixColumn[];
+  rows: MatrixRow[];
+}
+
+export interface TimelineProbe {
+  timeMs: number;
+  message: string;
+  latency?: string;
+}
+
+export interface TimelineOutage {
+  startMs: number;
+  /** Undefined while the outage is open. */
+  endMs?: number;
+  message: string;
+}
+
+export interface CheckTimeline {
+  row: CheckRow;
+  /** The oldest time the status retains; undefined for a check never probed. */
+  historyStartMs?: number;
+  outages: TimelineOutage[];
+  failures: TimelineProbe[];
+  successes: TimelineProbe[];
+}
+
+export interface ReportModel {
+  nowMs: number;
+  /** The oldest time any check retains (now when none does): the left edge of every timeline. */
+  windowStartMs: number;
+  matrix: Matrix;
+  timelines: CheckTimeline[];
+  counts: Record<CheckState, number>;
+}
+
+export function buildReport(checks: readonly CheckObject[], now: Date): ReportModel {
+  const nowMs = now.getTime();
+  const timelines = checks.map((object) => timelineOf(toRow(object), object.status)).sort((a, b) => compareRows(a.row, b.row));
+  const rows = timelines.map((timeline) => timeline.row);
+  const starts = timelines.flatMap((timeline) => (timeline.historyStartMs === undefined ? [] : [timeline.historyStartMs]));
+  const counts = Object.fromEntries(CHECK_STATES.map((state) => [state, 0])) as Record<CheckState, number>;
+  for (const row of rows) counts[row.state] += 1;
+  return { nowMs, windowStartMs: Math.min(nowMs, ...starts), matrix: matrixOf(rows), timelines, counts };
+}
+
+function matrixOf(rows: readonly CheckRow[]): Matrix {
+  const columns = new Map<string, MatrixColumn>();
+  const sources = new Map<string, SourceRef>();
+  const byPair = new Map<string, CheckRow[]>();
+  for (const row of rows) {
+    const column = targetKey(row);
+    if (!columns.has(column)) columns.set(column, { key: column, target: row.target.name, ...(row.target.node ? { node: row.target.node } : {}) });
+    const source = sourceKey(row.source);
+    if (!sources.has(source)) sources.set(source, row.source);
+    const pair = `${source}\n${column}`;
+    byPair.set(pair, [...(byPair.get(pair) ?? []), row]);
+  }
+  const orderedColumns = [...columns.values()].sort((a, b) => a.target.localeCompare(b.target) || (a.node ?? '').localeCompare(b.node ?? ''));
+  const matrixRows = [...sources.entries()].map(([key, source]) => ({
+    key,
+    source,
+    cells: orderedColumns.map((column) => cellOf(byPair.get(`${key}\n${column.key}`))),
+  }));
+  return { columns: orderedColumns, rows: matrixRows };
+}
+
+function cellOf(checks: CheckRow[] | undefined): MatrixCell | undefined {
+  if (!checks) return undefined;
+  const state = WORST_FIRST.find((candidate) => checks.some((check) => check.state === candidate)) ?? 'pending';
+  const cell: MatrixCell = { state, checks };
+  const latencies = checks.flatMap((check) => {
+    const latency = check.state === 'reachable' && check.lastSuccess?.latency ? parseDuration(check.lastSuccess.latency) : undefined;
+    return latency === undefined ? [] : [latency];
+  });
+  if (latencies.length > 0) cell.latencyMs = Math.max(...latencies);
+  return cell;
+}
+
+function timelineOf(row: CheckRow, status: CheckStatus | undefined): CheckTimeline {
+  const outages: TimelineOutage[] = [];
+  for (const outage of status?.outages ?? []) {
+    const startMs = timeMs(outage.start);
+    if (!Number.isFinite(startMs)) continue;
+    const endMs = timeMs(outage.end);
+    outages.push({ startMs, ...(Number.isFinite(endMs) ? { endMs } : {}), message: outage.message ?? '' });
+  }
+  // Outage logs keep the first failures of an outage after the failures list has moved on.
+  const outageLogs = (status?.outages ?? []).flatMap((outage) => [...(outage.startLogs ?? []), ...(outage.endLogs ?? [])]);
+  const failures = probesOf([...(status?.failures ?? []), ...outageLogs.filter((entry) => !entry.success)]);
+  const successes = probesOf(status?.successes ?? []);
+  const times = [...outages.map((outage) => outage.startMs), ...failures.map((probe) => probe.timeMs), ...successes.map((probe) => probe.timeMs)];
+  const timeline: CheckTimeline = { row, outages: outages.sort((a, b) => a.startMs - b.startMs), failures, successes };
+  if (times.length > 0) timeline.historyStartMs = Math.min(...times);
+  return timeline;
+}
+
+/** Oldest first, each probe once (outage logs repeat entries of the failures list). */
+function probesOf(entries: readonly LogEntry[]): TimelineProbe[] {
+  const seen = new Map<string, TimelineProbe>();
+  for (const entry of entries) {
+    const time = timeMs(entry.time);
+    if (!Number.isFinite(time)) continue;
+    const probe: TimelineProbe = { timeMs: time, message: entry.message ?? '', ...(entry.latency ? { latency: entry.latency } : {}) };
+    seen.set(`${time}\n${probe.message}`, probe);
+  }
+  return [...seen.values()].sort((a, b) => a.timeMs - b.timeMs || a.message.localeCompare(b.message));
+}
+
+export function targetKey(row: CheckRow): string {
+  return row.target.node ? `${row.target.name}@${row.target.node}` : row.target.name;
+}
+
+function compareRows(a: CheckRow, b: CheckRow): number {
+  return (
+    a.source.name.localeCompare(b.source.name) ||
+    (a.source.node ?? '').localeCompare(b.source.node ?? '') ||
+    a.target.name.localeCompare(b.target.name) ||
+    (a.target.node ?? '').localeCompare(b.target.node ?? '') ||
+    a.check.localeCompare(b.check)
+  );
+}
