@@ -5,8 +5,6 @@ import { loadKubeConfig } from '../runtime/kube/config.js';
 import { paths, type CheckObject, type ObjectList } from '../runtime/kube/resources.js';
 
 export type { ClusterOptions } from '../cli/cluster-options.js';
-/** @deprecated import from src/cli/cluster-options.ts: this module loads the kube client. */
-export { addClusterOptions } from '../cli/cluster-options.js';
 
 export function clusterClient(options: ClusterOptions): KubeClient {
   return new KubeClient(loadKubeConfig({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) }));

@@ -16,8 +16,8 @@ export interface ReportOptions {
   subject?: string;
 }
 
-/** Fill colours, exported for the legend and for tests that check the rendered pixels. */
-export const STATE_COLOURS: Readonly<Record<CheckState, string>> = {
+/** Fill colours of the cells and the legend. */
+const STATE_COLOURS: Readonly<Record<CheckState, string>> = {
   reachable: '#1a9850',
   unreachable: '#d73027',
   unknown: '#fdae61',
@@ -27,7 +27,7 @@ export const STATE_COLOURS: Readonly<Record<CheckState, string>> = {
 };
 
 /** Reachable cells are shaded by their newest latency: below each bound, the colour at the same index. */
-export const LATENCY_BANDS: readonly { belowMs: number; colour: string; label: string }[] = [
+const LATENCY_BANDS: readonly { belowMs: number; colour: string; label: string }[] = [
   { belowMs: 2, colour: '#1a9850', label: '< 2 ms' },
   { belowMs: 10, colour: '#66bd63', label: '2-10 ms' },
   { belowMs: 50, colour: '#a6d96a', label: '10-50 ms' },
@@ -147,7 +147,7 @@ function matrixCell(sourceKey: string, column: MatrixColumn, cell: MatrixCell | 
   return `<td class="cell${dark}" ${where} data-state="${cell.state}" style="background:${colour}" title="${escapeMultiline(cellTitle(cell))}">${escapeHtml(text)}${count}</td>`;
 }
 
-export function cellColour(cell: MatrixCell): string {
+function cellColour(cell: MatrixCell): string {
   if (cell.state !== 'reachable' || cell.latencyMs === undefined) return STATE_COLOURS[cell.state];
   return LATENCY_BANDS.find((band) => cell.latencyMs! < band.belowMs)!.colour;
 }
@@ -262,7 +262,7 @@ function round(value: number): number {
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]!);
 }
 

@@ -4,10 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import type { CheckStatus } from '../../src/api/check.js';
-import { eventually, startCli } from '../helpers/process.js';
+import { eventually, startCli, type RunningProcess } from '../helpers/process.js';
 import { synthToTemp } from '../helpers/synth.js';
 import { mustKubectl, startOrSkip } from './support.js';
 
@@ -35,32 +35,31 @@ test('report reads the checks from the cluster, and from kubectl get pncc -o jso
     return port;
   });
   const work = mkdtempSync(join(tmpdir(), 'p2pnc-report-cluster-'));
-  const { dir } = synthToTemp({
-    cluster: 'report',
-    nodes: [{ name: 'node-a', addresses: ['127.0.0.1'] }],
-    sources: [
-      { name: 'prober', kind: 'Deployment', targets: ['up', 'down'] },
-      { name: 'idle', kind: 'Deployment', targets: ['up'] },
-    ],
-    targets: [
-      { name: 'up', kind: 'endpoint', host: '127.0.0.1', port: (up.address() as { port: number }).port },
-      { name: 'down', kind: 'endpoint', host: '127.0.0.1', port: closedPort },
-    ],
-  });
-  for (const file of ['foundation.yaml', 'rbac.yaml']) await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, file)]);
-  await mustKubectl(cluster, ['wait', '--for=condition=Established', 'crd/podnetworkconnectivitychecks.p2pnc.io', '--timeout=60s']);
-  await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, 'checks.yaml')]);
-  const sourceKubeconfig = await cluster.kubeconfigFor(await cluster.tokenFor(NAMESPACE, 'prober'));
-  const source = startCli(['source', '--source', 'prober', '--namespace', NAMESPACE, '--kubeconfig', sourceKubeconfig, '--metrics-port', '0', '--interval', '2s', '--confirm-retry', '1s', '--lease-duration', '6s']);
-  const status = async (name: string) => JSON.parse(await mustKubectl(cluster, ['get', 'pncc', '-n', NAMESPACE, name, '-o', 'json'])).status as CheckStatus | undefined;
+  let source: RunningProcess | undefined;
   try {
+    const { dir } = synthToTemp({
+      cluster: 'report',
+      nodes: [{ name: 'node-a', addresses: ['127.0.0.1'] }],
+      sources: [
+        { name: 'prober', kind: 'Deployment', targets: ['up', 'down'] },
+        { name: 'idle', kind: 'Deployment', targets: ['up'] },
+      ],
+      targets: [
+        { name: 'up', kind: 'endpoint', host: '127.0.0.1', port: (up.address() as { port: number }).port },
+        { name: 'down', kind: 'endpoint', host: '127.0.0.1', port: closedPort },
+      ],
+    });
+    for (const file of ['foundation.yaml', 'rbac.yaml']) await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, file)]);
+    await mustKubectl(cluster, ['wait', '--for=condition=Established', 'crd/podnetworkconnectivitychecks.p2pnc.io', '--timeout=60s']);
+    await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, 'checks.yaml')]);
+    rmSync(dirname(dir), { recursive: true, force: true });
+    const sourceKubeconfig = await cluster.kubeconfigFor(await cluster.tokenFor(NAMESPACE, 'prober'));
+    source = startCli(['source', '--source', 'prober', '--namespace', NAMESPACE, '--kubeconfig', sourceKubeconfig, '--metrics-port', '0', '--interval', '2s', '--confirm-retry', '1s', '--lease-duration', '6s']);
+    const status = async (name: string) => JSON.parse(await mustKubectl(cluster, ['get', 'pncc', '-n', NAMESPACE, name, '-o', 'json'])).status as CheckStatus | undefined;
     await eventually(async () => ((await status('prober-to-up'))?.successes?.length ? true : undefined), 30_000, 'a success of prober-to-up');
     await eventually(async () => ((await status('prober-to-down'))?.outages?.length ? true : undefined), 30_000, 'an outage of prober-to-down');
-  } finally {
     await source.stop();
-    await close(up);
-  }
-  try {
+
     const fromCluster = join(work, 'cluster.html');
     const run = spawnSync(process.execPath, ['bin/p2pnc.js', 'report', '--html', fromCluster, '-n', NAMESPACE, '--kubeconfig', cluster.kubeconfig], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
@@ -81,6 +80,9 @@ test('report reads the checks from the cluster, and from kubectl get pncc -o jso
     assert.ok(matrixOf(html));
     assert.equal(matrixOf(readFileSync(fromFile, 'utf8')), matrixOf(html), 'the same matrix from the saved list');
   } finally {
+    await source?.stop('SIGKILL');
+    up.close();
+    await cluster.stop();
     rmSync(work, { recursive: true, force: true });
   }
 });

@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { addClusterOptions, readChecks, type ClusterOptions } from '../../ops/cluster-checks.js';
+import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
 import { UsageError, UserError } from '../../util/errors.js';
 
 interface ReportOptions extends ClusterOptions {
@@ -21,7 +21,7 @@ export function registerReportCommand(program: Command): void {
     checkOutputPath(options.html);
     // Loaded on demand: other commands never pay for the renderer or the file parser.
     const [{ renderReportHtml }, { writeFileAtomic }] = await Promise.all([import('../../ops/report-html.js'), import('../../util/write-file.js')]);
-    const checks = options.fromFile ? (await import('../../ops/checks-file.js')).readChecksFile(options.fromFile) : await readChecks(options);
+    const checks = options.fromFile ? (await import('../../ops/checks-file.js')).readChecksFile(options.fromFile) : await (await import('../../ops/cluster-checks.js')).readChecks(options);
     const subject = options.fromFile ?? `namespace ${options.namespace}${options.context ? ` (context ${options.context})` : ''}`;
     const html = renderReportHtml(checks, { now: new Date(), subject });
     try {
