@@ -8,7 +8,8 @@
  *   invalid-check       the check itself is malformed (no target pod on a node, missing Secret)
  *   source-side         every check of one source fails: that source's pod, node or egress
  *   dns                 lookups fail while checks by IP answer: the resolver, or one missing name
- *   node-unreachable    every check to a node fails: the node or its host network (>= 2 sources for high confidence)
+ *   node-unreachable    every check to a node fails: the node or its host network (>= 2 sources for high confidence);
+ *                       not when the only target probed there refuses (the node answered: target-on-node)
  *   target-everywhere   a per-node target fails on every node while the nodes answer other probes
  *   target-on-node      a per-node target fails on one node while it answers on others ("one master failing")
  *   path                a node answers other sources but not this one: the path between them
@@ -274,6 +275,8 @@ class Diagnoser {
       const podsOnly = rows.every((row) => row.target.kind === 'p2pnc-target');
       const allRefused = rows.every((row) => row.lastFailure?.kind === 'refused');
       const merged = [...this.sourceSide.entries()].filter(([, finding]) => finding.rule === 'source-side' && this.sourceOfFinding(finding)?.node === node);
+      // A refusal is an answer from the node: with one target probed there, that target is down, not the node.
+      if (allRefused && targets.length < 2 && merged.length === 0) continue;
       const caveats: string[] = [];
       if (sources.length < 2 && merged.length === 0) caveats.push(`Only ${describeSources(sources)} probes it, so the path from there is not ruled out.`);
       if (targets.length < 2) caveats.push(`Only ${targets[0]} is probed on it, so that target alone failing is not ruled out.`);
@@ -344,7 +347,8 @@ class Diagnoser {
       if (elsewhere.length === 0) continue;
       const nodeAnswers = this.live.filter((row) => row.target.node === node && row.target.name !== target && !isSelf(row) && this.isAnswering(row));
       const port = portOf(rows[0]!);
-      const hint = rows.every((row) => row.lastFailure?.kind === 'refused')
+      const refusedOnly = rows.every((row) => row.lastFailure?.kind === 'refused');
+      const hint = refusedOnly
         ? ` Connection refused: nothing listens on ${port ? `port ${port}` : 'the port'} there (the process is down) or a firewall rejects.`
         : rows.every((row) => row.lastFailure?.kind === 'timeout')
           ? ` Timeouts: a firewall drops ${port ? `port ${port}` : 'the port'} there, or the process hangs.`
@@ -354,10 +358,15 @@ class Diagnoser {
           severity: 'warning',
           rule: 'target-on-node',
           culprit: `${target} on ${nodeTitle(node, rows)}`,
-          confidence: nodeAnswers.length > 0 ? 'high' : 'low',
+          // Refusals come from the node itself, so they show it is up as well as another target answering would.
+          confidence: nodeAnswers.length > 0 || refusedOnly ? 'high' : 'low',
           summary:
             `${target} fails on ${node} (${kindsText(rows)}) from ${describeSources(uniqueSources(rows))}, while it answers on ${distinct(elsewhere.map((row) => row.target.node!)).length} other node(s)` +
-            (nodeAnswers.length > 0 ? ` and ${node} answers ${distinct(nodeAnswers.map((row) => row.target.name)).join(', ')}: the node is up, ${target} on it is not.` : '; nothing else is probed on that node.') +
+            (nodeAnswers.length > 0
+              ? ` and ${node} answers ${distinct(nodeAnswers.map((row) => row.target.name)).join(', ')}: the node is up, ${target} on it is not.`
+              : refusedOnly
+                ? `; nothing else is probed on ${node}, but it answers with refusals: the node is up, ${target} on it is not.`
+                : '; nothing else is probed on that node.') +
             hint,
           evidence: [...rows.map((row) => this.failingEvidence(row)), ...[...nodeAnswers, ...elsewhere].slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row))],
           next: steps.targetOnNodeSteps(this.namespace, rows[0]!),

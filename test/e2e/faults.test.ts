@@ -2,7 +2,8 @@
  * Runtime faults end to end: four nodes as network namespaces on a bridge, a p2pnc target on each, the Deployment
  * source on node-a and the DaemonSet source on node-a and node-b as real processes with their ServiceAccounts'
  * tokens, checks synthesized from a small topology and applied to the test kube-apiserver. Each fault is injected
- * and healed, and everything is asserted from what the sources wrote to the API.
+ * and healed, and everything is asserted from what the sources wrote to the API; while each fault lasts,
+ * `p2pnc diagnose` must name its culprit.
  *
  * Needs root (network namespaces) and the test control plane; outside CI it skips with the reason when either is
  * missing, under CI=true it fails.
@@ -11,8 +12,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertOpenShiftCompatible } from '../cluster/openshift-compat.js';
 import { mustKubectl } from '../cluster/support.js';
+import { assertDiagnosedDuring, assertHealthyDiagnosis } from './diagnosis.js';
 import { type CheckFigures, runFaultCycle, statusWrites } from './outage-cycle.js';
-import { checkName, NAMED_TARGET, NAMESPACE, NODE_TARGET, startNetnsCluster } from './netns-cluster.js';
+import { checkName, MESH, NAMED_TARGET, NAMESPACE, NODE_TARGET, PROBER, startNetnsCluster } from './netns-cluster.js';
 
 const tcpFailed = (label: string, endpoint: string, text: string) => ({
   reason: 'TCPConnectError',
@@ -43,10 +45,17 @@ test('runtime faults on a network-namespace cluster', { timeout: 300_000 }, asyn
     await t.test('a node\'s link down: i/o timeout, from every source', async (t) => {
       const failure = tcpFailed(label(nodeC), endpoint(nodeC), 'i/o timeout');
       const success = tcpSucceeded(label(nodeC), endpoint(nodeC));
+      const checks = [checkName.prober(nodeC), checkName.mesh(nodeA, nodeC), checkName.mesh(nodeB, nodeC)].map((name) => ({ name, failure, success }));
       const figures = await runFaultCycle(bed, {
-        checks: [checkName.prober(nodeC), checkName.mesh(nodeA, nodeC), checkName.mesh(nodeB, nodeC)].map((name) => ({ name, failure, success })),
+        checks,
         unaffected: [checkName.prober(nodeD), checkName.mesh(nodeB, nodeD)],
         inject: () => fabric.linkDown(nodeC),
+        // Low confidence: only one port is probed on the node, so that target alone timing out is not ruled out.
+        whileActive: (outages) =>
+          assertDiagnosedDuring(t, bed, { label: 'link down', checks, outages }, {
+            exitCode: 4,
+            findings: [{ severity: 'critical', rule: 'node-unreachable', confidence: 'low', culprit: `node ${nodeC}: the node or its host network`, failing: checks.map(({ name }) => name) }],
+          }),
         heal: () => fabric.linkUp(nodeC),
       });
       report(t, 'link down', figures);
@@ -55,10 +64,17 @@ test('runtime faults on a network-namespace cluster', { timeout: 300_000 }, asyn
     await t.test('a target process stopped: connection refused', async (t) => {
       const failure = tcpFailed(label(nodeB), endpoint(nodeB), 'connect: connection refused');
       const success = tcpSucceeded(label(nodeB), endpoint(nodeB));
+      const checks = [checkName.prober(nodeB), checkName.mesh(nodeA, nodeB), checkName.mesh(nodeB, nodeB)].map((name) => ({ name, failure, success }));
       const figures = await runFaultCycle(bed, {
-        checks: [checkName.prober(nodeB), checkName.mesh(nodeA, nodeB), checkName.mesh(nodeB, nodeB)].map((name) => ({ name, failure, success })),
+        checks,
         unaffected: [checkName.prober(nodeD)],
         inject: () => bed.stopTarget(nodeB),
+        // Refusals come from node-b itself: the node is up, the target on it is not.
+        whileActive: (outages) =>
+          assertDiagnosedDuring(t, bed, { label: 'target stopped', checks, outages }, {
+            exitCode: 3,
+            findings: [{ severity: 'warning', rule: 'target-on-node', confidence: 'high', culprit: `${NODE_TARGET} on node ${nodeB}`, failing: checks.map(({ name }) => name) }],
+          }),
         heal: () => bed.startTarget(nodeB),
       });
       report(t, 'target stopped', figures);
@@ -67,10 +83,20 @@ test('runtime faults on a network-namespace cluster', { timeout: 300_000 }, asyn
     await t.test('a route removed on one node: network is unreachable, from that node only', async (t) => {
       const failure = tcpFailed(label(nodeC), endpoint(nodeC), 'connect: network is unreachable');
       const success = tcpSucceeded(label(nodeC), endpoint(nodeC));
+      const checks = [checkName.prober(nodeC), checkName.mesh(nodeA, nodeC)].map((name) => ({ name, failure, success }));
       const figures = await runFaultCycle(bed, {
-        checks: [checkName.prober(nodeC), checkName.mesh(nodeA, nodeC)].map((name) => ({ name, failure, success })),
+        checks,
         unaffected: [checkName.mesh(nodeB, nodeC), checkName.prober(nodeD)],
         inject: () => fabric.removeRoute(nodeA, nodeC),
+        // The prober is an unpinned Deployment: diagnose cannot know it runs on node-a, so its path is its own finding.
+        whileActive: (outages) =>
+          assertDiagnosedDuring(t, bed, { label: 'route removed', checks, outages }, {
+            exitCode: 3,
+            findings: [
+              { severity: 'warning', rule: 'path', confidence: 'high', culprit: `the path from ${MESH} on ${nodeA} to ${nodeC}`, failing: [checkName.mesh(nodeA, nodeC)] },
+              { severity: 'warning', rule: 'path', confidence: 'high', culprit: `the path from ${PROBER} to ${nodeC}`, failing: [checkName.prober(nodeC)] },
+            ],
+          }),
         heal: () => fabric.restoreRoute(nodeA, nodeC),
       });
       report(t, 'route removed', figures);
@@ -78,20 +104,31 @@ test('runtime faults on a network-namespace cluster', { timeout: 300_000 }, asyn
 
     await t.test('an unresolvable name: DNSError', async (t) => {
       const host = bed.namedHost;
+      const checks = [
+        {
+          name: checkName.named,
+          failure: { reason: 'DNSError', message: `${NAMED_TARGET}: failure looking up host ${host}: lookup ${host}: no such host` },
+          success: tcpSucceeded(NAMED_TARGET, `${host}:${port}`),
+        },
+      ];
       const figures = await runFaultCycle(bed, {
-        checks: [
-          {
-            name: checkName.named,
-            failure: { reason: 'DNSError', message: `${NAMED_TARGET}: failure looking up host ${host}: lookup ${host}: no such host` },
-            success: tcpSucceeded(NAMED_TARGET, `${host}:${port}`),
-          },
-        ],
+        checks,
         // The same target by address.
         unaffected: [healthy],
         inject: () => fabric.removeHost(settings.proberNode, host),
+        whileActive: (outages) =>
+          assertDiagnosedDuring(t, bed, { label: 'unresolvable name', checks, outages }, {
+            exitCode: 4,
+            findings: [{ severity: 'critical', rule: 'dns', confidence: 'high', culprit: `DNS name ${host}: no such host`, failing: [checkName.named] }],
+          }),
         heal: () => fabric.addHost(settings.proberNode, host, fabric.node(nodeD).address),
       });
       report(t, 'unresolvable name', figures);
+    });
+
+    await t.test('every fault healed: diagnose finds nothing and exits 0', async (t) => {
+      const runs = await assertHealthyDiagnosis(bed);
+      t.diagnostic(`healed: diagnose exit 0, no findings (${runs} run${runs === 1 ? '' : 's'})`);
     });
 
     await t.test('a healthy check is written at most once per steady interval', (t) => {

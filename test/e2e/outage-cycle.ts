@@ -1,7 +1,8 @@
 /**
  * One fault, injected and healed, asserted from the API on every check it must break: the failure reason and
  * message, an outage visible within 10 s of the fault and starting at the first failed probe after it, the
- * Reachable condition, the restored outage and the events. Returns the measured delays.
+ * Reachable condition, the restored outage and the events; `whileActive` asserts more while the fault lasts.
+ * Returns the measured delays.
  */
 import assert from 'node:assert/strict';
 import type { CheckStatus, Condition, Outage } from '../../src/api/check.js';
@@ -27,6 +28,8 @@ export interface FaultCase {
   /** Checks the fault must leave alone. */
   unaffected?: string[];
   inject(): void | Promise<void>;
+  /** Runs while the fault is active, once every outage is in the API and before healing; gets each check's open outage. */
+  whileActive?(outages: ReadonlyMap<string, Outage>): Promise<void>;
   /** Resolves once the heal has taken effect. */
   heal(): void | Promise<void>;
 }
@@ -78,6 +81,7 @@ export async function runFaultCycle(bed: NetnsCluster, fault: FaultCase): Promis
       ),
     );
     await Promise.all(fault.checks.map(({ name, failure }) => assertEvent(bed, name, 'Warning', 'ConnectivityOutageDetected', `${opened.get(name)!.outage.message}: ${failure.message}`)));
+    await fault.whileActive?.(new Map([...opened].map(([name, { outage }]) => [name, outage])));
   } finally {
     healAt = Date.now();
     await fault.heal();

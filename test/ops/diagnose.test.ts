@@ -43,6 +43,20 @@ interface Scenario {
 const ocp = openshiftTopology();
 const mesh = meshTopology();
 
+/** The e2e fault bed (test/e2e/netns-cluster.ts): an unpinned Deployment and a DaemonSet on two nodes probe one port on four nodes. */
+const bed: TopologyInput = {
+  cluster: 'e2e',
+  nodes: ['node-a', 'node-b', 'node-c', 'node-d'].map((name, i) => ({ name, addresses: [`10.213.0.${11 + i}`], roles: i < 2 ? ['prober'] : ['worker'] })),
+  sources: [
+    { name: 'prober', kind: 'Deployment' },
+    { name: 'mesh', kind: 'DaemonSet', roles: ['prober'], targets: ['target'] },
+  ],
+  targets: [
+    { name: 'target', kind: 'node', port: 8080 },
+    { name: 'by-name', kind: 'endpoint', host: 'node-d.fabric.example', port: 8080 },
+  ],
+};
+
 const scenarios: Scenario[] = [
   {
     name: 'a load balancer failing while the API endpoints answer names the load balancer',
@@ -172,6 +186,37 @@ const scenarios: Scenario[] = [
     topology: mesh,
     faults: { 'worker-2-to-(registry|kubernetes-default)': noSuchHost },
     expected: [{ rule: 'dns', culprit: 'name resolution on worker-2', severity: 'critical', confidence: 'high', failing: /^mesh-worker-2-to-(registry|kubernetes-default)/, failingCount: 2, answering: true }],
+    exitCode: EXIT_CRITICAL,
+  },
+  {
+    name: 'bed: a node\'s link down names that node, with low confidence as only one port is probed on it',
+    topology: bed,
+    faults: { 'to-target-node-c$': timeout },
+    expected: [{ rule: 'node-unreachable', culprit: 'node node-c: the node or its host network', severity: 'critical', confidence: 'low', failing: /to-target-node-c$/, failingCount: 3, answering: true }],
+    exitCode: EXIT_CRITICAL,
+  },
+  {
+    name: 'bed: the only port probed on a node refused from every source, itself included, names that target on the node, not the node',
+    topology: bed,
+    faults: { 'to-target-node-b$': refused },
+    expected: [{ rule: 'target-on-node', culprit: 'target on node node-b', severity: 'warning', confidence: 'high', failing: /to-target-node-b$/, failingCount: 3, answering: true }],
+    exitCode: EXIT_WARNING,
+  },
+  {
+    name: 'bed: a route removed on one node names the path from that node\'s source, and from the unpinned Deployment',
+    topology: bed,
+    faults: { '^(prober|mesh-node-a)-to-target-node-c$': noRoute },
+    expected: [
+      { rule: 'path', culprit: 'the path from mesh on node-a to node-c', severity: 'warning', confidence: 'high', failing: /^mesh-node-a-to-target-node-c$/, failingCount: 1, answering: true },
+      { rule: 'path', culprit: 'the path from prober to node-c', severity: 'warning', confidence: 'high', failing: /^prober-to-target-node-c$/, failingCount: 1, answering: true },
+    ],
+    exitCode: EXIT_WARNING,
+  },
+  {
+    name: 'bed: a name that does not resolve names the DNS name',
+    topology: bed,
+    faults: { 'to-by-name$': noSuchHost },
+    expected: [{ rule: 'dns', culprit: 'DNS name node-d.fabric.example: no such host', severity: 'critical', confidence: 'high', failing: /^prober-to-by-name$/, failingCount: 1 }],
     exitCode: EXIT_CRITICAL,
   },
 ];
