@@ -207,7 +207,7 @@ class Diagnoser {
           rule: 'dns',
           culprit: `DNS name ${name}: no such host${service ? ` (is Service ${service.namespace}/${service.name} missing?)` : ''}`,
           confidence: 'high',
-          summary: `The resolver answers that ${name} does not exist, from ${describeSources(uniqueSources(rows))}, and no source resolves it: the record${service ? ' or the Service' : ''} is missing, or the name in the topology is wrong.`,
+          summary: `The resolver answers that ${name} does not exist, from ${describeSources(uniqueSources(rows))}${uniqueSources(rows).length > 1 ? ', and none of them resolves it' : ''}: the record${service ? ' or the Service' : ''} is missing, or the name in the topology is wrong.`,
           evidence: rows.map((row) => this.failingEvidence(row)),
           next: steps.missingNameSteps(name),
         },
