@@ -123,7 +123,6 @@ test('kube-apiserver down for 60 s: every transition and probe result arrives af
     });
   } finally {
     await source.stop('SIGKILL');
-    if (process.env.DEBUG_SOURCE) (await import('node:fs')).writeFileSync(process.env.DEBUG_SOURCE, source.output());
     await Promise.all([steady.down(), heals.down(), breaks.down()]);
     await cluster.stop();
   }

@@ -3,12 +3,14 @@
 // the test API server next to p2pnc's (same kind, another group), so the real kube-apiserver does the validating.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 import type { Cluster } from './harness.js';
 
-export const OPENSHIFT_CRD_FILE = '/work/shared/reference/openshift-podnetworkconnectivitycheck.crd.yaml';
+/** Next to the checkout, where test/synth/synth.test.ts reads it too (the reference is not copied into the project). */
+const OPENSHIFT_CRD_FILE = join(import.meta.dirname, '../../../shared/reference/openshift-podnetworkconnectivitycheck.crd.yaml');
 
 /** Server-set metadata: a copy of a check keeps only what a user could have written. */
 const SERVER_SET_METADATA = ['resourceVersion', 'uid', 'managedFields', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
@@ -29,6 +31,7 @@ interface CheckCopy {
 }
 
 function readOpenShiftCrd(): OpenShiftCrd & { manifest: string } {
+  if (!existsSync(OPENSHIFT_CRD_FILE)) assert.fail(`OpenShift's CRD is not at ${OPENSHIFT_CRD_FILE}: the compatibility check needs the shared reference next to the checkout`);
   const manifest = readFileSync(OPENSHIFT_CRD_FILE, 'utf8');
   const crd = parse(manifest) as {
     metadata: { name: string };
@@ -76,7 +79,7 @@ function openShiftCopy(check: unknown, index: number, apiVersion: string, namesp
 }
 
 /** The first path at which `actual` differs from `expected`, e.g. `.failures[3].latency`. */
-export function firstDifference(expected: unknown, actual: unknown, path = ''): string | undefined {
+function firstDifference(expected: unknown, actual: unknown, path = ''): string | undefined {
   if (isDeepStrictEqual(expected, actual)) return undefined;
   if (Array.isArray(expected) && Array.isArray(actual)) {
     if (expected.length !== actual.length) return `${path} (length ${expected.length} sent, ${actual.length} stored)`;

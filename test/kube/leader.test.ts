@@ -1,7 +1,7 @@
 // Leader election decisions against an in-memory Lease API (the API server is not the subject here; the cluster
 // suites run the same code against a real one).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import { KubeApiError, type KubeClient, type RequestOptions } from '../../src/runtime/kube/client.js';
 import { LeaderElector } from '../../src/runtime/kube/leader.js';
 import type { Lease } from '../../src/runtime/kube/resources.js';
@@ -49,6 +49,8 @@ interface Replica {
   stop(): Promise<void>;
 }
 
+const running = new Set<Replica>();
+
 function replica(api: LeaseApi, identity: string, clockOffsetMs = 0): Replica {
   const roles: string[] = [];
   const elector = new LeaderElector(api.clientFor(identity), {
@@ -62,16 +64,19 @@ function replica(api: LeaseApi, identity: string, clockOffsetMs = 0): Replica {
     now: () => new Date(Date.now() + clockOffsetMs),
   });
   const abort = new AbortController();
-  const running = elector.run(abort.signal);
-  return {
+  const loop = elector.run(abort.signal);
+  const handle: Replica = {
     identity,
     elector,
     roles,
     stop: async () => {
+      running.delete(handle);
       abort.abort();
-      await running;
+      await loop;
     },
   };
+  running.add(handle);
+  return handle;
 }
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
@@ -81,6 +86,8 @@ const forbidden = () => new KubeApiError(403, 'Forbidden', 'leases.coordination.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('LeaderElector', () => {
+  afterEach(() => Promise.all([...running].map((left) => left.stop())));
+
   test('one replica leads; the other takes over once the leader stops renewing', async () => {
     const api = new LeaseApi();
     const a = replica(api, 'a');

@@ -1,6 +1,12 @@
 /**
  * Leader election on a coordination.k8s.io Lease, as client-go does it: the holder renews every renewMs; others
  * take over once the lease is older than its duration. Defaults fail over within ~20 s of a leader's death.
+ *
+ * Unlike client-go, a leader keeps leading while it cannot renew (API server unreachable, restarting, or refusing
+ * it): every replica runs as the same ServiceAccount through the same API server, so none can take the lease then
+ * either, and a prober that stopped would miss what a control-plane outage does to the network. It steps down
+ * when it sees another holder; after a partition that cut off only the leader, its results from meanwhile still
+ * count, as status writes merge with what is stored.
  */
 import { KubeApiError, type KubeClient } from './client.js';
 import { sleep } from './informer.js';
@@ -22,6 +28,8 @@ export interface LeaderElectionOptions {
 
 export class LeaderElector {
   private leading = false;
+  /** The lease record as this replica last saw it change, on its own clock (client-go's observedTime). */
+  private observed?: { resourceVersion: string | undefined; at: number };
   private readonly leaseDurationMs: number;
   private readonly renewMs: number;
   private readonly now: () => Date;
@@ -40,16 +48,14 @@ export class LeaderElector {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    let lastRenew = 0;
     while (!signal.aborted) {
       try {
-        const held = await this.tryAcquireOrRenew();
-        if (held) lastRenew = Date.now();
-        this.setLeading(held);
+        this.setLeading(await this.tryAcquireOrRenew());
       } catch (error) {
+        // The role stays as it is: see the top of this file. A record not seen through the error may have been
+        // renewed by a holder this replica could not see: watch it for a full duration again before taking over.
+        this.observed = undefined;
         this.options.onError?.(error);
-        // A leader that cannot renew steps down before anyone else may take over.
-        if (this.leading && Date.now() - lastRenew > this.leaseDurationMs - this.renewMs) this.setLeading(false);
       }
       await sleep(this.leading ? this.renewMs : this.renewMs / 2, signal);
     }
@@ -84,8 +90,12 @@ export class LeaderElector {
       return true;
     }
     const spec = lease.spec;
-    const renewedAt = spec.renewTime ? Date.parse(spec.renewTime) : 0;
-    const expired = this.now().getTime() > renewedAt + (spec.leaseDurationSeconds ?? this.leaseDurationMs / 1000) * 1000;
+    const nowMs = this.now().getTime();
+    const seen = this.observed && this.observed.resourceVersion === lease.metadata.resourceVersion ? this.observed : { resourceVersion: lease.metadata.resourceVersion, at: nowMs };
+    this.observed = seen;
+    // Measured from when this replica saw the record change, not from the holder's renewTime: clock skew between
+    // nodes cannot hand the lease over early.
+    const expired = nowMs > seen.at + (spec.leaseDurationSeconds ?? this.leaseDurationMs / 1000) * 1000;
     const mine = spec.holderIdentity === identity;
     if (!mine && !expired && spec.holderIdentity) return false;
     const transitions = (spec.leaseTransitions ?? 0) + (mine ? 0 : 1);
