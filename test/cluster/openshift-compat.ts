@@ -1,16 +1,13 @@
 // Compatibility with OpenShift: the status p2pnc writes must be accepted, unpruned, by OpenShift's own CRD schema
-// (/work/shared/reference) once the object's apiVersion names OpenShift's group. The reference CRD is installed in
-// the test API server next to p2pnc's (same kind, another group), so the real kube-apiserver does the validating.
+// (found by test/helpers/reference.ts) once the object's apiVersion names OpenShift's group. The reference CRD is
+// installed in the test API server next to p2pnc's (same kind, another group), so the real kube-apiserver does the validating.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
+import { OPENSHIFT_CRD, referenceFile } from '../helpers/reference.js';
 import type { Cluster } from './harness.js';
-
-/** Next to the checkout, where test/synth/synth.test.ts reads it too (the reference is not copied into the project). */
-const OPENSHIFT_CRD_FILE = join(import.meta.dirname, '../../../shared/reference/openshift-podnetworkconnectivitycheck.crd.yaml');
 
 /** Server-set metadata: a copy of a check keeps only what a user could have written. */
 const SERVER_SET_METADATA = ['resourceVersion', 'uid', 'managedFields', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
@@ -31,14 +28,14 @@ interface CheckCopy {
 }
 
 function readOpenShiftCrd(): OpenShiftCrd & { manifest: string } {
-  if (!existsSync(OPENSHIFT_CRD_FILE)) assert.fail(`OpenShift's CRD is not at ${OPENSHIFT_CRD_FILE}: the compatibility check needs the shared reference next to the checkout`);
-  const manifest = readFileSync(OPENSHIFT_CRD_FILE, 'utf8');
+  const file = referenceFile(OPENSHIFT_CRD);
+  const manifest = readFileSync(file, 'utf8');
   const crd = parse(manifest) as {
     metadata: { name: string };
     spec: { group: string; names: { plural: string }; versions: { name: string; storage?: boolean }[] };
   };
   const version = crd.spec.versions.find((v) => v.storage) ?? crd.spec.versions[0];
-  assert.ok(version, `${OPENSHIFT_CRD_FILE} declares no version`);
+  assert.ok(version, `${file} declares no version`);
   return {
     manifest,
     name: crd.metadata.name,

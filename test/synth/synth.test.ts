@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { DNS1123_SUBDOMAIN } from '../../src/topology/schema.js';
+import { OPENSHIFT_CRD, referenceFile } from '../helpers/reference.js';
 import { matchSnapshot } from '../helpers/snapshot.js';
 import { readDist, synthToTemp, type K8sObject } from '../helpers/synth.js';
 import { smallTopology } from '../helpers/topologies.js';
@@ -164,7 +165,7 @@ describe('CRD', () => {
   });
 
   test("its status schema accepts exactly what OpenShift's does", () => {
-    const openshift = parse(readFileSync(join(import.meta.dirname, '../../../shared/reference/openshift-podnetworkconnectivitycheck.crd.yaml'), 'utf8'));
+    const openshift = parse(readFileSync(referenceFile(OPENSHIFT_CRD), 'utf8'));
     const theirs = openshift.spec.versions[0].schema.openAPIV3Schema;
     assert.deepEqual(normalize(schema.properties.status), normalize(theirs.properties.status));
     for (const field of ['sourcePod', 'targetEndpoint', 'tlsClientCert']) assert.deepEqual(normalize(schema.properties.spec.properties[field]), normalize(theirs.properties.spec.properties[field]), field);
