@@ -25,6 +25,7 @@ import { dnsFailureCause, FAILURE_LABELS, httpStatusOf, withoutLabel, type Failu
 import { sortFindings, type CheckCounts, type Confidence, type Diagnosis, type Evidence, type Finding, type Severity } from './findings.js';
 import { describeSource, sourceKey, toRows, type CheckRow, type SourceRef } from './matrix.js';
 import * as steps from './next-steps.js';
+import { RowIndex } from './row-index.js';
 
 export interface DiagnoseOptions {
   now: Date;
@@ -52,6 +53,12 @@ class Diagnoser {
   private readonly live: CheckRow[] = [];
   private readonly quiet = new Map<CheckRow, 'silent' | 'never-probed'>();
   private readonly sourceSide = new Map<string, Finding>();
+  /** The live rows by target, node, source and name, so each rule looks up the checks related to a group. */
+  private readonly index: RowIndex;
+  /** The answering live rows, in order; built on first use. */
+  private answering?: CheckRow[];
+  /** Per target, its answering checks (self-probes left out) and how many of them each node has. */
+  private readonly answeringOfTarget = new Map<string, { rows: CheckRow[]; perNode: Map<string | undefined, number> }>();
   private pending = 0;
 
   constructor(
@@ -68,6 +75,7 @@ class Diagnoser {
       } else if (row.state === 'stale' || age(row.lastProbe.time) > silence) this.quiet.set(row, 'silent');
       else this.live.push(row);
     }
+    this.index = new RowIndex(this.live);
   }
 
   run(): Diagnosis {
@@ -156,10 +164,9 @@ class Diagnoser {
       if (checked.length < 2 || !checked.every((row) => this.isFailing(row))) continue;
       checked.push(...rows.filter((row) => isSelf(row) && this.isFailing(row)));
       const source = checked[0]!.source;
-      const others = this.live.filter((row) => sourceKey(row.source) !== key && this.isAnswering(row));
       const targets = new Set(checked.map((row) => row.target.name));
-      const contrast = preferSameTargets(others, targets).slice(0, CONTRAST_EVIDENCE);
-      const high = others.length > 0;
+      const others = this.answeringOutside(key, targets);
+      const high = others.count > 0;
       const finding = this.add(
         {
           severity: 'critical',
@@ -169,9 +176,9 @@ class Diagnoser {
           summary:
             `Every check from ${describeSource(source)} fails: ${checked.length} checks (${kindsText(checked)}). ` +
             (high
-              ? `Other sources reach their targets (${others.length} checks answer), so the fault is on this source's side.`
+              ? `Other sources reach their targets (${others.count} checks answer), so the fault is on this source's side.`
               : 'No other source has results to compare, so this cannot be told apart from an outage of everything it probes; a second source would tell.'),
-          evidence: [...checked.map((row) => this.failingEvidence(row)), ...contrast.map((row) => this.answeringEvidence(row))],
+          evidence: [...checked.map((row) => this.failingEvidence(row)), ...others.contrast.map((row) => this.answeringEvidence(row))],
           next: steps.sourceNetworkSteps(this.namespace, source, checked.find((row) => row.address) ?? checked[0]),
         },
         checked,
@@ -187,7 +194,7 @@ class Diagnoser {
   private dnsFailures(): void {
     const failing = this.unexplainedFailing().filter((row) => row.lastFailure?.kind === 'dns');
     const resolvesElsewhere = (row: CheckRow) =>
-      this.live.some((other) => other.dnsName === row.dnsName && sourceKey(other.source) !== sourceKey(row.source) && this.isAnswering(other));
+      this.index.withDnsName(row.dnsName).some((other) => sourceKey(other.source) !== sourceKey(row.source) && this.isAnswering(other));
     const local = failing.filter(resolvesElsewhere);
     const everywhere = failing.filter((row) => !resolvesElsewhere(row));
     const resolver = everywhere.filter((row) => dnsFailureCause(row.lastFailure?.message) === 'resolver');
@@ -220,7 +227,7 @@ class Diagnoser {
   private resolutionFinding(rows: CheckRow[], scope: 'local' | 'source' | 'cluster'): void {
     const sources = uniqueSources(rows);
     const keys = new Set(sources.map(sourceKey));
-    const fromSameSources = this.live.filter((row) => keys.has(sourceKey(row.source)) && this.isAnswering(row));
+    const fromSameSources = this.index.ofSources(keys).filter((row) => this.isAnswering(row));
     const byIp = fromSameSources.filter((row) => !row.dnsName);
     const names = distinct(rows.map((row) => row.dnsName ?? row.endpoint));
     const external = scope !== 'local' && rows.every((row) => !isClusterName(row.dnsName)) && fromSameSources.some((row) => isClusterName(row.dnsName));
@@ -270,13 +277,13 @@ class Diagnoser {
       const sources = uniqueSources(rows);
       const targets = distinct(rows.map((row) => row.target.name));
       const keys = new Set(sources.map(sourceKey));
-      const elsewhere = this.live.filter((row) => keys.has(sourceKey(row.source)) && row.target.node !== node && !isSelf(row) && this.isAnswering(row));
       const title = nodeTitle(node, rows);
       const podsOnly = rows.every((row) => row.target.kind === 'p2pnc-target');
       const allRefused = rows.every((row) => row.lastFailure?.kind === 'refused');
       const merged = [...this.sourceSide.entries()].filter(([, finding]) => finding.rule === 'source-side' && this.sourceOfFinding(finding)?.node === node);
       // A refusal is an answer from the node: with one target probed there, that target is down, not the node.
       if (allRefused && targets.length < 2 && merged.length === 0) continue;
+      const elsewhere = this.index.ofSources(keys).filter((row) => row.target.node !== node && !isSelf(row) && this.isAnswering(row));
       const caveats: string[] = [];
       if (sources.length < 2 && merged.length === 0) caveats.push(`Only ${describeSources(sources)} probes it, so the path from there is not ruled out.`);
       if (targets.length < 2) caveats.push(`Only ${targets[0]} is probed on it, so that target alone failing is not ruled out.`);
@@ -302,7 +309,7 @@ class Diagnoser {
         rows.filter((row) => !this.explainedBy.has(row)),
       );
       for (const [key, sourceFinding] of merged) this.mergeInto(finding, sourceFinding, key);
-      const selfFailing = this.unexplainedFailing().filter((row) => isSelf(row) && row.target.node === node);
+      const selfFailing = this.index.toNode(node).filter((row) => isSelf(row) && this.isFailing(row) && !this.explainedBy.has(row));
       finding.evidence.splice(rows.length, 0, ...selfFailing.map((row) => this.failingEvidence(row)));
       for (const row of selfFailing) this.explainedBy.set(row, finding);
     }
@@ -341,11 +348,11 @@ class Diagnoser {
     const candidates = this.unexplainedFailing().filter((row) => row.target.node);
     for (const rows of groupBy(candidates, (row) => `${row.target.name}\n${row.target.node}`).values()) {
       const { name: target, node } = { name: rows[0]!.target.name, node: rows[0]!.target.node! };
-      const all = this.live.filter((row) => row.target.name === target && row.target.node === node && row.state !== 'invalid' && !isSelf(row));
+      const all = this.index.toNode(node).filter((row) => row.target.name === target && row.state !== 'invalid' && !isSelf(row));
       if (!all.every((row) => this.isFailing(row))) continue;
-      const elsewhere = this.live.filter((row) => row.target.name === target && row.target.node !== node && !isSelf(row) && this.isAnswering(row));
-      if (elsewhere.length === 0) continue;
-      const nodeAnswers = this.live.filter((row) => row.target.node === node && row.target.name !== target && !isSelf(row) && this.isAnswering(row));
+      const elsewhere = this.answeringElsewhere(target, node);
+      if (elsewhere.nodes === 0) continue;
+      const nodeAnswers = this.index.toNode(node).filter((row) => row.target.name !== target && !isSelf(row) && this.isAnswering(row));
       const port = portOf(rows[0]!);
       const refusedOnly = rows.every((row) => row.lastFailure?.kind === 'refused');
       const hint = refusedOnly
@@ -361,14 +368,14 @@ class Diagnoser {
           // Refusals come from the node itself, so they show it is up as well as another target answering would.
           confidence: nodeAnswers.length > 0 || refusedOnly ? 'high' : 'low',
           summary:
-            `${target} fails on ${node} (${kindsText(rows)}) from ${describeSources(uniqueSources(rows))}, while it answers on ${distinct(elsewhere.map((row) => row.target.node!)).length} other node(s)` +
+            `${target} fails on ${node} (${kindsText(rows)}) from ${describeSources(uniqueSources(rows))}, while it answers on ${elsewhere.nodes} other node(s)` +
             (nodeAnswers.length > 0
               ? ` and ${node} answers ${distinct(nodeAnswers.map((row) => row.target.name)).join(', ')}: the node is up, ${target} on it is not.`
               : refusedOnly
                 ? `; nothing else is probed on ${node}, but it answers with refusals: the node is up, ${target} on it is not.`
                 : '; nothing else is probed on that node.') +
             hint,
-          evidence: [...rows.map((row) => this.failingEvidence(row)), ...[...nodeAnswers, ...elsewhere].slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row))],
+          evidence: [...rows.map((row) => this.failingEvidence(row)), ...[...nodeAnswers, ...elsewhere.first].slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row))],
           next: steps.targetOnNodeSteps(this.namespace, rows[0]!),
         },
         rows,
@@ -381,8 +388,8 @@ class Diagnoser {
     const candidates = this.unexplainedFailing().filter((row) => row.target.node && !isSelf(row));
     // A node reaching itself says nothing about the network between nodes.
     const reachedFromElsewhere = (group: CheckRow[]) =>
-      this.live.filter(
-        (row) => row.target.node === group[0]!.target.node && row.source.node !== row.target.node && sourceKey(row.source) !== sourceKey(group[0]!.source) && this.isAnswering(row),
+      this.index.toNode(group[0]!.target.node!).filter(
+        (row) => row.source.node !== row.target.node && sourceKey(row.source) !== sourceKey(group[0]!.source) && this.isAnswering(row),
       );
     const groups = [...groupBy(candidates, (row) => `${sourceKey(row.source)}\n${row.target.node}`).values()].filter((rows) => reachedFromElsewhere(rows).length > 0);
     const pairKey = (rows: CheckRow[]) => [rows[0]!.source.node ?? sourceKey(rows[0]!.source), rows[0]!.target.node!].sort().join('\n');
@@ -431,7 +438,7 @@ class Diagnoser {
     const front = rows[0]!;
     const backends = backendsOf(front)!;
     const sources = uniqueSources(rows);
-    const probing = uniqueSources(this.live.filter((row) => row.target.name === front.target.name));
+    const probing = uniqueSources(this.index.ofTarget(front.target.name));
     const where = sources.length > 1 && sources.length === probing.length ? 'every source' : describeSources(sources);
     const { answering, text } = this.backendsAnswering(rows, sources.length);
     this.add(
@@ -453,7 +460,7 @@ class Diagnoser {
     const sources = uniqueSources(rows);
     const services = distinct(rows.map((row) => serviceTitle(row)));
     const { answering, text } = this.backendsAnswering(rows, sources.length);
-    const probing = uniqueSources(this.live.filter((row) => row.target.name === rows[0]!.target.name));
+    const probing = uniqueSources(this.index.ofTarget(rows[0]!.target.name));
     const everySource = scope === 'service' && sources.length > 1 && sources.length === probing.length;
     const culprit =
       scope === 'node' ? `service proxying on ${describeNodes(sources)}` : `service proxying for ${services[0]}${everySource ? ' from every source' : ` on ${describeNodes(sources)}`}`;
@@ -578,7 +585,43 @@ class Diagnoser {
   private backendRows(front: CheckRow): CheckRow[] {
     const backends = backendsOf(front);
     const key = sourceKey(front.source);
-    return this.live.filter((row) => row !== front && row.target.name === backends && (row.target.node || front.target.kind !== 'p2pnc-target') && sourceKey(row.source) === key && row.state !== 'invalid');
+    return this.index.ofSource(key).filter((row) => row !== front && row.target.name === backends && (row.target.node || front.target.kind !== 'p2pnc-target') && row.state !== 'invalid');
+  }
+
+  /** Answering checks of other sources than `key`: how many, and the first few, those of `targets` first. */
+  private answeringOutside(key: string, targets: ReadonlySet<string>): { count: number; contrast: CheckRow[] } {
+    this.answering ??= this.live.filter((row) => this.isAnswering(row));
+    const own = this.index.ofSource(key).filter((row) => this.isAnswering(row)).length;
+    const same: CheckRow[] = [];
+    const other: CheckRow[] = [];
+    for (const row of this.answering) {
+      if (same.length === CONTRAST_EVIDENCE) break;
+      if (sourceKey(row.source) === key) continue;
+      if (targets.has(row.target.name)) same.push(row);
+      else if (other.length < CONTRAST_EVIDENCE) other.push(row);
+    }
+    return { count: this.answering.length - own, contrast: [...same, ...other].slice(0, CONTRAST_EVIDENCE) };
+  }
+
+  /**
+   * A target's answering checks on other nodes than `node` (self-probes left out): on how many nodes (a check without
+   * a target node counts as one), and the first few in matrix order. Counted once per target, not once per node.
+   */
+  private answeringElsewhere(target: string, node: string): { nodes: number; first: CheckRow[] } {
+    let answering = this.answeringOfTarget.get(target);
+    if (!answering) {
+      const rows = this.index.ofTarget(target).filter((row) => !isSelf(row) && this.isAnswering(row));
+      const perNode = new Map<string | undefined, number>();
+      for (const row of rows) perNode.set(row.target.node, (perNode.get(row.target.node) ?? 0) + 1);
+      answering = { rows, perNode };
+      this.answeringOfTarget.set(target, answering);
+    }
+    const first: CheckRow[] = [];
+    for (const row of answering.rows) {
+      if (first.length === CONTRAST_EVIDENCE) break;
+      if (row.target.node !== node) first.push(row);
+    }
+    return { nodes: answering.perNode.size - (answering.perNode.has(node) ? 1 : 0), first };
   }
 
   private failingEvidence(row: CheckRow): Evidence {

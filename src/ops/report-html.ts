@@ -8,7 +8,7 @@ import type { CheckObject } from '../runtime/kube/resources.js';
 import { formatTime } from '../runtime/status/time.js';
 import { formatDuration } from '../topology/duration.js';
 import { describeSource, type CheckRow, type CheckState } from './matrix.js';
-import { buildReport, type CheckTimeline, type MatrixCell, type MatrixColumn, type ReportModel } from './report-model.js';
+import { buildReport, MAX_ALL_TIMELINES, type CheckTimeline, type MatrixCell, type MatrixColumn, type ReportModel } from './report-model.js';
 
 export interface ReportOptions {
   now: Date;
@@ -50,6 +50,9 @@ const CELL_TEXT: Readonly<Record<Exclude<CheckState, 'reachable'>, string>> = {
   stale: 'stale',
   pending: '—',
 };
+
+/** Checks a cell lists on hover; a cell with more counts its checks by state and lists those not reachable. */
+const MAX_LISTED_CHECKS = 3;
 
 const TIMELINE_WIDTH = 720;
 const TIMELINE_HEIGHT = 22;
@@ -118,6 +121,12 @@ function matrixSection(report: ReportModel): string {
   return [
     '<section id="matrix">',
     '<h2>Source × target</h2>',
+    ...(report.matrix.nodeColumns === undefined
+      ? []
+      : [
+          `<p class="note">${rows.length} sources × ${report.matrix.nodeColumns} targets and nodes is too large to draw: a column per target instead, ` +
+            'each cell in the state of the worst of its checks on every node (×N checks); hover for those not reachable.</p>',
+        ]),
     '<div class="scroll"><table class="matrix">',
     `<thead><tr><th class="corner"${anyNode ? ' rowspan="2"' : ''}>source \\ target</th>${firstHeader}</tr>${nodeHeader}</thead>`,
     `<tbody>\n${body}\n</tbody>`,
@@ -153,7 +162,13 @@ function cellColour(cell: MatrixCell): string {
 }
 
 function cellTitle(cell: MatrixCell): string {
-  return cell.checks.map(checkTitle).join('\n\n');
+  if (cell.checks.length <= MAX_LISTED_CHECKS) return cell.checks.map(checkTitle).join('\n\n');
+  const counts = new Map<CheckState, number>();
+  for (const check of cell.checks) counts.set(check.state, (counts.get(check.state) ?? 0) + 1);
+  const states = (Object.keys(STATE_LABELS) as CheckState[]).filter((state) => counts.has(state)).map((state) => `${counts.get(state)} ${state}`);
+  const failing = cell.checks.filter((check) => check.state !== 'reachable');
+  const more = failing.length - MAX_LISTED_CHECKS;
+  return [`${cell.checks.length} checks: ${states.join(', ')}`, ...failing.slice(0, MAX_LISTED_CHECKS).map(checkTitle), ...(more > 0 ? [`and ${more} more not reachable`] : [])].join('\n\n');
 }
 
 function checkTitle(row: CheckRow): string {
@@ -178,11 +193,18 @@ function legend(): string {
 function timelineSection(report: ReportModel): string {
   const header = '<section id="timeline">\n<h2>Outages over the retained history</h2>';
   if (report.windowStartMs >= report.nowMs) return `${header}\n<p class="empty">No probe results yet.</p>\n</section>`;
-  const rows = report.timelines.map((timeline) => timelineRow(report, timeline)).join('\n');
+  const rows = report.shownTimelines.map((timeline) => timelineRow(report, timeline)).join('\n');
+  const hidden = report.timelines.length - report.shownTimelines.length;
   return [
     header,
     `<p class="note">${escapeHtml(displayTime(report.windowStartMs))} to ${escapeHtml(displayTime(report.nowMs))}. ` +
       'Red spans are outages, dark red ticks failed probes, green ticks successful ones; grey is before the oldest result a check keeps (20 of each).</p>',
+    ...(hidden > 0
+      ? [
+          `<p class="note">More than ${MAX_ALL_TIMELINES} checks: ${hidden} of them, reachable with every result they keep a success, are not drawn; ` +
+            `the ${report.shownTimelines.length} with a failure, an outage or another state are.</p>`,
+        ]
+      : []),
     '<div class="scroll"><table class="timeline">',
     `<thead><tr><th></th><td>${axis(report)}</td></tr></thead>`,
     `<tbody>\n${rows}\n</tbody>`,

@@ -11,6 +11,16 @@ import { CHECK_STATES, sourceKey, toRow, type CheckRow, type CheckState, type So
 /** A cell takes the state of its worst check: the first of these its checks have. */
 const WORST_FIRST: readonly CheckState[] = ['unreachable', 'invalid', 'unknown', 'stale', 'pending', 'reachable'];
 
+/**
+ * Past this many cells the matrix has a column per target instead of per target and node, each cell holding the
+ * target's checks on every node: a node mesh's matrix grows with the square of the nodes and is mostly empty
+ * (5,000 nodes would be 25 million cells); this is about 200 nodes.
+ */
+export const MAX_NODE_MATRIX_CELLS = 40_000;
+
+/** Past this many checks, only the timelines with a failure, an outage or a state other than reachable are drawn. */
+export const MAX_ALL_TIMELINES = 1_000;
+
 export interface MatrixColumn {
   key: string;
   target: string;
@@ -35,6 +45,8 @@ export interface MatrixRow {
 export interface Matrix {
   columns: MatrixColumn[];
   rows: MatrixRow[];
+  /** Set when the columns are per target because a column per target and node would be too many: how many those are. */
+  nodeColumns?: number;
 }
 
 export interface TimelineProbe {
@@ -65,6 +77,8 @@ export interface ReportModel {
   windowStartMs: number;
   matrix: Matrix;
   timelines: CheckTimeline[];
+  /** The timelines to draw: all of them, or past MAX_ALL_TIMELINES those with something else than successes. */
+  shownTimelines: CheckTimeline[];
   counts: Record<CheckState, number>;
 }
 
@@ -72,24 +86,49 @@ export function buildReport(checks: readonly CheckObject[], now: Date): ReportMo
   const nowMs = now.getTime();
   const timelines = checks.map((object) => timelineOf(toRow(object), object.status)).sort((a, b) => compareRows(a.row, b.row));
   const rows = timelines.map((timeline) => timeline.row);
-  const starts = timelines.flatMap((timeline) => (timeline.historyStartMs === undefined ? [] : [timeline.historyStartMs]));
+  // A loop, not Math.min(...starts): spreading tens of thousands of arguments can overflow the stack.
+  let windowStartMs = nowMs;
+  for (const timeline of timelines) if (timeline.historyStartMs !== undefined && timeline.historyStartMs < windowStartMs) windowStartMs = timeline.historyStartMs;
   const counts = Object.fromEntries(CHECK_STATES.map((state) => [state, 0])) as Record<CheckState, number>;
   for (const row of rows) counts[row.state] += 1;
-  return { nowMs, windowStartMs: Math.min(nowMs, ...starts), matrix: matrixOf(rows), timelines, counts };
+  const shownTimelines = timelines.length > MAX_ALL_TIMELINES ? timelines.filter(hasMoreThanSuccesses) : timelines;
+  return { nowMs, windowStartMs, matrix: matrixOf(rows), timelines, shownTimelines, counts };
+}
+
+function hasMoreThanSuccesses(timeline: CheckTimeline): boolean {
+  return timeline.row.state !== 'reachable' || timeline.outages.length > 0 || timeline.failures.length > 0;
 }
 
 function matrixOf(rows: readonly CheckRow[]): Matrix {
+  const perNode = pairsOf(rows, true);
+  if (perNode.sources.size * perNode.columns.size <= MAX_NODE_MATRIX_CELLS) return layout(perNode);
+  return { ...layout(pairsOf(rows, false)), nodeColumns: perNode.columns.size };
+}
+
+interface Pairs {
+  columns: Map<string, MatrixColumn>;
+  sources: Map<string, SourceRef>;
+  byPair: Map<string, CheckRow[]>;
+}
+
+function pairsOf(rows: readonly CheckRow[], perNode: boolean): Pairs {
   const columns = new Map<string, MatrixColumn>();
   const sources = new Map<string, SourceRef>();
   const byPair = new Map<string, CheckRow[]>();
   for (const row of rows) {
-    const column = targetKey(row);
-    if (!columns.has(column)) columns.set(column, { key: column, target: row.target.name, ...(row.target.node ? { node: row.target.node } : {}) });
+    const column = perNode ? targetKey(row) : row.target.name;
+    if (!columns.has(column)) columns.set(column, { key: column, target: row.target.name, ...(perNode && row.target.node ? { node: row.target.node } : {}) });
     const source = sourceKey(row.source);
     if (!sources.has(source)) sources.set(source, row.source);
     const pair = `${source}\n${column}`;
-    byPair.set(pair, [...(byPair.get(pair) ?? []), row]);
+    const checks = byPair.get(pair);
+    if (checks) checks.push(row);
+    else byPair.set(pair, [row]);
   }
+  return { columns, sources, byPair };
+}
+
+function layout({ columns, sources, byPair }: Pairs): Matrix {
   const orderedColumns = [...columns.values()].sort((a, b) => a.target.localeCompare(b.target) || (a.node ?? '').localeCompare(b.node ?? ''));
   const matrixRows = [...sources.entries()].map(([key, source]) => ({
     key,
@@ -107,7 +146,7 @@ function cellOf(checks: CheckRow[] | undefined): MatrixCell | undefined {
     const latency = check.state === 'reachable' && check.lastSuccess?.latency ? parseDuration(check.lastSuccess.latency) : undefined;
     return latency === undefined ? [] : [latency];
   });
-  if (latencies.length > 0) cell.latencyMs = Math.max(...latencies);
+  if (latencies.length > 0) cell.latencyMs = latencies.reduce((slowest, latency) => Math.max(slowest, latency));
   return cell;
 }
 

@@ -72,12 +72,16 @@ test('source metrics follow the checks', async (t) => {
     const prober = { source: 'prober' };
 
     await t.test('checks, open outages, probe results and stale checks are exported under the names the alerts use', async () => {
-      const text = await until('an outage on prober-to-down and a stale sweep', (x) => sample(x, 'p2pnc_open_outages', prober) === 1 && sample(x, 'p2pnc_stale_checks', prober) !== undefined);
+      const text = await until(
+        'an outage on prober-to-down, its status written and a stale sweep',
+        (x) => sample(x, 'p2pnc_open_outages', prober) === 1 && sample(x, 'p2pnc_stale_checks', prober) !== undefined && sample(x, 'p2pnc_status_writes_total', { ...prober, result: 'success' }) !== undefined,
+      );
       assert.equal(sample(text, 'p2pnc_checks', prober), 2);
       assert.equal(sample(text, 'p2pnc_stale_checks', prober), 1, 'gone-to-up is stale; prober-to-up and prober-to-down are not');
       assert.ok(sample(text, 'p2pnc_probes_total', { ...prober, target_kind: 'endpoint', result: 'success' })! > 0);
       assert.ok(sample(text, 'p2pnc_probes_total', { ...prober, target_kind: 'endpoint', result: 'refused' })! >= 2);
       assert.ok(sample(text, 'p2pnc_probe_duration_seconds_bucket', { ...prober, target_kind: 'endpoint', le: '+Inf' })! > 0);
+      assert.ok(sample(text, 'p2pnc_status_writes_total', { ...prober, result: 'success' })! >= 2, 'the outage and the first results were written');
     });
 
     await t.test('deleting a check lowers the check count and closes its outage in the gauge', async () => {

@@ -252,6 +252,32 @@ describe('WriteScheduler errors', () => {
     assert.equal(scheduler.pendingCount(), 0);
   });
 
+  test('when another request reaches the API server again, held-back writes go out at once', () => {
+    const checks = ['check-a', 'check-b', 'check-c'];
+    const scheduler = pendingTransitions(checks);
+    let now = T0 + SECOND;
+    for (let round = 0; round < 6; round += 1) {
+      if (round > 0) now = scheduler.nextDueAt()!;
+      const [probe] = scheduler.dueChecks(now);
+      attempt(scheduler, probe!, now, 'server');
+    }
+    assert.ok(scheduler.nextDueAt()! - now >= 32_000, 'the back-off has grown to half a minute');
+    now += SECOND;
+    assert.deepEqual(scheduler.dueChecks(now), [], 'held back by the grown back-off');
+    scheduler.apiServerAnswered();
+    assert.deepEqual([...scheduler.dueChecks(now)].sort(), checks, 'all released together');
+    for (const check of checks) attempt(scheduler, check, now, 'ok');
+    assert.equal(scheduler.pendingCount(), 0);
+  });
+
+  test('a check error keeps its own back-off when the API server answers', () => {
+    const scheduler = pendingTransitions([CHECK]);
+    const now = T0 + SECOND;
+    attempt(scheduler, CHECK, now, 'check');
+    scheduler.apiServerAnswered();
+    assert.equal(scheduler.dueAt(CHECK), now + 1000);
+  });
+
   test('a change during a write stays pending after it succeeds', () => {
     const scheduler = pendingTransitions([CHECK]);
     const [, second] = statusChanges(['transition', 'transition']);

@@ -22,6 +22,8 @@ export interface LeaderElectionOptions {
   renewMs?: number;
   onStartedLeading(): void;
   onStoppedLeading(): void;
+  /** Each round that reached the API server (the Lease was read or written), leading or not. */
+  onApiServerAnswered?(): void;
   onError?(error: unknown): void;
   now?: () => Date;
 }
@@ -51,6 +53,7 @@ export class LeaderElector {
     while (!signal.aborted) {
       try {
         this.setLeading(await this.tryAcquireOrRenew());
+        this.options.onApiServerAnswered?.();
       } catch (error) {
         // The role stays as it is: see the top of this file. A record not seen through the error may have been
         // renewed by a holder this replica could not see: watch it for a full duration again before taking over.

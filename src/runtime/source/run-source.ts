@@ -80,6 +80,7 @@ export async function runSource(config: SourceConfig): Promise<void> {
           logger.info('lost leadership; standing by');
           void stopRunner();
         },
+        onApiServerAnswered: () => runner?.apiServerAnswered(),
         onError: (error) => logger.warn('leader election failed; retrying', { error: String(error) }),
       })
     : undefined;

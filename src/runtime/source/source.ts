@@ -72,7 +72,10 @@ export class SourceRunner {
     this.informer = new Informer<CheckObject>(client, paths.checks(options.namespace), this.selector(), {
       onUpsert: (object, previous) => this.upsert(object, previous),
       onDelete: (object) => this.remove(object.metadata.name),
-      onSynced: () => this.publishGauges(),
+      onSynced: () => {
+        this.publishGauges();
+        this.apiServerAnswered();
+      },
       onError: (error) => this.options.logger.warn('listing or watching checks failed; retrying', { error: String(error) }),
     });
     this.writer = new StatusWriter(client, {
@@ -81,7 +84,13 @@ export class SourceRunner {
       cached: (name) => this.informer.cache.get(name),
       onWritten: (name, merged) => this.adoptWritten(name, merged),
       onError: (name, error) => this.options.logger.warn('status write failed; will retry', { check: name, error: String(error) }),
+      onResult: (result) => this.options.metrics.countWrite(this.options.source, result),
     });
+  }
+
+  /** A request that succeeded ends an API outage: write what it held back now, not when the back-off runs out. */
+  apiServerAnswered(): void {
+    if (this.writeScheduler.apiServerAnswered()) this.writer.kick();
   }
 
   get hasSynced(): boolean {

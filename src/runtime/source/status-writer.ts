@@ -15,6 +15,8 @@ export interface StatusWriterOptions {
   /** Called with the merged status after a write, so probing continues from what is stored. */
   onWritten(name: string, status: CheckStatus): void;
   onError?(name: string, error: unknown): void;
+  /** Every write's outcome, for metrics. */
+  onResult?(result: 'success' | 'conflict' | 'error'): void;
   now?: () => number;
   /** Writes in flight at once. @default 4 */
   concurrency?: number;
@@ -83,6 +85,7 @@ export class StatusWriter {
       await this.client.mergePatch(paths.checkStatus(namespace, name), statusPatch(merged, remote.metadata.resourceVersion), { timeoutMs: 10_000 });
       scheduler.writeSucceeded(name, this.now());
       this.stats.writes++;
+      this.options.onResult?.('success');
       this.options.onWritten(name, merged);
     } catch (error) {
       if (error instanceof KubeApiError && error.isNotFound) scheduler.forget(name);
@@ -90,6 +93,7 @@ export class StatusWriter {
         const kind = classify(error);
         if (kind === 'conflict') this.stats.conflicts++;
         else this.stats.errors++;
+        this.options.onResult?.(kind === 'conflict' ? 'conflict' : 'error');
         scheduler.writeFailed(name, this.now(), kind);
         this.options.onError?.(name, error);
       }

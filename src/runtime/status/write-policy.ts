@@ -114,6 +114,8 @@ interface CheckWriteState {
   consecutiveErrors: number;
   consecutiveConflicts: number;
   retryAt?: number;
+  /** The last attempt failed because the API server did (unreachable, 5xx), not because of this check. */
+  failedOnServer?: boolean;
   /** The last attempt failed in a way that means the remote copy may differ from what we last wrote. */
   mergeWithRemote: boolean;
 }
@@ -237,6 +239,24 @@ export class WriteScheduler {
     state.consecutiveErrors = 0;
     state.consecutiveConflicts = 0;
     state.mergeWithRemote = false;
+    delete state.failedOnServer;
+  }
+
+  /**
+   * Another request to the API server (a list, a Lease renewal) succeeded: the outage is over, so writes held back
+   * by its back-off go out now instead of when the back-off, grown during the outage, runs out.
+   */
+  apiServerAnswered(): boolean {
+    if (this.serverErrors === 0) return false;
+    this.serverErrors = 0;
+    this.serverRetryAt = Number.NEGATIVE_INFINITY;
+    for (const state of this.checks.values()) {
+      if (!state.failedOnServer) continue;
+      delete state.retryAt;
+      state.consecutiveErrors = 0;
+      delete state.failedOnServer;
+    }
+    return true;
   }
 
   /** Keeps the changes pending and schedules the retry. */
@@ -253,7 +273,10 @@ export class WriteScheduler {
     }
     state.consecutiveErrors += 1;
     state.retryAt = now + backoffDelayMs(state.consecutiveErrors, this.policy, this.jitter);
-    if (kind === 'server') this.backOffServer(now);
+    if (kind === 'server') {
+      state.failedOnServer = true;
+      this.backOffServer(now);
+    } else delete state.failedOnServer;
   }
 
   /** Grows the shared back-off once per window, not once per check that failed inside it. */
