@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { synthesize } from '../charts/app.js';
 import { TopologySchema, type Topology } from '../src/topology/schema.js';
@@ -75,7 +75,7 @@ function runChild(mode: string): void {
       if (text !== files[i]) throw new Error('the floor must produce the same bytes as synth');
     });
   }
-  rmSync(outdir, { recursive: true, force: true });
+  rmSync(dirname(outdir), { recursive: true, force: true });
   console.log(JSON.stringify({ ms, peakRssMiB: peakRssMiB(), objects } satisfies Sample));
 }
 

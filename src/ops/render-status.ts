@@ -90,7 +90,12 @@ function summaryLine(report: StatusReport): string {
 /** The document of -o json and -o yaml: checks grouped per source and source node, times in RFC 3339. */
 export function statusDocument(report: StatusReport) {
   const groups = new Map<string, CheckRow[]>();
-  for (const row of report.rows) groups.set(sourceKey(row.source), [...(groups.get(sourceKey(row.source)) ?? []), row]);
+  for (const row of report.rows) {
+    const key = sourceKey(row.source);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
   return {
     time: formatTime(report.time),
     summary: summary(report),
