@@ -372,6 +372,18 @@ describe('mergeForWrite', () => {
       expected: { outages: [['20:05:00', '20:06:00'], ['20:03:00', '20:04:00'], ['20:01:00', '20:02:00']] },
     },
     {
+      name: 'a Stale mark is dropped once a probe newer than the mark is merged',
+      local: { successes: [entry('20:10:00', true)], conditions: [condition('Reachable', 'True', '20:10:00')] },
+      remote: { successes: [entry('18:00:00', true)], conditions: [condition('Reachable', 'True', '18:00:00'), condition('Stale', 'True', '20:00:00')] },
+      expected: { successes: ['20:10:00', '18:00:00'], conditions: [['Reachable', 'True', 'm']] },
+    },
+    {
+      name: 'a Stale mark newer than every probe stays',
+      local: { successes: [entry('18:00:00', true)], conditions: [condition('Reachable', 'True', '18:00:00')] },
+      remote: { successes: [entry('18:00:00', true)], conditions: [condition('Reachable', 'True', '18:00:00'), condition('Stale', 'True', '20:00:00')] },
+      expected: { successes: ['18:00:00'], conditions: [['Reachable', 'True', 'm'], ['Stale', 'True', 'm']] },
+    },
+    {
       name: 'our open outage stays open when the remote has none',
       local: { outages: [outage('20:05:00')] },
       remote: { outages: [] },

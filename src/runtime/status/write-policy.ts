@@ -10,7 +10,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { CheckStatus, Condition, Outage } from '../../api/check.js';
 import { entryKey, unionNewestFirst } from './log-entries.js';
-import { DEFAULT_STATUS_POLICY, inFieldOrder, type StatusPolicy } from './reducer.js';
+import { DEFAULT_STATUS_POLICY, inFieldOrder, lastProbeTime, STALE, type StatusPolicy } from './reducer.js';
 import { timeMs } from './time.js';
 
 export interface WritePolicy {
@@ -337,12 +337,25 @@ export function mergeForWrite(
   caps: Pick<StatusPolicy, 'maxEntries' | 'maxOutages'> = DEFAULT_STATUS_POLICY,
 ): CheckStatus {
   if (!remote) return inFieldOrder(local);
-  return inFieldOrder({
-    ...mergedList('conditions', mergeConditions(local.conditions, remote.conditions)),
-    ...mergedList('successes', unionNewestFirst(local.successes ?? [], remote.successes ?? [], caps.maxEntries)),
-    ...mergedList('failures', unionNewestFirst(local.failures ?? [], remote.failures ?? [], caps.maxEntries)),
-    ...mergedList('outages', mergeOutages(local.outages ?? [], remote.outages ?? [], caps.maxOutages)),
-  });
+  return inFieldOrder(
+    withoutObsoleteStale({
+      ...mergedList('conditions', mergeConditions(local.conditions, remote.conditions)),
+      ...mergedList('successes', unionNewestFirst(local.successes ?? [], remote.successes ?? [], caps.maxEntries)),
+      ...mergedList('failures', unionNewestFirst(local.failures ?? [], remote.failures ?? [], caps.maxEntries)),
+      ...mergedList('outages', mergeOutages(local.outages ?? [], remote.outages ?? [], caps.maxOutages)),
+    }),
+  );
+}
+
+/**
+ * A Stale mark (set by the sweep, so only ever remote) is obsolete once a probe newer than the mark is recorded:
+ * the source that probes again clears it with its next write rather than leaving it until the next sweep.
+ */
+function withoutObsoleteStale(status: CheckStatus): CheckStatus {
+  const stale = status.conditions?.find((condition) => condition.type === STALE);
+  const lastProbe = lastProbeTime(status);
+  if (!stale || !lastProbe || lastProbe.getTime() <= timeMs(stale.lastTransitionTime)) return status;
+  return { ...status, conditions: status.conditions!.filter((condition) => condition !== stale) };
 }
 
 /** Leaves a list out rather than writing an empty one neither side had. */
