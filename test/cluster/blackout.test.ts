@@ -3,6 +3,7 @@
 // the blackout is in the status, with the times things really happened, not the times they were written.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { eventually } from '../helpers/process.js';
 import { assertOpenShiftCompatible } from './openshift-compat.js';
 import {
   assertEverySuccessRecorded,
@@ -18,7 +19,7 @@ import {
   statusWhen,
   storedSecond,
 } from './source-fixtures.js';
-import { startOrSkip } from './support.js';
+import { mustKubectl, startOrSkip } from './support.js';
 
 const NAMESPACE = 'blackout';
 // 20 entries (the cap) span 100 s: they still cover the blackout when the first write after it comes late.
@@ -111,6 +112,16 @@ test('kube-apiserver down for 60 s: every transition and probe result arrives af
       }
       const answered = assertEverySuccessRecorded('prober-to-steady', steadyStatus.successes!, steady.accepts);
       t.diagnostic(`prober-to-steady: each of the ${answered} probes the target answered in ${steadyStatus.successes!.at(-1)!.time} .. ${steadyStatus.successes![0]!.time} is recorded`);
+    });
+
+    await t.test('the events of the blackout\'s transitions arrive once the API server is back', async () => {
+      const reasons = async (name: string) => {
+        const list = JSON.parse(await mustKubectl(cluster, ['get', 'events', '-n', NAMESPACE, '--field-selector', `involvedObject.name=${name}`, '-o', 'json']));
+        return (list.items as Array<{ reason: string; firstTimestamp: string }>).filter((event) => ms(event.firstTimestamp) >= storedSecond(blackoutFrom) && ms(event.firstTimestamp) < blackoutTo);
+      };
+      const detected = await eventually(async () => ((await reasons('prober-to-breaks')).some((event) => event.reason === 'ConnectivityOutageDetected') ? true : undefined), 30_000, 'the outage event');
+      const restored = await eventually(async () => ((await reasons('prober-to-heals')).some((event) => event.reason === 'ConnectivityRestored') ? true : undefined), 30_000, 'the restore event');
+      assert.ok(detected && restored, 'both events carry the time of the transition, inside the blackout');
     });
 
     await t.test('the statuses validate against OpenShift\'s CRD', async () => {

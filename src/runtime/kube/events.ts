@@ -1,16 +1,22 @@
 /**
  * Events on checks (outage detected / restored), rate-limited with a token bucket per recorder so a flapping
- * network cannot flood the API server: a burst of 25, then one every 10 s.
+ * network cannot flood the API server: a burst of 25, then one every 10 s. Events the API server could not take
+ * (unreachable, 5xx, 429) wait in a small queue, newest kept, and go out in order when it answers again.
  */
 import { API_VERSION, KIND } from '../../api/check.js';
-import type { KubeClient } from './client.js';
+import { KubeApiError, type KubeClient } from './client.js';
 import { paths, type ObjectMeta } from './resources.js';
+
+/** Events kept while the API server is away; older ones are dropped first. */
+const MAX_PENDING = 50;
 
 export interface EventRecorderOptions {
   component: string;
   instance: string;
   burst?: number;
   refillMs?: number;
+  /** Events kept while the API server is unreachable. @default 50 */
+  maxPending?: number;
   now?: () => Date;
 }
 
@@ -18,6 +24,8 @@ export class EventRecorder {
   private tokens: number;
   private lastRefill: number;
   private dropped = 0;
+  private readonly pending: Array<{ namespace: string; body: object }> = [];
+  private flushing?: Promise<void>;
 
   constructor(
     private readonly client: KubeClient,
@@ -31,7 +39,15 @@ export class EventRecorder {
     return this.dropped;
   }
 
-  /** Records an event on a check; returns false when rate-limited. API errors are reported, never thrown. */
+  /** Events waiting for the API server to answer again. */
+  get pendingEvents(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Records an event on a check; returns false when rate-limited. When the API server cannot take it, the event is
+   * kept for sendPending() and the error is thrown for the caller to log; an event it rejects is not kept.
+   */
   async record(check: ObjectMeta, type: 'Normal' | 'Warning', reason: string, message: string): Promise<boolean> {
     if (!this.take()) {
       this.dropped++;
@@ -39,7 +55,8 @@ export class EventRecorder {
     }
     const now = this.now().toISOString();
     const namespace = check.namespace!;
-    await this.client.request('POST', paths.events(namespace), {
+    const event = {
+      namespace,
       body: {
         apiVersion: 'v1',
         kind: 'Event',
@@ -55,9 +72,49 @@ export class EventRecorder {
         reportingComponent: `p2pnc.io/${this.options.component}`,
         reportingInstance: this.options.instance,
       },
-      timeoutMs: 10_000,
-    });
+    };
+    // Behind events already waiting, so they keep their order.
+    if (this.pending.length > 0) {
+      this.keep(event);
+      return true;
+    }
+    try {
+      await this.post(event);
+    } catch (error) {
+      if (serverUnavailable(error)) this.keep(event);
+      throw error;
+    }
     return true;
+  }
+
+  /** Sends the events kept during an API outage, oldest first, until one fails. */
+  sendPending(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        while (this.pending.length > 0) {
+          await this.post(this.pending[0]!);
+          this.pending.shift();
+        }
+      } catch {
+        // Still unavailable: the next call tries again.
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private keep(event: { namespace: string; body: object }): void {
+    this.pending.push(event);
+    const max = this.options.maxPending ?? MAX_PENDING;
+    while (this.pending.length > max) {
+      this.pending.shift();
+      this.dropped++;
+    }
+  }
+
+  private async post(event: { namespace: string; body: object }): Promise<void> {
+    await this.client.request('POST', paths.events(event.namespace), { body: event.body, timeoutMs: 10_000 });
   }
 
   private take(): boolean {
@@ -77,4 +134,8 @@ export class EventRecorder {
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
+}
+
+function serverUnavailable(error: unknown): boolean {
+  return !(error instanceof KubeApiError) || error.status === 429 || error.status >= 500;
 }

@@ -91,6 +91,7 @@ export class SourceRunner {
   /** A request that succeeded ends an API outage: write what it held back now, not when the back-off runs out. */
   apiServerAnswered(): void {
     if (this.writeScheduler.apiServerAnswered()) this.writer.kick();
+    if (this.events.pendingEvents > 0) void this.events.sendPending();
   }
 
   get hasSynced(): boolean {
