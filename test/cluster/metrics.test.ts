@@ -73,8 +73,9 @@ test('source metrics follow the checks', async (t) => {
 
     await t.test('checks, open outages, probe results and stale checks are exported under the names the alerts use', async () => {
       const text = await until(
-        'an outage on prober-to-down, its status written and a stale sweep',
-        (x) => sample(x, 'p2pnc_open_outages', prober) === 1 && sample(x, 'p2pnc_stale_checks', prober) !== undefined && sample(x, 'p2pnc_status_writes_total', { ...prober, result: 'success' }) !== undefined,
+        'an outage on prober-to-down, the status of both checks written and a stale sweep',
+        // Writes are per check and asynchronous to the gauges: wait for both checks' first writes.
+        (x) => sample(x, 'p2pnc_open_outages', prober) === 1 && sample(x, 'p2pnc_stale_checks', prober) !== undefined && (sample(x, 'p2pnc_status_writes_total', { ...prober, result: 'success' }) ?? 0) >= 2,
       );
       assert.equal(sample(text, 'p2pnc_checks', prober), 2);
       assert.equal(sample(text, 'p2pnc_stale_checks', prober), 1, 'gone-to-up is stale; prober-to-up and prober-to-down are not');
