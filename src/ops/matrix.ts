@@ -195,7 +195,8 @@ export function describeSource(source: SourceRef): string {
   return source.node ? `${source.name} on ${source.node}` : source.name;
 }
 
-function compareRows(a: CheckRow, b: CheckRow): number {
+/** Source, source node, target, target node, then check name: the order every view lists checks in. */
+export function compareRows(a: CheckRow, b: CheckRow): number {
   return (
     a.source.name.localeCompare(b.source.name) ||
     (a.source.node ?? '').localeCompare(b.source.node ?? '') ||

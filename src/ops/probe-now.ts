@@ -7,6 +7,7 @@ import { paths, type CheckObject, type EndpointSlice, type ObjectList } from '..
 import { probe } from '../runtime/probe/probe.js';
 import { checkLabel, resolveProbeTarget, timeoutMs, type Lookups } from '../runtime/source/check-target.js';
 import { ClientCertificates } from '../runtime/source/client-certs.js';
+import { podAddress } from '../runtime/source/target-pods.js';
 import type { ProbeResult } from '../runtime/types.js';
 
 export async function probeChecks(checks: readonly CheckObject[], lookups: Lookups, concurrency: number): Promise<Map<string, ProbeResult>> {
@@ -55,18 +56,4 @@ export async function clusterLookups(client: KubeClient, namespace: string, chec
     },
     clientCert: (secret) => certificates.get(secret),
   };
-}
-
-/** A ready endpoint of `service` on `node`, else any endpoint there (as the source's TargetPods does). */
-export function podAddress(slices: readonly EndpointSlice[], service: string, node: string): string | undefined {
-  let fallback: string | undefined;
-  for (const slice of slices) {
-    if (slice.metadata.labels?.['kubernetes.io/service-name'] !== service) continue;
-    for (const endpoint of slice.endpoints ?? []) {
-      if (endpoint.nodeName !== node || endpoint.addresses.length === 0) continue;
-      if (endpoint.conditions?.ready !== false) return endpoint.addresses[0];
-      fallback ??= endpoint.addresses[0];
-    }
-  }
-  return fallback;
 }

@@ -1,6 +1,7 @@
 /** `p2pnc status` output: a table (`-o table`, `-o wide`) or a document (`-o json`, `-o yaml`) of the check matrix. */
 import { stringify } from 'yaml';
 import { formatDuration } from '../topology/duration.js';
+import { toLogEntry } from '../runtime/status/log-entries.js';
 import { formatTime } from '../runtime/status/time.js';
 import type { ProbeResult } from '../runtime/types.js';
 import { classifyFailure, FAILURE_LABELS, withoutLabel, type FailureKind } from './classify.js';
@@ -146,14 +147,7 @@ function checkDocument(row: CheckRow, now: ProbeResult | undefined) {
 }
 
 function freshDocument(result: ProbeResult) {
-  return {
-    time: formatTime(result.time),
-    success: result.success,
-    reason: result.reason,
-    message: result.message,
-    latency: formatDuration(result.latencyMs),
-    ...(result.success ? {} : { kind: failureOf(result) }),
-  };
+  return { ...toLogEntry(result), ...(result.success ? {} : { kind: failureOf(result) }) };
 }
 
 /** One line per failing fresh result, for the table views: what failed now and why. */

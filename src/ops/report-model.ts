@@ -6,7 +6,7 @@ import type { CheckStatus, LogEntry } from '../api/check.js';
 import type { CheckObject } from '../runtime/kube/resources.js';
 import { timeMs } from '../runtime/status/time.js';
 import { parseDuration } from '../topology/duration.js';
-import { CHECK_STATES, sourceKey, toRow, type CheckRow, type CheckState, type SourceRef } from './matrix.js';
+import { CHECK_STATES, compareRows, sourceKey, toRow, type CheckRow, type CheckState, type SourceRef } from './matrix.js';
 
 /** A cell takes the state of its worst check: the first of these its checks have. */
 const WORST_FIRST: readonly CheckState[] = ['unreachable', 'invalid', 'unknown', 'stale', 'pending', 'reachable'];
@@ -182,14 +182,4 @@ function probesOf(entries: readonly LogEntry[]): TimelineProbe[] {
 
 export function targetKey(row: CheckRow): string {
   return row.target.node ? `${row.target.name}@${row.target.node}` : row.target.name;
-}
-
-function compareRows(a: CheckRow, b: CheckRow): number {
-  return (
-    a.source.name.localeCompare(b.source.name) ||
-    (a.source.node ?? '').localeCompare(b.source.node ?? '') ||
-    a.target.name.localeCompare(b.target.name) ||
-    (a.target.node ?? '').localeCompare(b.target.node ?? '') ||
-    a.check.localeCompare(b.check)
-  );
 }

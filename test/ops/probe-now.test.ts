@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classifyFailure } from '../../src/ops/classify.js';
-import { podAddress, probeChecks } from '../../src/ops/probe-now.js';
+import { probeChecks } from '../../src/ops/probe-now.js';
+import { podAddress } from '../../src/runtime/source/target-pods.js';
 import type { EndpointSlice } from '../../src/runtime/kube/resources.js';
 import type { Lookups } from '../../src/runtime/source/check-target.js';
 import { acceptingServer, closedPort } from '../probe/support/servers.js';

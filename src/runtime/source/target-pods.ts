@@ -19,17 +19,23 @@ export class TargetPods {
     return this.informer.hasSynced;
   }
 
-  /** The address of a ready endpoint of `service` on `node`, preferring the family of `preferIpv6`. */
+  /** The address of a ready endpoint of `service` on `node`, else of any endpoint there. */
   addressOn(service: string, node: string): string | undefined {
-    let fallback: string | undefined;
-    for (const slice of this.informer.cache.values()) {
-      if (slice.metadata.labels?.['kubernetes.io/service-name'] !== service) continue;
-      for (const endpoint of slice.endpoints ?? []) {
-        if (endpoint.nodeName !== node || endpoint.addresses.length === 0) continue;
-        if (endpoint.conditions?.ready !== false) return endpoint.addresses[0];
-        fallback ??= endpoint.addresses[0];
-      }
-    }
-    return fallback;
+    return podAddress(this.informer.cache.values(), service, node);
   }
+
+}
+
+/** A ready endpoint of `service` on `node`, else any endpoint there (a pod that is starting still shows where it is). */
+export function podAddress(slices: Iterable<EndpointSlice>, service: string, node: string): string | undefined {
+  let fallback: string | undefined;
+  for (const slice of slices) {
+    if (slice.metadata.labels?.['kubernetes.io/service-name'] !== service) continue;
+    for (const endpoint of slice.endpoints ?? []) {
+      if (endpoint.nodeName !== node || endpoint.addresses.length === 0) continue;
+      if (endpoint.conditions?.ready !== false) return endpoint.addresses[0];
+      fallback ??= endpoint.addresses[0];
+    }
+  }
+  return fallback;
 }
