@@ -17,12 +17,12 @@ const dnsLabel = (what: string) =>
     .max(63, `${what} must be at most 63 characters`)
     .regex(DNS1123_LABEL, `${what} must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`);
 
-/** Node names are free-form in Kubernetes (FQDNs, sometimes IPs); check names derived from them are sanitized. */
+/** What the API server accepts as a Node's name (FQDNs and IPv4-like names included); check names derived from them are sanitized. */
 const nodeName = z
   .string()
   .min(1)
-  .max(253)
-  .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.:]*[A-Za-z0-9])?$/, 'node name must be a DNS-1123 subdomain, an IPv4 or an IPv6 address');
+  .max(253, 'node name must be at most 253 characters')
+  .regex(DNS1123_SUBDOMAIN, "node name must be a DNS-1123 subdomain, as `kubectl get nodes` shows it: lower-case letters, digits, '-' and '.'");
 
 const duration = z
   .string()

@@ -73,7 +73,7 @@ describe('expand', () => {
 
   test('every name is a unique DNS-1123 subdomain and every label value is valid', () => {
     const topology = smallTopology();
-    topology.nodes.push({ name: 'fd00::99', addresses: ['fd00::99'], roles: ['worker'] }, { name: `${'very-long-node-name-'.repeat(12)}x`, addresses: ['10.9.9.9'], roles: ['worker'] });
+    topology.nodes.push({ name: '10.9.9.99', addresses: ['fd00::99'], roles: ['worker'] }, { name: `${'very-long-node-name-'.repeat(12)}x`, addresses: ['10.9.9.9'], roles: ['worker'] });
     const checks = expand(TopologySchema.parse(topology));
     assert.equal(new Set(checks.map((check) => check.name)).size, checks.length);
     for (const check of checks) {

@@ -19,6 +19,8 @@ const cases: { name: string; mutate: Mutation; expected: RegExp }[] = [
   { name: 'malformed IPv4', mutate: (t) => (t.nodes[0].addresses = ['10.0.0.300']), expected: /nodes\[0\]\.addresses\[0\]: must be an IPv4 address .* \(got "10\.0\.0\.300"\)/ },
   { name: 'malformed IPv6', mutate: (t) => (t.nodes[0].addresses = ['fd00:::1']), expected: /nodes\[0\]\.addresses\[0\]: must be an IPv4 address/ },
   { name: 'node without addresses', mutate: (t) => (t.nodes[0].addresses = []), expected: /nodes\[0\]\.addresses: a node needs at least one address/ },
+  { name: 'node name not a Kubernetes node name', mutate: (t) => (t.nodes[0].name = 'Master_0'), expected: /nodes\[0\]\.name: node name must be a DNS-1123 subdomain, as `kubectl get nodes` shows it.* \(got "Master_0"\)/ },
+  { name: 'IPv6 as a node name', mutate: (t) => (t.nodes[0].name = 'fd00::1'), expected: /nodes\[0\]\.name: node name must be a DNS-1123 subdomain/ },
   { name: 'duplicate node name', mutate: (t) => (t.nodes[1].name = 'master-0'), expected: /nodes\[1\]\.name: duplicate name "master-0": nodes\[0\] has it already/ },
   { name: 'duplicate target name', mutate: (t) => (t.targets[1].name = 'etcd'), expected: /targets\[1\]\.name: duplicate name "etcd": targets\[0\] has it already/ },
   { name: 'duplicate source name', mutate: (t) => (t.sources[1].name = 'network-check-source'), expected: /sources\[1\]\.name: duplicate name/ },
