@@ -5,9 +5,11 @@
  *
  *   no-checks           nothing to diagnose: the checks are not applied, or the namespace is wrong
  *   source-not-probing  a source writes no results (not running, or stuck)
- *   invalid-check       the check itself is malformed (no target pod on a node, missing Secret)
+ *   invalid-check       the check itself is malformed (no target pod on a node, missing Secret); a target Service
+ *                       without a ready pod on several nodes is one finding about its DaemonSet
  *   source-side         every check of one source fails: that source's pod, node or egress
- *   dns                 lookups fail while checks by IP answer: the resolver, or one missing name
+ *   dns                 lookups fail while checks by IP answer: the resolver, one missing name, or (when even
+ *                       kubernetes.default.svc does not exist) a source that does not use the cluster DNS
  *   node-unreachable    every check to a node fails: the node or its host network (>= 2 sources for high confidence);
  *                       not when the only target probed there refuses (the node answered: target-on-node)
  *   target-everywhere   a per-node target fails on every node while the nodes answer other probes
@@ -139,7 +141,29 @@ class Diagnoser {
 
   private invalidChecks(): void {
     const invalid = this.live.filter((row) => row.state === 'invalid');
-    for (const [text, rows] of groupBy(invalid, (row) => withoutLabel(row.lastFailure?.message).replace(/^invalid check: /, ''))) {
+    const reasonOf = (row: CheckRow) => withoutLabel(row.lastFailure?.message).replace(/^invalid check: /, '');
+    const missingPod = (row: CheckRow) => /no ready endpoint of Service (\S+) on node (\S+?);/.exec(reasonOf(row));
+    // A target without a ready pod on several nodes is one problem with its DaemonSet, not one per node.
+    for (const [service, rows] of groupBy(invalid.filter((row) => missingPod(row)), (row) => missingPod(row)![1]!)) {
+      const nodes = distinct(rows.map((row) => missingPod(row)![2]!));
+      if (nodes.length < 2) continue;
+      const answering = this.live.filter((row) => row.target.name === rows[0]!.target.name && row.target.node !== undefined && this.isAnswering(row));
+      this.add(
+        {
+          severity: 'warning',
+          rule: 'invalid-check',
+          culprit: `target ${service}: no ready pod on ${answering.length === 0 ? `any of ${nodes.length} nodes` : `${nodes.length} nodes`} (${listed(nodes)})`,
+          confidence: 'high',
+          summary:
+            `${rows.length} checks cannot be probed: Service ${service} has no ready endpoint on ${listed(nodes)}. ` +
+            (answering.length === 0 ? 'No target pod answers anywhere: the DaemonSet is not applied, its pods do not start, or they are not ready.' : `Its pods on other nodes answer: look at the nodes listed.`),
+          evidence: rows.map((row) => ({ ...this.failingEvidence(row), state: 'invalid' as const })),
+          next: steps.targetDaemonSetSteps(this.namespace, service),
+        },
+        rows,
+      );
+    }
+    for (const [text, rows] of groupBy(invalid.filter((row) => !this.explainedBy.has(row)), reasonOf)) {
       const targetPod = /no ready endpoint of Service (\S+) on node (\S+?);/.exec(text);
       const culprit = targetPod ? `target pod on node ${targetPod[2]}: not running or not ready` : `check configuration: ${text}`;
       this.add(
@@ -206,7 +230,8 @@ class Diagnoser {
     if (bySource.size >= 2 && bySource.size === sourcesUsingNames.size) this.resolutionFinding(resolver, 'cluster');
     else for (const rows of bySource.values()) this.resolutionFinding(rows, 'source');
 
-    for (const [name, rows] of groupBy(missing, (row) => row.dnsName ?? row.endpoint)) {
+    for (const rows of groupBy(missing, (row) => sourceKey(row.source)).values()) this.clusterDomainFinding(rows);
+    for (const [name, rows] of groupBy(missing.filter((row) => !this.explainedBy.has(row)), (row) => row.dnsName ?? row.endpoint)) {
       const service = steps.serviceOfName(name);
       this.add(
         {
@@ -221,6 +246,34 @@ class Diagnoser {
         rows,
       );
     }
+  }
+
+  /**
+   * `kubernetes.default.svc.<domain>` exists in every cluster: when even it is "no such host" from a source, that
+   * source does not ask the cluster DNS (dnsPolicy, hostNetwork) or the cluster domain is not `<domain>`, and every
+   * other cluster name failing the same way is explained by it, not by missing Services.
+   */
+  private clusterDomainFinding(rows: CheckRow[]): void {
+    const anchor = rows.find((row) => /^kubernetes\.default\.svc\./.test(row.dnsName ?? ''));
+    if (!anchor) return;
+    const explained = rows.filter((row) => isClusterName(row.dnsName));
+    const source = anchor.source;
+    const domain = anchor.dnsName!.replace(/^kubernetes\.default\.svc\./, '');
+    const names = distinct(explained.map((row) => row.dnsName!));
+    this.add(
+      {
+        severity: 'critical',
+        rule: 'dns',
+        culprit: `cluster DNS from ${describeSource(source)}: even ${anchor.dnsName} does not exist (resolver or cluster domain)`,
+        confidence: 'high',
+        summary:
+          `${names.length === 1 ? anchor.dnsName : `${names.length} cluster names, ${anchor.dnsName} among them,`} ${names.length === 1 ? 'does' : 'do'} not exist from ${describeSource(source)}. ` +
+          `Service default/kubernetes is in every cluster, so this source does not ask the cluster DNS (its dnsPolicy, hostNetwork or /etc/resolv.conf) or the cluster domain is not ${domain}.`,
+        evidence: explained.map((row) => this.failingEvidence(row)),
+        next: steps.clusterDomainSteps(this.namespace, source, anchor.dnsName!),
+      },
+      explained,
+    );
   }
 
   /** local: the names resolve from other sources; source: they fail from this source; cluster: from every source. */
@@ -724,6 +777,12 @@ function describeSources(sources: readonly SourceRef[]): string {
   const names = sources.map(describeSource);
   const more = names.length - 3;
   return more <= 0 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${more} more source${more === 1 ? '' : 's'}`;
+}
+
+/** `a, b, c` or `a, b, c and 4 more`. */
+function listed(items: readonly string[]): string {
+  const more = items.length - 3;
+  return more <= 0 ? items.join(', ') : `${items.slice(0, 3).join(', ')} and ${more} more`;
 }
 
 function describeNodes(sources: readonly SourceRef[]): string {

@@ -35,6 +35,24 @@ export function invalidCheckSteps(namespace: string, check: string, targetPod?: 
   return steps;
 }
 
+export function targetDaemonSetSteps(namespace: string, service: string): string[] {
+  return [
+    `kubectl -n ${namespace} get daemonset ${service} -o wide`,
+    `kubectl -n ${namespace} get pods -l app.kubernetes.io/instance=${service},app.kubernetes.io/component=target -o wide`,
+    `kubectl -n ${namespace} get events --field-selector involvedObject.kind=DaemonSet,involvedObject.name=${service}`,
+    `kubectl -n ${namespace} get endpointslices -l kubernetes.io/service-name=${service} -o wide`,
+  ];
+}
+
+export function clusterDomainSteps(namespace: string, source: SourceRef, name: string): string[] {
+  const pods = `kubectl -n ${namespace} get pods -l p2pnc.io/source=${source.name}${source.node ? ` --field-selector spec.nodeName=${source.node}` : ''}`;
+  return [
+    `${pods} -o jsonpath='{range .items[*]}{.metadata.name} dnsPolicy={.spec.dnsPolicy} hostNetwork={.spec.hostNetwork}{"\\n"}{end}'`,
+    ...(source.node ? [`kubectl get --raw /api/v1/nodes/${source.node}/proxy/configz | grep -o '"clusterDomain":"[^"]*"'`] : []),
+    `dig +search ${name}   # from a pod on ${source.node ?? `the node of ${source.name}`}`,
+  ];
+}
+
 export function resolverSteps(namespace: string, sources: readonly SourceRef[], names: readonly string[]): string[] {
   const name = names[0] ?? 'kubernetes.default.svc.cluster.local';
   return [

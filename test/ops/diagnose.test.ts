@@ -343,3 +343,38 @@ test('a check that cannot be probed because the target pod is missing names that
   assert.equal(findings[0]!.evidence[0]!.state, 'invalid');
   assert.ok(findings[0]!.next.some((command) => command.includes('--field-selector spec.nodeName=worker-c')));
 });
+
+test('a target without a ready pod on several nodes is one finding about its DaemonSet, not one per node', async () => {
+  const checks = checksOf(ocp);
+  const perNode = checks.filter((check) => /-to-network-check-target-(master|worker)-.$/.test(check.metadata.name));
+  assert.equal(perNode.length, 6);
+  const invalidOn = async (pattern: RegExp) =>
+    Object.fromEntries(await Promise.all(perNode.filter((check) => pattern.test(check.metadata.name)).map(async (check) => [`${check.metadata.name}$`, await invalidOutcome(check)] as const)));
+  const everywhere = diagnose(withStatuses(checks, await invalidOn(/./)), { now: NOW }).findings;
+  assert.deepEqual(everywhere.map((finding) => `${finding.severity} ${finding.rule}: ${finding.culprit}`), [
+    'warning invalid-check: target network-check-target: no ready pod on any of 6 nodes (master-0, master-1, master-2 and 3 more)',
+  ]);
+  assert.equal(everywhere[0]!.evidence.length, 6);
+  assert.ok(everywhere[0]!.next.includes('kubectl -n p2pnc get daemonset network-check-target -o wide'));
+
+  const twoNodes = diagnose(withStatuses(checks, await invalidOn(/worker-[cd]$/)), { now: NOW }).findings;
+  assert.deepEqual(twoNodes.map((finding) => finding.culprit), ['target network-check-target: no ready pod on 2 nodes (worker-c, worker-d)']);
+  assert.match(twoNodes[0]!.summary, /Its pods on other nodes answer/);
+});
+
+test('when even kubernetes.default.svc does not exist from a source, its cluster names point at its resolver, not at missing Services', () => {
+  const checks = withStatuses(checksOf(ocp), { 'service-cluster$': noSuchHost, 'load-balancer-api-internal': noSuchHost });
+  const findings = diagnose(checks, { now: NOW }).findings;
+  assert.deepEqual(findings.map((finding) => `${finding.severity} ${finding.rule}: ${finding.culprit}`).sort(), [
+    'critical dns: DNS name api-int.ocp.example.com: no such host',
+    'critical dns: cluster DNS from network-check-source on worker-b: even kubernetes.default.svc.cluster.local does not exist (resolver or cluster domain)',
+  ]);
+  const cluster = findings.find((finding) => finding.culprit.startsWith('cluster DNS'))!;
+  assert.equal(cluster.evidence.length, 4, 'the three Services and the target\'s Service');
+  assert.match(cluster.summary, /does not ask the cluster DNS .* or the cluster domain is not cluster\.local/);
+  assert.ok(cluster.next.some((command) => command.includes('/api/v1/nodes/worker-b/proxy/configz')));
+
+  // One missing Service while kubernetes.default resolves stays that Service's finding.
+  const one = diagnose(withStatuses(checksOf(ocp), { 'openshift-apiserver-service-cluster': noSuchHost }), { now: NOW }).findings;
+  assert.deepEqual(one.map((finding) => finding.culprit), ['DNS name api.openshift-apiserver.svc.cluster.local: no such host (is Service openshift-apiserver/api missing?)']);
+});
