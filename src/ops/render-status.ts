@@ -46,7 +46,8 @@ function renderTable(report: StatusReport, wide: boolean, palette: Palette): str
       row.target.name,
       row.target.node ?? '-',
       { text: row.state, tone: STATE_TONES[row.state] },
-      row.lastProbe?.latency ?? '-',
+      // An invalid check was never sent on the wire: its 0s is no latency.
+      (row.state === 'invalid' ? undefined : row.lastProbe?.latency) ?? '-',
       ago(row.lastProbe?.time),
       ago(row.changedAt),
       row.openOutage ? { text: `open ${ago(row.openOutage.start)}`, tone: 'bad' } : '-',
