@@ -17,6 +17,13 @@ if [ "$(id -u)" != 0 ]; then
   echo "$purpose: missing Debian packages ${missing[*]}; install them as root: apt-get install ${missing[*]}" >&2
   exit 1
 fi
+# Tools only: keep packages that ship a service (prometheus) from starting it on the CI machine.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "$purpose: installed ${missing[*]}"
