@@ -421,7 +421,7 @@ class Diagnoser {
           // Refusals come from the node itself, so they show it is up as well as another target answering would.
           confidence: nodeAnswers.length > 0 || refusedOnly ? 'high' : 'low',
           summary:
-            `${target} fails on ${node} (${kindsText(rows)}) from ${describeSources(uniqueSources(rows))}, while it answers on ${elsewhere.nodes} other node(s)` +
+            `${target} fails on ${node} (${kindsText(rows)}) from ${describeSources(uniqueSources(rows))}, while it answers on ${elsewhere.nodes} other node${elsewhere.nodes === 1 ? '' : 's'}` +
             (nodeAnswers.length > 0
               ? ` and ${node} answers ${distinct(nodeAnswers.map((row) => row.target.name)).join(', ')}: the node is up, ${target} on it is not.`
               : refusedOnly
@@ -663,7 +663,8 @@ class Diagnoser {
   private answeringElsewhere(target: string, node: string): { nodes: number; first: CheckRow[] } {
     let answering = this.answeringOfTarget.get(target);
     if (!answering) {
-      const rows = this.index.ofTarget(target).filter((row) => !isSelf(row) && this.isAnswering(row));
+      // Node rows only: the target's Service check has no node and says nothing about any one node.
+      const rows = this.index.ofTarget(target).filter((row) => row.target.node !== undefined && !isSelf(row) && this.isAnswering(row));
       const perNode = new Map<string | undefined, number>();
       for (const row of rows) perNode.set(row.target.node, (perNode.get(row.target.node) ?? 0) + 1);
       answering = { rows, perNode };

@@ -378,3 +378,11 @@ test('when even kubernetes.default.svc does not exist from a source, its cluster
   const one = diagnose(withStatuses(checksOf(ocp), { 'openshift-apiserver-service-cluster': noSuchHost }), { now: NOW }).findings;
   assert.deepEqual(one.map((finding) => finding.culprit), ['DNS name api.openshift-apiserver.svc.cluster.local: no such host (is Service openshift-apiserver/api missing?)']);
 });
+
+test('a target refusing on one node counts the other nodes it answers on, not its Service', () => {
+  const findings = diagnose(withStatuses(checksOf(ocp), { 'network-check-target-worker-c$': refused }), { now: NOW }).findings;
+  assert.deepEqual(findings.map((finding) => `${finding.rule}: ${finding.culprit}`), ['target-on-node: network-check-target on node worker-c']);
+  // masters 0-2 and worker-d; worker-b is the source's own node, and the Service is no node.
+  assert.match(findings[0]!.summary, /while it answers on 4 other nodes/);
+  assert.ok(findings[0]!.evidence.filter((entry) => entry.state === 'answering').every((entry) => /-to-network-check-target-(master|worker)-.$/.test(entry.check) || !entry.check.includes('network-check-target')));
+});
