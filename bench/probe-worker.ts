@@ -14,8 +14,8 @@ export interface WorkerConfig {
   checks: number;
   concurrency: number;
   timeoutMs: number;
-  host: string;
-  ports: number[];
+  /** The listeners, one per loopback address. */
+  endpoints: { host: string; port: number }[];
   /** Unmeasured cycles first, so both engines are measured JIT-warm, as in a long-running source pod. */
   warmupCycles: number;
 }
@@ -38,7 +38,8 @@ const RSS_SAMPLE_INTERVAL_MS = 5;
 function buildTargets(config: WorkerConfig): ProbeTarget[] {
   const targets: ProbeTarget[] = [];
   for (let i = 0; i < config.checks; i++) {
-    targets.push({ label: `bench-${i}`, host: config.host, port: config.ports[i % config.ports.length]!, kind: 'tcp' });
+    const { host, port } = config.endpoints[i % config.endpoints.length]!;
+    targets.push({ label: `bench-${i}`, host, port, kind: 'tcp' });
   }
   return targets;
 }

@@ -3,9 +3,8 @@
  * net.connect loop (the floor), each scenario in its own child process for clean RSS readings.
  * Missing a goal is reported, not fatal; errors (failed probes, too few file descriptors, a crashed child) exit 1.
  */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { type Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,47 +79,85 @@ function checkOpenFileLimit(settings: Settings): void {
   }
 }
 
-async function startListeners(count: number): Promise<Server[]> {
-  const servers: Server[] = [];
-  for (let i = 0; i < count; i++) {
-    const server = createServer((socket) => {
-      socket.on('error', () => {});
-      socket.destroy();
-    });
-    server.on('error', (error) => {
-      process.stderr.write(`listener error: ${error.message}\n`);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: '127.0.0.1', port: 0, backlog: 1024 }, () => resolve());
-    });
-    servers.push(server);
-  }
-  return servers;
+interface Bundles {
+  worker: string;
+  listeners: string;
 }
 
-async function bundleWorker(dir: string): Promise<string> {
-  const outfile = join(dir, 'probe-worker.mjs');
+async function bundle(dir: string): Promise<Bundles> {
+  const entry = (name: string) => new URL(`./${name}.ts`, import.meta.url).pathname;
   await build({
-    entryPoints: [new URL('./probe-worker.ts', import.meta.url).pathname],
+    entryPoints: { 'probe-worker': entry('probe-worker'), 'probe-listeners': entry('probe-listeners') },
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    outfile,
+    outdir: dir,
+    outExtension: { '.js': '.mjs' },
     logLevel: 'error',
   });
-  return outfile;
+  return { worker: join(dir, 'probe-worker.mjs'), listeners: join(dir, 'probe-listeners.mjs') };
 }
 
-async function runWorker(bundle: string, config: WorkerConfig): Promise<WorkerReport> {
+/**
+ * Each run gets a fresh network namespace when it can (root and iproute2): TIME_WAIT sockets left by earlier runs
+ * make connect() slower and, when the kernel's table overflows, stall some SYNs for a second; in a namespace of its
+ * own every run starts from the same state. Without one the figures are noisier, and the header says so.
+ */
+async function namespacesWork(): Promise<boolean> {
+  if (process.getuid?.() !== 0) return false;
+  const name = `p2pnc-bench-${process.pid}-probe`;
   try {
-    const { stdout } = await run(process.execPath, [bundle, JSON.stringify(config)], { maxBuffer: 1 * MiB });
+    await run('ip', ['netns', 'add', name]);
+    await run('ip', ['netns', 'del', name]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let namespaceCount = 0;
+
+/** Listeners and one worker, in a fresh network namespace when `isolated`; the listeners and namespace are removed after. */
+async function runScenario(bundles: Bundles, settings: Settings, isolated: boolean, config: Omit<WorkerConfig, 'endpoints'>): Promise<WorkerReport> {
+  const namespace = isolated ? `p2pnc-bench-${process.pid}-${namespaceCount++}` : undefined;
+  const inNamespace = (command: string[]) => (namespace ? ['ip', 'netns', 'exec', namespace, ...command] : command);
+  if (namespace) {
+    await run('ip', ['netns', 'add', namespace]);
+  }
+  let listeners: ChildProcess | undefined;
+  try {
+    if (namespace) await run('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
+    const [command, ...args] = inNamespace([process.execPath, bundles.listeners, String(settings.servers)]);
+    listeners = spawn(command!, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    const endpoints = await firstLine(listeners);
+    const [workerCommand, ...workerArgs] = inNamespace([process.execPath, bundles.worker, JSON.stringify({ ...config, endpoints })]);
+    const { stdout } = await run(workerCommand!, workerArgs, { maxBuffer: 1 * MiB });
     return JSON.parse(stdout) as WorkerReport;
   } catch (error) {
+    if (error instanceof BenchError) throw error;
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new BenchError(`the ${config.engine} worker (${config.checks} checks) failed: ${stderr || String(error)}`);
+    throw new BenchError(`the ${config.engine} run (${config.checks} checks) failed: ${stderr || String(error)}`);
+  } finally {
+    if (listeners) {
+      const exited = new Promise((resolve) => listeners!.once('exit', resolve));
+      listeners.stdin?.end();
+      await exited;
+    }
+    if (namespace) await run('ip', ['netns', 'del', namespace]).catch(() => {});
   }
+}
+
+function firstLine(child: ChildProcess): Promise<{ host: string; port: number }[]> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.once('exit', (code) => reject(new BenchError(`the listeners exited (code ${code}) before listening`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const newline = text.indexOf('\n');
+      if (newline >= 0) resolve(JSON.parse(text.slice(0, newline)));
+    });
+  });
 }
 
 function median(values: number[]): number {
@@ -145,13 +182,14 @@ function summarize(row: Row): { cycleMs: number; cpuMicros: number; peakRssMiB: 
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['engine', 'checks', 'cycle (median)', 'CPU/check', 'peak RSS', 'idle RSS', 'failed'];
+  const header = ['engine', 'checks', 'cycle (median)', 'cycles (each round)', 'CPU/check', 'peak RSS', 'idle RSS', 'failed'];
   const lines = rows.map((row) => {
     const s = summarize(row);
     return [
       row.engine,
       String(row.checks),
       `${s.cycleMs.toFixed(1)} ms`,
+      row.reports.map((r) => r.cycleMs.toFixed(0)).join(' '),
       `${s.cpuMicros.toFixed(1)} µs`,
       `${s.peakRssMiB.toFixed(1)} MiB`,
       `${s.idleRssMiB.toFixed(1)} MiB`,
@@ -170,22 +208,22 @@ async function main(): Promise<void> {
   const settings = readSettings();
   checkOpenFileLimit(settings);
   const dir = mkdtempSync(join(tmpdir(), 'p2pnc-bench-'));
-  const servers = await startListeners(settings.servers);
   try {
-    const bundle = await bundleWorker(dir);
-    const ports = servers.map((s) => (s.address() as { port: number }).port);
-    const config = (engine: Engine, checks: number, warmupCycles: number): WorkerConfig => ({
+    const bundles = await bundle(dir);
+    const isolated = await namespacesWork();
+    const config = (engine: Engine, checks: number, warmupCycles: number) => ({
       engine,
       checks,
       concurrency: settings.concurrency,
       timeoutMs: settings.timeoutMs,
-      host: '127.0.0.1',
-      ports,
       warmupCycles,
     });
     process.stdout.write(
-      `p2pnc probe benchmark: ${settings.checks} TCP checks over ${settings.servers} loopback listeners, concurrency ${settings.concurrency}, ` +
-        `${settings.rounds} rounds per engine (alternating), node ${process.version}\n\n`,
+      `p2pnc probe benchmark: ${settings.checks} TCP checks over ${settings.servers} loopback listeners (one address each), concurrency ${settings.concurrency}, ` +
+        `${settings.rounds} rounds per engine (alternating), node ${process.version}\n` +
+        (isolated
+          ? 'each run in a fresh network namespace\n\n'
+          : 'each run in this network namespace (not root, or no `ip netns`): TIME_WAIT sockets of earlier runs make the figures noisier\n\n'),
     );
 
     const rows: Row[] = [
@@ -196,7 +234,7 @@ async function main(): Promise<void> {
     ];
     // Alternating engines spreads machine noise evenly over both.
     for (let round = 0; round < settings.rounds; round++) {
-      for (const row of rows) row.reports.push(await runWorker(bundle, config(row.engine, row.checks, 1)));
+      for (const row of rows) row.reports.push(await runScenario(bundles, settings, isolated, config(row.engine, row.checks, 1)));
     }
 
     printTable(rows);
@@ -214,7 +252,6 @@ async function main(): Promise<void> {
     goal(p2pncSmall.peakRssMiB <= GOALS.maxRssSmallMiB, `peak RSS ${p2pncSmall.peakRssMiB.toFixed(1)} MiB <= ${GOALS.maxRssSmallMiB} MiB with ${settings.smallChecks} checks`);
     goal(p2pncLarge.peakRssMiB <= GOALS.maxRssLargeMiB, `peak RSS ${p2pncLarge.peakRssMiB.toFixed(1)} MiB <= ${GOALS.maxRssLargeMiB} MiB with ${settings.checks} checks`);
   } finally {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
     rmSync(dir, { recursive: true, force: true });
   }
 }
