@@ -1,5 +1,6 @@
 /** The flags every command that reads the cluster takes; commander only, so registering a command stays cheap. */
 import { type Command, Option } from 'commander';
+import type { CheckObject } from '../runtime/kube/resources.js';
 
 export interface ClusterOptions {
   namespace: string;
@@ -13,4 +14,27 @@ export function addClusterOptions(command: Command): Command {
     .addOption(new Option('-n, --namespace <ns>', 'namespace of the checks').default('p2pnc').env('P2PNC_NAMESPACE'))
     .option('--kubeconfig <file>', 'kubeconfig file (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context');
+}
+
+export interface CheckSourceOptions extends ClusterOptions {
+  fromFile?: string;
+}
+
+/** Adds --from-file: the operator commands read saved checks (a must-gather, a CI artifact) as well as the cluster. */
+export function addFromFileOption(command: Command): Command {
+  return command.option('--from-file <file>', 'read the checks from this file (kubectl get pncc -o json or -o yaml) instead of the cluster');
+}
+
+/**
+ * The checks of --from-file, else of the cluster, and the time to read them at: now for the cluster, and for a file
+ * the time it was saved, as its newest entry tells. Loads only the reader it uses.
+ */
+export async function readChecksFrom(options: CheckSourceOptions): Promise<{ checks: CheckObject[]; now: Date }> {
+  if (options.fromFile) {
+    const { capturedAt, readChecksFile } = await import('../ops/checks-file.js');
+    const checks = readChecksFile(options.fromFile);
+    return { checks, now: capturedAt(checks) ?? new Date() };
+  }
+  const checks = await (await import('../ops/cluster-checks.js')).readChecks(options);
+  return { checks, now: new Date() };
 }

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { CheckSpecSchema, CheckStatusSchema, KIND } from '../api/check.js';
 import type { CheckObject, ObjectMeta } from '../runtime/kube/resources.js';
+import { newestTimeMs } from '../runtime/status/log-entries.js';
+import { timeMs } from '../runtime/status/time.js';
 import { formatPath } from '../topology/issues.js';
 import { UserError } from '../util/errors.js';
 
@@ -32,6 +34,19 @@ export function parseChecks(text: string, file: string): CheckObject[] {
   });
   if (checks.length === 0) throw new UserError(`${file}: no ${KIND} found; give the output of kubectl get pncc -o json`);
   return checks;
+}
+
+/**
+ * When saved checks were read from their cluster, as near as they tell: the newest probe or transition they record.
+ * Ages, silent sources and "since" in the output count from it, so a file saved yesterday reads as it did then.
+ */
+export function capturedAt(checks: readonly CheckObject[]): Date | undefined {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const { status } of checks) {
+    if (!status) continue;
+    newest = Math.max(newest, newestTimeMs(status.successes), newestTimeMs(status.failures), ...(status.conditions ?? []).map((condition) => timeMs(condition.lastTransitionTime)));
+  }
+  return Number.isFinite(newest) ? new Date(newest) : undefined;
 }
 
 function collect(value: unknown, where: string, file: string, into: CheckObject[]): void {

@@ -88,7 +88,8 @@ function summary(report: ReportModel, options: ReportOptions): string {
   const counts = (Object.entries(report.counts) as [CheckState, number][]).filter(([, count]) => count > 0).map(([state, count]) => `${count} ${state}`);
   const parts = [
     ...(options.subject ? [escapeHtml(options.subject)] : []),
-    `generated ${escapeHtml(displayTime(report.nowMs))}`,
+    // For a saved file this is when it was saved (its newest entry), not when the page was made.
+    `as of ${escapeHtml(displayTime(report.nowMs))}`,
     `${total} check${total === 1 ? '' : 's'}${counts.length > 0 ? `: ${escapeHtml(counts.join(', '))}` : ''}`,
   ];
   return parts.join(' · ');

@@ -65,7 +65,7 @@ test('report reads the checks from the cluster, and from kubectl get pncc -o jso
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout, `wrote ${fromCluster}: 3 checks; open it in a browser\n`);
     const html = readFileSync(fromCluster, 'utf8');
-    assert.match(html, /<p class="summary">namespace p2pnc · generated /);
+    assert.match(html, /<p class="summary">namespace p2pnc · as of /);
     assert.equal(cellState(html, 'prober', 'up'), 'reachable');
     assert.equal(cellState(html, 'prober', 'down'), 'unreachable');
     assert.equal(cellState(html, 'idle', 'up'), 'pending');

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { capturedAt } from '../../src/ops/checks-file.js';
 import { CHROMIUM, CHROMIUM_PACKAGE, measure, screenshot, type Box } from '../helpers/chromium.js';
 import { decodePng, type Image } from '../helpers/png.js';
 import { haveTool } from '../helpers/tools.js';
@@ -28,7 +29,9 @@ test('the rendered report shows each pair in the colour of its state and each ou
     const checksFile = join(directory, 'checks.json');
     const reportFile = join(directory, 'report.html');
     const pngFile = join(directory, 'report.png');
-    writeFileSync(checksFile, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: reportChecks(new Date()) }, null, 2));
+    const now = new Date();
+    const checks = reportChecks(now);
+    writeFileSync(checksFile, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: checks }, null, 2));
     execFileSync(process.execPath, ['bin/p2pnc.js', 'report', '--html', reportFile, '--from-file', checksFile], { stdio: 'pipe' });
 
     await screenshot(reportFile, pngFile, VIEWPORT);
@@ -65,8 +68,9 @@ test('the rendered report shows each pair in the colour of its state and each ou
     assert.ok(distance(reachable, reachableSlower) > 40, 'latency shading is not visible');
     assert.ok(distance(neverProbed, stale) > 40, 'stale and never probed look the same');
 
-    // Outage spans: red, and placed on the common time axis (the history started HISTORY_MS before now).
-    const minutes = HISTORY_MS / 60_000;
+    // Outage spans: red, and placed on the common time axis: from the start of the history (HISTORY_MS before now)
+    // to the time the file was saved, which is its newest entry.
+    const minutes = (capturedAt(checks)!.getTime() - (now.getTime() - HISTORY_MS)) / 60_000;
     const open = spanOf(boxes, NAMES.unreachable);
     assert.ok(isRed(colourOf(image, open.box)), `the open outage is ${hex(colourOf(image, open.box))}, not red`);
     assertNear(open.from, 20 / minutes, 'start of the open outage');

@@ -27,7 +27,7 @@ describe('p2pnc report', () => {
     assert.equal(run.stdout, `wrote ${output}: 16 checks; open it in a browser\n`);
     const html = readFileSync(output, 'utf8');
     assert.match(html, /^<!DOCTYPE html>\n/);
-    assert.match(html, new RegExp(`<p class="summary">${checksFile.replace(/[.]/g, '\\.')} · generated `));
+    assert.match(html, new RegExp(`<p class="summary">${checksFile.replace(/[.]/g, '\\.')} · as of `));
     assert.match(html, /data-source="network-check-source@worker-0" data-target="apiserver@master-1" data-state="unreachable"/);
   });
 

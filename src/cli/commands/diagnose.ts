@@ -1,9 +1,9 @@
 /** `p2pnc diagnose`: names the culprit of failing checks by correlating them across the matrix; exit code by severity. */
 import type { Command } from 'commander';
-import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
+import { addClusterOptions, addFromFileOption, readChecksFrom, type CheckSourceOptions } from '../cluster-options.js';
 import { UsageError } from '../../util/errors.js';
 
-interface DiagnoseOptions extends ClusterOptions {
+interface DiagnoseOptions extends CheckSourceOptions {
   output: string;
 }
 
@@ -11,9 +11,11 @@ const FORMATS = ['text', 'json', 'yaml'] as const;
 
 export function registerDiagnoseCommand(program: Command): void {
   addClusterOptions(
-    program
-      .command('diagnose')
-      .description('Classify failing checks (DNS, refused, timeout, no route, TLS, HTTP) and name the culprit: node, source, Service, load balancer, DNS'),
+    addFromFileOption(
+      program
+        .command('diagnose')
+        .description('Classify failing checks (DNS, refused, timeout, no route, TLS, HTTP) and name the culprit: node, source, Service, load balancer, DNS'),
+    ),
   )
     .option('-o, --output <format>', `output format: ${FORMATS.join(', ')}`, 'text')
     .addHelpText(
@@ -23,15 +25,14 @@ export function registerDiagnoseCommand(program: Command): void {
     .action(async (options: DiagnoseOptions) => {
       const format = FORMATS.find((known) => known === options.output);
       if (!format) throw new UsageError(`-o "${options.output}" is not an output format; use one of ${FORMATS.join(', ')}`);
-      const [{ readChecks }, { diagnose }, { exitCodeFor }, { renderDiagnosis }, { ANSI, PLAIN, wantsColour }] = await Promise.all([
-        import('../../ops/cluster-checks.js'),
+      const [{ diagnose }, { exitCodeFor }, { renderDiagnosis }, { ANSI, PLAIN, wantsColour }] = await Promise.all([
         import('../../ops/diagnose.js'),
         import('../../ops/findings.js'),
         import('../../ops/render-findings.js'),
         import('../../ops/format.js'),
       ]);
-      const checks = await readChecks(options);
-      const diagnosis = diagnose(checks, { now: new Date(), namespace: options.namespace });
+      const { checks, now } = await readChecksFrom(options);
+      const diagnosis = diagnose(checks, { now, namespace: options.namespace });
       const palette = wantsColour(process.env, process.stdout.isTTY === true) ? ANSI : PLAIN;
       process.stdout.write(renderDiagnosis(diagnosis, format, palette));
       process.exitCode = exitCodeFor(diagnosis.findings);

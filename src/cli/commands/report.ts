@@ -2,28 +2,28 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
+import { addClusterOptions, addFromFileOption, readChecksFrom, type CheckSourceOptions } from '../cluster-options.js';
 import { UsageError, UserError } from '../../util/errors.js';
 
-interface ReportOptions extends ClusterOptions {
+interface ReportOptions extends CheckSourceOptions {
   html: string;
-  fromFile?: string;
 }
 
 export function registerReportCommand(program: Command): void {
   addClusterOptions(
-    program
-      .command('report')
-      .description('Write an HTML report: the source x target matrix by state and latency, and an outage timeline per check')
-      .requiredOption('--html <file>', 'write the report to this file (replaced if it exists)')
-      .option('--from-file <file>', 'read the checks from this file (kubectl get pncc -o json or -o yaml) instead of the cluster'),
+    addFromFileOption(
+      program
+        .command('report')
+        .description('Write an HTML report: the source x target matrix by state and latency, and an outage timeline per check')
+        .requiredOption('--html <file>', 'write the report to this file (replaced if it exists)'),
+    ),
   ).action(async (options: ReportOptions) => {
     checkOutputPath(options.html);
     // Loaded on demand: other commands never pay for the renderer or the file parser.
     const [{ renderReportHtml }, { writeFileAtomic }] = await Promise.all([import('../../ops/report-html.js'), import('../../util/write-file.js')]);
-    const checks = options.fromFile ? (await import('../../ops/checks-file.js')).readChecksFile(options.fromFile) : await (await import('../../ops/cluster-checks.js')).readChecks(options);
+    const { checks, now } = await readChecksFrom(options);
     const subject = options.fromFile ?? `namespace ${options.namespace}${options.context ? ` (context ${options.context})` : ''}`;
-    const html = renderReportHtml(checks, { now: new Date(), subject });
+    const html = renderReportHtml(checks, { now, subject });
     try {
       writeFileAtomic(options.html, html, { overwrite: true });
     } catch (error) {

@@ -1,10 +1,9 @@
 /** `p2pnc status`: the check matrix of the whole cluster, like `cilium-health status`, read from the check objects. */
 import type { Command } from 'commander';
-import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
-import type { ProbeResult } from '../../runtime/types.js';
+import { addClusterOptions, addFromFileOption, readChecksFrom, type CheckSourceOptions } from '../cluster-options.js';
 import { UsageError } from '../../util/errors.js';
 
-interface StatusOptions extends ClusterOptions {
+interface StatusOptions extends CheckSourceOptions {
   output: string;
   source?: string;
   node?: string;
@@ -18,9 +17,11 @@ const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 
 export function registerStatusCommand(program: Command): void {
   addClusterOptions(
-    program
-      .command('status')
-      .description('Show every check per source and node: reachability, latency, last change, open outage and outage count'),
+    addFromFileOption(
+      program
+        .command('status')
+        .description('Show every check per source and node: reachability, latency, last change, open outage and outage count'),
+    ),
   )
     .option('-o, --output <format>', `output format: ${FORMATS.join(', ')}`, 'table')
     .option('--source <names>', 'only checks of these sources (comma-separated)')
@@ -35,29 +36,32 @@ export function registerStatusCommand(program: Command): void {
       if (!format) throw new UsageError(`-o "${options.output}" is not an output format; use one of ${FORMATS.join(', ')}`);
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency takes a whole number of at least 1, got "${options.concurrency}"`);
+      if (options.probe && options.fromFile) throw new UsageError('--probe reads target pods and client certificates from the cluster; use it without --from-file');
       // Loaded on demand, so the runtime's commands never load the operator tools.
-      const [{ applyFilter, parseFilter }, { toRows }, { renderStatus }, { ANSI, PLAIN, wantsColour }, { clusterClient, listChecks }] = await Promise.all([
+      const [{ applyFilter, parseFilter }, { toRows }, { renderStatus }, { ANSI, PLAIN, wantsColour }] = await Promise.all([
         import('../../ops/filters.js'),
         import('../../ops/matrix.js'),
         import('../../ops/render-status.js'),
         import('../../ops/format.js'),
-        import('../../ops/cluster-checks.js'),
       ]);
       const filter = parseFilter(options);
+      const palette = wantsColour(process.env, process.stdout.isTTY === true) ? ANSI : PLAIN;
+      if (!options.probe) {
+        const { checks, now } = await readChecksFrom(options);
+        process.stdout.write(renderStatus({ time: now, rows: applyFilter(toRows(checks), filter) }, format, palette));
+        return;
+      }
+      const { clusterClient, listChecks } = await import('../../ops/cluster-checks.js');
       const client = clusterClient(options);
       try {
         const checks = await listChecks(client, options.namespace);
         const time = new Date();
         const rows = applyFilter(toRows(checks), filter);
-        let now: Map<string, ProbeResult> | undefined;
-        if (options.probe) {
-          const { clusterLookups, probeChecks } = await import('../../ops/probe-now.js');
-          const shown = new Set(rows.map((row) => row.check));
-          const selected = checks.filter((check) => shown.has(check.metadata.name));
-          now = await probeChecks(selected, await clusterLookups(client, options.namespace, selected), concurrency);
-        }
-        const palette = wantsColour(process.env, process.stdout.isTTY === true) ? ANSI : PLAIN;
-        process.stdout.write(renderStatus({ time, rows, ...(now ? { now } : {}) }, format, palette));
+        const { clusterLookups, probeChecks } = await import('../../ops/probe-now.js');
+        const shown = new Set(rows.map((row) => row.check));
+        const selected = checks.filter((check) => shown.has(check.metadata.name));
+        const now = await probeChecks(selected, await clusterLookups(client, options.namespace, selected), concurrency);
+        process.stdout.write(renderStatus({ time, rows, now }, format, palette));
       } finally {
         client.close();
       }
