@@ -24,7 +24,7 @@
 import type { CheckObject } from '../runtime/kube/resources.js';
 import { formatTime } from '../runtime/status/time.js';
 import { dnsFailureCause, FAILURE_LABELS, httpStatusOf, withoutLabel, type FailureKind } from './classify.js';
-import { sortFindings, type CheckCounts, type Confidence, type Diagnosis, type Evidence, type Finding, type Severity } from './findings.js';
+import { sortFindings, type CheckCounts, type Diagnosis, type Evidence, type Finding } from './findings.js';
 import { describeSource, sourceKey, toRows, type CheckRow, type SourceRef } from './matrix.js';
 import * as steps from './next-steps.js';
 import { RowIndex } from './row-index.js';
@@ -62,6 +62,7 @@ class Diagnoser {
   /** Per target, its answering checks (self-probes left out) and how many of them each node has. */
   private readonly answeringOfTarget = new Map<string, { rows: CheckRow[]; perNode: Map<string | undefined, number> }>();
   private pending = 0;
+  private nodeRowsOnce?: CheckRow[];
 
   constructor(
     private readonly rows: readonly CheckRow[],
@@ -147,16 +148,16 @@ class Diagnoser {
     for (const [service, rows] of groupBy(invalid.filter((row) => missingPod(row)), (row) => missingPod(row)![1]!)) {
       const nodes = distinct(rows.map((row) => missingPod(row)![2]!));
       if (nodes.length < 2) continue;
-      const answering = this.live.filter((row) => row.target.name === rows[0]!.target.name && row.target.node !== undefined && this.isAnswering(row));
+      const answering = this.index.ofTarget(rows[0]!.target.name).some((row) => row.target.node !== undefined && this.isAnswering(row));
       this.add(
         {
           severity: 'warning',
           rule: 'invalid-check',
-          culprit: `target ${service}: no ready pod on ${answering.length === 0 ? `any of ${nodes.length} nodes` : `${nodes.length} nodes`} (${listed(nodes)})`,
+          culprit: `target ${service}: no ready pod on ${answering ? `${nodes.length} nodes` : `any of ${nodes.length} nodes`} (${listed(nodes)})`,
           confidence: 'high',
           summary:
             `${rows.length} checks cannot be probed: Service ${service} has no ready endpoint on ${listed(nodes)}. ` +
-            (answering.length === 0 ? 'No target pod answers anywhere: the DaemonSet is not applied, its pods do not start, or they are not ready.' : `Its pods on other nodes answer: look at the nodes listed.`),
+            (answering ? 'Its pods on other nodes answer: look at the nodes listed.' : 'No target pod answers anywhere: the DaemonSet is not applied, its pods do not start, or they are not ready.'),
           evidence: rows.map((row) => ({ ...this.failingEvidence(row), state: 'invalid' as const })),
           next: steps.targetDaemonSetSteps(this.namespace, service),
         },
@@ -333,7 +334,7 @@ class Diagnoser {
       const title = nodeTitle(node, rows);
       const podsOnly = rows.every((row) => row.target.kind === 'p2pnc-target');
       const allRefused = rows.every((row) => row.lastFailure?.kind === 'refused');
-      const merged = [...this.sourceSide.entries()].filter(([, finding]) => finding.rule === 'source-side' && this.sourceOfFinding(finding)?.node === node);
+      const merged = [...this.sourceSide.entries()].filter(([key, finding]) => finding.rule === 'source-side' && this.index.ofSource(key)[0]?.source.node === node);
       // A refusal is an answer from the node: with one target probed there, that target is down, not the node.
       if (allRefused && targets.length < 2 && merged.length === 0) continue;
       const elsewhere = this.index.ofSources(keys).filter((row) => row.target.node !== node && !isSelf(row) && this.isAnswering(row));
@@ -372,12 +373,12 @@ class Diagnoser {
     const byTarget = groupBy(this.nodeRows(), (row) => row.target.name);
     for (const target of everywhere) {
       const all = byTarget.get(target)!;
-      const selfFailing = this.live.filter((row) => isSelf(row) && row.target.name === target && this.isFailing(row));
+      const selfFailing = this.index.ofTarget(target).filter((row) => isSelf(row) && this.isFailing(row));
       const rows = [...all, ...selfFailing].filter((row) => !this.explainedBy.has(row));
       if (rows.length === 0) continue;
       const nodes = new Set(all.map((row) => row.target.node));
       const othersOnNodes = this.live.filter((row) => row.target.name !== target && nodes.has(row.target.node) && !isSelf(row) && this.isAnswering(row));
-      const port = portOf(all[0]!);
+      const port = steps.portOf(all[0]!);
       this.add(
         {
           severity: 'critical',
@@ -406,7 +407,7 @@ class Diagnoser {
       const elsewhere = this.answeringElsewhere(target, node);
       if (elsewhere.nodes === 0) continue;
       const nodeAnswers = this.index.toNode(node).filter((row) => row.target.name !== target && !isSelf(row) && this.isAnswering(row));
-      const port = portOf(rows[0]!);
+      const port = steps.portOf(rows[0]!);
       const refusedOnly = rows.every((row) => row.lastFailure?.kind === 'refused');
       const hint = refusedOnly
         ? ` Connection refused: nothing listens on ${port ? `port ${port}` : 'the port'} there (the process is down) or a firewall rejects.`
@@ -536,10 +537,10 @@ class Diagnoser {
 
   private backendsAnswering(rows: readonly CheckRow[], sourceCount: number): { answering: CheckRow[]; text: string } {
     const backends = rows.flatMap((row) => this.backendRows(row));
-    const answering = distinctRows(backends.filter((backend) => this.isAnswering(backend)));
+    const answering = distinct(backends.filter((backend) => this.isAnswering(backend)));
     const names = distinct(rows.map((row) => backendsOf(row)!)).join(', ');
     const its = rows.length > 1 && distinct(rows.map((row) => row.target.name)).length > 1 ? 'their' : 'its';
-    return { answering, text: `${its} backends (${names}) answer from the same source${sourceCount > 1 ? 's' : ''} (${answering.length} of ${distinctRows(backends).length} checks)` };
+    return { answering, text: `${its} backends (${names}) answer from the same source${sourceCount > 1 ? 's' : ''} (${answering.length} of ${distinct(backends).length} checks)` };
   }
 
   /** A front whose backends all fail fails because of them: its check joins the backends' finding. */
@@ -552,7 +553,9 @@ class Diagnoser {
       if (backends.length === 0 || !backends.every((backend) => this.isFailing(backend)) || !explained) continue;
       explained.evidence.push(this.failingEvidence(row));
       this.explainedBy.set(row, explained);
-      followers.set(explained, [...(followers.get(explained) ?? []), row]);
+      const rows = followers.get(explained);
+      if (rows) rows.push(row);
+      else followers.set(explained, [row]);
     }
     for (const [finding, rows] of followers) {
       const fronts = distinct(rows.map((row) => row.target.name));
@@ -609,11 +612,6 @@ class Diagnoser {
     if (since) target.since = since;
   }
 
-  private sourceOfFinding(finding: Finding): SourceRef | undefined {
-    for (const [row, explaining] of this.explainedBy) if (explaining === finding) return row.source;
-    return undefined;
-  }
-
   private isFailing(row: CheckRow): boolean {
     return row.state === 'unreachable' || row.state === 'unknown';
   }
@@ -631,7 +629,9 @@ class Diagnoser {
    * fault). A node probing itself tests its own stack only, and still answers when the node's link is down.
    */
   private nodeRows(): CheckRow[] {
-    return this.live.filter((row) => row.target.node && row.state !== 'invalid' && !isSelf(row) && !this.sourceSide.has(sourceKey(row.source)));
+    // Sources are put on their own side before the rules that ask for these run, and stay there: computed once.
+    this.nodeRowsOnce ??= this.live.filter((row) => row.target.node && row.state !== 'invalid' && !isSelf(row) && !this.sourceSide.has(sourceKey(row.source)));
+    return this.nodeRowsOnce;
   }
 
   /** The backends' checks from the front's own source (Service proxying happens on the client's node). */
@@ -756,10 +756,6 @@ function serviceTitle(row: CheckRow): string {
   return service ? `Service ${service.namespace}/${service.name}` : row.target.name;
 }
 
-function distinctRows(rows: readonly CheckRow[]): CheckRow[] {
-  return [...new Set(rows)];
-}
-
 function nodeTitle(node: string, rows: readonly CheckRow[]): string {
   const roles = new Set(rows.flatMap((row) => row.target.nodeRoles));
   return roles.has('master') || roles.has('control-plane') ? `master ${node}` : `node ${node}`;
@@ -775,21 +771,18 @@ function kindsText(rows: readonly CheckRow[]): string {
 }
 
 function describeSources(sources: readonly SourceRef[]): string {
-  const names = sources.map(describeSource);
-  const more = names.length - 3;
-  return more <= 0 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${more} more source${more === 1 ? '' : 's'}`;
+  return listed(sources.map(describeSource), 'source');
 }
 
-/** `a, b, c` or `a, b, c and 4 more`. */
-function listed(items: readonly string[]): string {
+/** `a, b, c`, or `a, b, c and 4 more [nouns]`. */
+function listed(items: readonly string[], noun?: string): string {
   const more = items.length - 3;
-  return more <= 0 ? items.join(', ') : `${items.slice(0, 3).join(', ')} and ${more} more`;
+  if (more <= 0) return items.join(', ');
+  return `${items.slice(0, 3).join(', ')} and ${more} more${noun ? ` ${noun}${more === 1 ? '' : 's'}` : ''}`;
 }
 
 function describeNodes(sources: readonly SourceRef[]): string {
-  const nodes = distinct(sources.map((source) => source.node ?? `the node of ${source.name}`));
-  const more = nodes.length - 3;
-  return more <= 0 ? nodes.join(', ') : `${nodes.slice(0, 3).join(', ')} and ${more} more node${more === 1 ? '' : 's'}`;
+  return listed(distinct(sources.map((source) => source.node ?? `the node of ${source.name}`)), 'node');
 }
 
 function uniqueSources(rows: readonly CheckRow[]): SourceRef[] {
@@ -811,10 +804,6 @@ function lastWords(message: string | undefined): string {
   const text = message ?? '';
   const at = text.lastIndexOf(': ');
   return at >= 0 ? text.slice(at + 2) : text;
-}
-
-function portOf(row: CheckRow): string | undefined {
-  return /:(\d+)$/.exec(row.endpoint)?.[1];
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
@@ -840,4 +829,3 @@ function latest(times: readonly (Date | undefined)[]): Date | undefined {
   return times.filter((time): time is Date => time !== undefined).sort((a, b) => b.getTime() - a.getTime())[0];
 }
 
-export type { Confidence, Diagnosis, Evidence, Finding, Severity };

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import type { LogEntry } from '../api/check.js';
 import type { CheckObject } from '../runtime/kube/resources.js';
-import { intervalMs } from '../runtime/source/check-target.js';
+import { checkLabel, intervalMs } from '../runtime/source/check-target.js';
 import { findCondition, REACHABLE, STALE } from '../runtime/status/reducer.js';
 import { newestTimeMs } from '../runtime/status/log-entries.js';
 import { timeMs } from '../runtime/status/time.js';
@@ -86,7 +86,7 @@ export function toRow(object: CheckObject): CheckRow {
   const sourceNode = spec.source?.node ?? labels[LABEL_SOURCE_NODE];
   if (sourceNode) source.node = sourceNode;
   const target: TargetRef = {
-    name: spec.target?.name ?? labels[LABEL_TARGET] ?? labelOf(metadata.name),
+    name: spec.target?.name ?? labels[LABEL_TARGET] ?? checkLabel(metadata.name),
     kind: spec.target?.kind ?? labels[LABEL_TARGET_KIND] ?? 'endpoint',
     nodeRoles: [...(spec.target?.nodeRoles ?? [])],
   };
@@ -178,12 +178,6 @@ function hostOf(endpoint: string): string | undefined {
   if (endpoint.startsWith('[')) return endpoint.slice(1, endpoint.indexOf(']'));
   const colon = endpoint.lastIndexOf(':');
   return colon > 0 ? endpoint.slice(0, colon) : undefined;
-}
-
-/** OpenShift's label: the check name after `-to-`. */
-function labelOf(name: string): string {
-  const at = name.indexOf('-to-');
-  return at >= 0 ? name.slice(at + 4) : name;
 }
 
 export function sourceKey(source: SourceRef): string {

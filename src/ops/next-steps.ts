@@ -152,7 +152,7 @@ function probeEndpoint(row: CheckRow): string {
   return row.endpoint.includes(' pod on ') ? `<pod-ip>:${portOf(row) ?? ''}` : row.endpoint;
 }
 
-function portOf(row: CheckRow): string | undefined {
+export function portOf(row: CheckRow): string | undefined {
   return /:(\d+)$/.exec(row.endpoint)?.[1];
 }
 
