@@ -4,10 +4,9 @@
  */
 import type { KubeClient } from '../runtime/kube/client.js';
 import { paths, type CheckObject, type EndpointSlice, type ObjectList } from '../runtime/kube/resources.js';
-import { probe } from '../runtime/probe/probe.js';
-import { checkLabel, resolveProbeTarget, timeoutMs, type Lookups } from '../runtime/source/check-target.js';
+import { probeCheck, type Lookups } from '../runtime/source/check-target.js';
 import { ClientCertificates } from '../runtime/source/client-certs.js';
-import { podAddress } from '../runtime/source/target-pods.js';
+import { podAddress, targetPodsSelector } from '../runtime/source/target-pods.js';
 import type { ProbeResult } from '../runtime/types.js';
 
 export async function probeChecks(checks: readonly CheckObject[], lookups: Lookups, concurrency: number): Promise<Map<string, ProbeResult>> {
@@ -16,22 +15,11 @@ export async function probeChecks(checks: readonly CheckObject[], lookups: Looku
   const worker = async (): Promise<void> => {
     while (next < checks.length) {
       const check = checks[next++]!;
-      results.set(check.metadata.name, await probeCheck(check, lookups));
+      results.set(check.metadata.name, await probeCheck(check.metadata.name, check.spec, lookups));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, checks.length)) }, worker));
   return results;
-}
-
-async function probeCheck(check: CheckObject, lookups: Lookups): Promise<ProbeResult> {
-  const { name } = check.metadata;
-  try {
-    const target = await resolveProbeTarget(name, check.spec, lookups);
-    return await probe(target, { timeoutMs: timeoutMs(check.spec) });
-  } catch (error) {
-    const message = `${checkLabel(name)}: invalid check: ${(error as Error).message}`;
-    return { time: new Date(), success: false, latencyMs: 0, reason: 'InvalidCheck', message, failure: 'config' };
-  }
 }
 
 /** Target pod addresses from one list of the target Services' EndpointSlices; client certificates read on demand. */
@@ -40,9 +28,8 @@ export async function clusterLookups(client: KubeClient, namespace: string, chec
   let slices: EndpointSlice[] = [];
   let unreadable: string | undefined;
   if (services.length > 0) {
-    const selector = `kubernetes.io/service-name in (${services.join(',')})`;
     try {
-      slices = (await client.get<ObjectList<EndpointSlice>>(paths.endpointSlices(namespace), { query: { labelSelector: selector }, timeoutMs: 30_000 })).items;
+      slices = (await client.get<ObjectList<EndpointSlice>>(paths.endpointSlices(namespace), { query: { labelSelector: targetPodsSelector(services) }, timeoutMs: 30_000 })).items;
     } catch (error) {
       // The other checks are still worth probing; these become invalid with the reason.
       unreadable = `cannot list the EndpointSlices of ${namespace}/${services.join(',')} to find the target pod: ${(error as Error).message}`;

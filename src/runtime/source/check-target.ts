@@ -2,7 +2,9 @@
 import type { CheckSpec } from '../../api/check.js';
 import { parseDuration } from '../../topology/duration.js';
 import { parseEndpoint } from '../probe/endpoint.js';
-import type { ProbeTarget } from '../types.js';
+import { invalidCheck as invalidCheckMessage } from '../probe/messages.js';
+import { probe } from '../probe/probe.js';
+import type { ProbeResult, ProbeTarget } from '../types.js';
 
 export const DEFAULT_INTERVAL_MS = 60_000;
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -46,4 +48,16 @@ export async function resolveProbeTarget(name: string, spec: CheckSpec, lookups:
   if (probe.insecureSkipVerify !== undefined) target.insecureSkipVerify = probe.insecureSkipVerify;
   if (spec.tlsClientCert?.name) target.clientCert = await lookups.clientCert(spec.tlsClientCert.name);
   return target;
+}
+
+/** One probe of a check, as a source runs it: a check that cannot be resolved is an InvalidCheck result. */
+export function probeCheck(name: string, spec: CheckSpec, lookups: Lookups): Promise<ProbeResult> {
+  return resolveProbeTarget(name, spec, lookups).then(
+    (target) => probe(target, { timeoutMs: timeoutMs(spec) }),
+    (error: Error) => invalidCheck(name, error.message),
+  );
+}
+
+export function invalidCheck(name: string, message: string): ProbeResult {
+  return { time: new Date(), success: false, latencyMs: 0, reason: 'InvalidCheck', message: invalidCheckMessage(checkLabel(name), message), failure: 'config' };
 }

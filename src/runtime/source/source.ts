@@ -11,11 +11,10 @@ import type { KubeClient } from '../kube/client.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer, sleep } from '../kube/informer.js';
 import { paths, type CheckObject } from '../kube/resources.js';
-import { probe } from '../probe/probe.js';
 import { markStale, record, REACHABLE, statusPolicy, type StatusPolicy } from '../status/reducer.js';
 import { mergeForWrite, writePolicy, WriteScheduler, type WritePolicy } from '../status/write-policy.js';
 import type { ProbeResult } from '../types.js';
-import { checkLabel, intervalMs, resolveProbeTarget, timeoutMs } from './check-target.js';
+import { intervalMs, probeCheck } from './check-target.js';
 import { ClientCertificates } from './client-certs.js';
 import type { Logger } from './log.js';
 import type { SourceMetrics } from './metrics.js';
@@ -177,13 +176,10 @@ export class SourceRunner {
     const state = this.checks.get(name);
     if (!state) return;
     const { spec } = state.object;
-    const result = await resolveProbeTarget(name, spec, {
+    const result = await probeCheck(name, spec, {
       targetPodAddress: (service, node) => this.targetPods?.pods.addressOn(service, node),
       clientCert: (secret) => this.certificates.get(secret),
-    }).then(
-      (target) => probe(target, { timeoutMs: timeoutMs(spec) }),
-      (error: Error) => invalidCheck(name, error.message),
-    );
+    });
     this.apply(name, result);
   }
 
@@ -233,8 +229,4 @@ export class SourceRunner {
     this.targetPods = { services, pods, abort };
     void pods.run(abort.signal);
   }
-}
-
-function invalidCheck(name: string, message: string): ProbeResult {
-  return { time: new Date(), success: false, latencyMs: 0, reason: 'InvalidCheck', message: `${checkLabel(name)}: invalid check: ${message}`, failure: 'config' };
 }

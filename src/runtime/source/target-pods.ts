@@ -7,8 +7,7 @@ export class TargetPods {
   private readonly informer: Informer<EndpointSlice>;
 
   constructor(client: KubeClient, namespace: string, services: readonly string[], onError?: (error: unknown) => void) {
-    const selector = `kubernetes.io/service-name in (${[...services].sort().join(',')})`;
-    this.informer = new Informer<EndpointSlice>(client, paths.endpointSlices(namespace), selector, { onUpsert() {}, onDelete() {}, ...(onError ? { onError } : {}) });
+    this.informer = new Informer<EndpointSlice>(client, paths.endpointSlices(namespace), targetPodsSelector(services), { onUpsert() {}, onDelete() {}, ...(onError ? { onError } : {}) });
   }
 
   run(signal: AbortSignal): Promise<void> {
@@ -38,4 +37,9 @@ export function podAddress(slices: Iterable<EndpointSlice>, service: string, nod
     }
   }
   return fallback;
+}
+
+/** The label selector of the target Services' EndpointSlices. */
+export function targetPodsSelector(services: readonly string[]): string {
+  return `kubernetes.io/service-name in (${[...services].sort().join(',')})`;
 }
