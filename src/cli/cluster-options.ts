@@ -9,9 +9,9 @@ export interface ClusterOptions {
 }
 
 /** Adds -n/--namespace, --kubeconfig and --context. */
-export function addClusterOptions(command: Command): Command {
+export function addClusterOptions(command: Command, namespaceHelp = 'namespace of the checks'): Command {
   return command
-    .addOption(new Option('-n, --namespace <ns>', 'namespace of the checks').default('p2pnc').env('P2PNC_NAMESPACE'))
+    .addOption(new Option('-n, --namespace <ns>', namespaceHelp).default('p2pnc').env('P2PNC_NAMESPACE'))
     .option('--kubeconfig <file>', 'kubeconfig file (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context');
 }

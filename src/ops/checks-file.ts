@@ -24,7 +24,6 @@ export function readChecksFile(path: string): CheckObject[] {
 
 export function parseChecks(text: string, file: string): CheckObject[] {
   const documents = parseAllDocuments(text);
-  if (!Array.isArray(documents)) return [];
   const checks: CheckObject[] = [];
   documents.forEach((document, index) => {
     const error = document.errors[0];

@@ -4,8 +4,6 @@ import { KubeClient } from '../runtime/kube/client.js';
 import { loadKubeConfig } from '../runtime/kube/config.js';
 import { paths, type CheckObject, type ObjectList } from '../runtime/kube/resources.js';
 
-export type { ClusterOptions } from '../cli/cluster-options.js';
-
 export function clusterClient(options: ClusterOptions): KubeClient {
   return new KubeClient(loadKubeConfig({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) }));
 }

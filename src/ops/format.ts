@@ -24,6 +24,11 @@ export function wantsColour(env: NodeJS.ProcessEnv, isTty: boolean): boolean {
   return isTty;
 }
 
+/** The palette for this process's stdout: colour on a terminal unless NO_COLOR, or when FORCE_COLOR asks. */
+export function stdoutPalette(): Palette {
+  return wantsColour(process.env, process.stdout.isTTY === true) ? ANSI : PLAIN;
+}
+
 /** Age as kubectl prints it: 45s, 12m, 5h, 3d, 2y. */
 export function age(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));

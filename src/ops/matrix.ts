@@ -20,6 +20,13 @@ import { classifyFailure, type FailureKind } from './classify.js';
 export type CheckState = 'reachable' | 'unreachable' | 'unknown' | 'invalid' | 'pending' | 'stale';
 export const CHECK_STATES: readonly CheckState[] = ['reachable', 'unreachable', 'unknown', 'invalid', 'pending', 'stale'];
 
+/** How many rows are in each state; every state has a count, zero included. */
+export function countStates(rows: readonly CheckRow[]): Record<CheckState, number> {
+  const counts = Object.fromEntries(CHECK_STATES.map((state) => [state, 0])) as Record<CheckState, number>;
+  for (const row of rows) counts[row.state] += 1;
+  return counts;
+}
+
 export interface SourceRef {
   name: string;
   node?: string;

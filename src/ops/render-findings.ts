@@ -4,8 +4,7 @@ import { withoutLabel } from './classify.js';
 import type { Diagnosis, Evidence, Finding } from './findings.js';
 import { age, type Palette, type Tone } from './format.js';
 
-export const DIAGNOSE_FORMATS = ['text', 'json', 'yaml'] as const;
-export type DiagnoseFormat = (typeof DIAGNOSE_FORMATS)[number];
+export type DiagnoseFormat = 'text' | 'json' | 'yaml';
 
 /** Evidence lines shown per finding in text; -o json and -o yaml list all. */
 const EVIDENCE_SHOWN = 8;

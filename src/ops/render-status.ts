@@ -6,10 +6,9 @@ import { formatTime } from '../runtime/status/time.js';
 import type { ProbeResult } from '../runtime/types.js';
 import { classifyFailure, FAILURE_LABELS, withoutLabel, type FailureKind } from './classify.js';
 import { age, table, type Cell, type Palette, type Tone } from './format.js';
-import { sourceKey, type CheckRow, type CheckState } from './matrix.js';
+import { CHECK_STATES, countStates, sourceKey, type CheckRow, type CheckState } from './matrix.js';
 
-export const STATUS_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
-export type StatusFormat = (typeof STATUS_FORMATS)[number];
+export type StatusFormat = 'table' | 'wide' | 'json' | 'yaml';
 
 export interface StatusReport {
   /** When the checks were read. */
@@ -76,9 +75,8 @@ function failureOf(result: ProbeResult): FailureKind {
 }
 
 function summaryLine(report: StatusReport): string {
-  const counts = new Map<CheckState, number>();
-  for (const row of report.rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
-  const states = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([state, count]) => `${count} ${state}`);
+  const counts = countStates(report.rows);
+  const states = [...CHECK_STATES].sort().filter((state) => counts[state] > 0).map((state) => `${counts[state]} ${state}`);
   const open = report.rows.filter((row) => row.openOutage).length;
   let line = `${report.rows.length} checks${states.length > 0 ? `: ${states.join(', ')}` : ''}; ${open} open outage${open === 1 ? '' : 's'}`;
   if (report.now) {
@@ -110,17 +108,7 @@ export function statusDocument(report: StatusReport) {
 }
 
 function summary(report: StatusReport) {
-  const count = (state: CheckState) => report.rows.filter((row) => row.state === state).length;
-  return {
-    checks: report.rows.length,
-    reachable: count('reachable'),
-    unreachable: count('unreachable'),
-    unknown: count('unknown'),
-    invalid: count('invalid'),
-    pending: count('pending'),
-    stale: count('stale'),
-    openOutages: report.rows.filter((row) => row.openOutage).length,
-  };
+  return { checks: report.rows.length, ...countStates(report.rows), openOutages: report.rows.filter((row) => row.openOutage).length };
 }
 
 function checkDocument(row: CheckRow, now: ProbeResult | undefined) {

@@ -7,7 +7,7 @@
 import type { CheckObject } from '../runtime/kube/resources.js';
 import { formatTime } from '../runtime/status/time.js';
 import { formatDuration } from '../topology/duration.js';
-import { describeSource, type CheckRow, type CheckState } from './matrix.js';
+import { countStates, describeSource, type CheckRow, type CheckState } from './matrix.js';
 import { buildReport, MAX_ALL_TIMELINES, type CheckTimeline, type MatrixCell, type MatrixColumn, type ReportModel } from './report-model.js';
 
 export interface ReportOptions {
@@ -164,9 +164,8 @@ function cellColour(cell: MatrixCell): string {
 
 function cellTitle(cell: MatrixCell): string {
   if (cell.checks.length <= MAX_LISTED_CHECKS) return cell.checks.map(checkTitle).join('\n\n');
-  const counts = new Map<CheckState, number>();
-  for (const check of cell.checks) counts.set(check.state, (counts.get(check.state) ?? 0) + 1);
-  const states = (Object.keys(STATE_LABELS) as CheckState[]).filter((state) => counts.has(state)).map((state) => `${counts.get(state)} ${state}`);
+  const counts = countStates(cell.checks);
+  const states = (Object.keys(STATE_LABELS) as CheckState[]).filter((state) => counts[state] > 0).map((state) => `${counts[state]} ${state}`);
   const failing = cell.checks.filter((check) => check.state !== 'reachable');
   const more = failing.length - MAX_LISTED_CHECKS;
   return [`${cell.checks.length} checks: ${states.join(', ')}`, ...failing.slice(0, MAX_LISTED_CHECKS).map(checkTitle), ...(more > 0 ? [`and ${more} more not reachable`] : [])].join('\n\n');

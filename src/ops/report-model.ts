@@ -6,7 +6,7 @@ import type { CheckStatus, LogEntry } from '../api/check.js';
 import type { CheckObject } from '../runtime/kube/resources.js';
 import { timeMs } from '../runtime/status/time.js';
 import { parseDuration } from '../topology/duration.js';
-import { CHECK_STATES, compareRows, sourceKey, toRow, type CheckRow, type CheckState, type SourceRef } from './matrix.js';
+import { compareRows, countStates, sourceKey, toRow, type CheckRow, type CheckState, type SourceRef } from './matrix.js';
 
 /** A cell takes the state of its worst check: the first of these its checks have. */
 const WORST_FIRST: readonly CheckState[] = ['unreachable', 'invalid', 'unknown', 'stale', 'pending', 'reachable'];
@@ -89,8 +89,7 @@ export function buildReport(checks: readonly CheckObject[], now: Date): ReportMo
   // A loop, not Math.min(...starts): spreading tens of thousands of arguments can overflow the stack.
   let windowStartMs = nowMs;
   for (const timeline of timelines) if (timeline.historyStartMs !== undefined && timeline.historyStartMs < windowStartMs) windowStartMs = timeline.historyStartMs;
-  const counts = Object.fromEntries(CHECK_STATES.map((state) => [state, 0])) as Record<CheckState, number>;
-  for (const row of rows) counts[row.state] += 1;
+  const counts = countStates(rows);
   const shownTimelines = timelines.length > MAX_ALL_TIMELINES ? timelines.filter(hasMoreThanSuccesses) : timelines;
   return { nowMs, windowStartMs, matrix: matrixOf(rows), timelines, shownTimelines, counts };
 }
@@ -140,7 +139,8 @@ function layout({ columns, sources, byPair }: Pairs): Matrix {
 
 function cellOf(checks: CheckRow[] | undefined): MatrixCell | undefined {
   if (!checks) return undefined;
-  const state = WORST_FIRST.find((candidate) => checks.some((check) => check.state === candidate)) ?? 'pending';
+  // Every state is in WORST_FIRST and a cell has at least one check.
+  const state = WORST_FIRST.find((candidate) => checks.some((check) => check.state === candidate))!;
   const cell: MatrixCell = { state, checks };
   const latencies = checks.flatMap((check) => {
     const latency = check.state === 'reachable' && check.lastSuccess?.latency ? parseDuration(check.lastSuccess.latency) : undefined;
@@ -180,6 +180,6 @@ function probesOf(entries: readonly LogEntry[]): TimelineProbe[] {
   return [...seen.values()].sort((a, b) => a.timeMs - b.timeMs || a.message.localeCompare(b.message));
 }
 
-export function targetKey(row: CheckRow): string {
+function targetKey(row: CheckRow): string {
   return row.target.node ? `${row.target.name}@${row.target.node}` : row.target.name;
 }

@@ -1,13 +1,15 @@
 /** `p2pnc diagnose`: names the culprit of failing checks by correlating them across the matrix; exit code by severity. */
 import type { Command } from 'commander';
 import { addClusterOptions, addFromFileOption, readChecksFrom, type CheckSourceOptions } from '../cluster-options.js';
+import type { DiagnoseFormat } from '../../ops/render-findings.js';
 import { UsageError } from '../../util/errors.js';
 
 interface DiagnoseOptions extends CheckSourceOptions {
   output: string;
 }
 
-const FORMATS = ['text', 'json', 'yaml'] as const;
+// Type-only import: the renderer itself loads only when the command runs.
+const FORMATS: readonly DiagnoseFormat[] = ['text', 'json', 'yaml'];
 
 export function registerDiagnoseCommand(program: Command): void {
   addClusterOptions(
@@ -25,7 +27,7 @@ export function registerDiagnoseCommand(program: Command): void {
     .action(async (options: DiagnoseOptions) => {
       const format = FORMATS.find((known) => known === options.output);
       if (!format) throw new UsageError(`-o "${options.output}" is not an output format; use one of ${FORMATS.join(', ')}`);
-      const [{ diagnose }, { exitCodeFor }, { renderDiagnosis }, { ANSI, PLAIN, wantsColour }] = await Promise.all([
+      const [{ diagnose }, { exitCodeFor }, { renderDiagnosis }, { stdoutPalette }] = await Promise.all([
         import('../../ops/diagnose.js'),
         import('../../ops/findings.js'),
         import('../../ops/render-findings.js'),
@@ -33,7 +35,7 @@ export function registerDiagnoseCommand(program: Command): void {
       ]);
       const { checks, now } = await readChecksFrom(options);
       const diagnosis = diagnose(checks, { now, namespace: options.namespace });
-      const palette = wantsColour(process.env, process.stdout.isTTY === true) ? ANSI : PLAIN;
+      const palette = stdoutPalette();
       process.stdout.write(renderDiagnosis(diagnosis, format, palette));
       process.exitCode = exitCodeFor(diagnosis.findings);
     });

@@ -36,7 +36,7 @@ export function registerReportCommand(program: Command): void {
 /** Refuses a path that cannot take the report before the checks are read, so the user learns it at once. */
 function checkOutputPath(path: string): void {
   if (path === '' || path.endsWith('/')) throw new UsageError(`--html needs a file name, such as report.html; got "${path}"`);
-  if (kindOf(path) === 'directory') throw new UsageError(`--html ${path} is a directory; give a file name such as ${path.replace(/\/$/, '')}/report.html`);
+  if (kindOf(path) === 'directory') throw new UsageError(`--html ${path} is a directory; give a file name such as ${path}/report.html`);
   const parent = dirname(resolve(path));
   const parentKind = kindOf(parent);
   if (parentKind !== 'directory') throw new UsageError(`--html ${path}: ${parent} ${parentKind === 'missing' ? 'does not exist; create it first' : 'is not a directory'}`);

@@ -51,7 +51,7 @@ export function registerSourceCommand(program: Command): void {
 }
 
 /** Validates the flags into the source's configuration; bad values are usage errors (exit 2). */
-export function sourceConfig(options: SourceCommandOptions): SourceConfig {
+function sourceConfig(options: SourceCommandOptions): SourceConfig {
   const namespace = options.namespace ?? process.env.P2PNC_NAMESPACE;
   if (!namespace) throw new UsageError('--namespace is required (or set P2PNC_NAMESPACE)');
   if (options.perNode && !options.node) throw new UsageError('--per-node needs --node (or P2PNC_NODE_NAME from the downward API)');

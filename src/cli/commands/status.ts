@@ -1,6 +1,7 @@
 /** `p2pnc status`: the check matrix of the whole cluster, like `cilium-health status`, read from the check objects. */
 import type { Command } from 'commander';
 import { addClusterOptions, addFromFileOption, readChecksFrom, type CheckSourceOptions } from '../cluster-options.js';
+import type { StatusFormat } from '../../ops/render-status.js';
 import { UsageError } from '../../util/errors.js';
 
 interface StatusOptions extends CheckSourceOptions {
@@ -13,7 +14,8 @@ interface StatusOptions extends CheckSourceOptions {
   concurrency: string;
 }
 
-const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
+// Type-only import: the renderer itself loads only when the command runs.
+const FORMATS: readonly StatusFormat[] = ['table', 'wide', 'json', 'yaml'];
 
 export function registerStatusCommand(program: Command): void {
   addClusterOptions(
@@ -38,14 +40,14 @@ export function registerStatusCommand(program: Command): void {
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency takes a whole number of at least 1, got "${options.concurrency}"`);
       if (options.probe && options.fromFile) throw new UsageError('--probe reads target pods and client certificates from the cluster; use it without --from-file');
       // Loaded on demand, so the runtime's commands never load the operator tools.
-      const [{ applyFilter, parseFilter }, { toRows }, { renderStatus }, { ANSI, PLAIN, wantsColour }] = await Promise.all([
+      const [{ applyFilter, parseFilter }, { toRows }, { renderStatus }, { stdoutPalette }] = await Promise.all([
         import('../../ops/filters.js'),
         import('../../ops/matrix.js'),
         import('../../ops/render-status.js'),
         import('../../ops/format.js'),
       ]);
       const filter = parseFilter(options);
-      const palette = wantsColour(process.env, process.stdout.isTTY === true) ? ANSI : PLAIN;
+      const palette = stdoutPalette();
       if (!options.probe) {
         const { checks, now } = await readChecksFrom(options);
         process.stdout.write(renderStatus({ time: now, rows: applyFilter(toRows(checks), filter) }, format, palette));
