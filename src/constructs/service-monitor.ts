@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { commonLabels } from './labels.js';
 
 /** The fields of prometheus-operator's monitoring.coreos.com/v1 ServiceMonitor that p2pnc sets. */
-export interface ServiceMonitorSpec {
+interface ServiceMonitorSpec {
   selector: { matchLabels: Record<string, string> };
   namespaceSelector: { matchNames: string[] };
   endpoints: { port: string; path: string; interval?: string; scheme?: 'http' | 'https' }[];

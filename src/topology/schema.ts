@@ -34,13 +34,16 @@ const port = z.int('port must be a whole number').min(1, 'port must be between 1
 
 const ipAddress = z.string().refine((text) => isIP(text) !== 0, 'must be an IPv4 address (10.0.0.4) or an IPv6 address (fd00::4)');
 
-const host = z
-  .string()
-  .min(1)
-  .refine(
-    (text) => isIP(text) !== 0 || (text.length <= 253 && DNS1123_SUBDOMAIN.test(text.toLowerCase())),
-    'must be a DNS name (api.example.com), an IPv4 address or an IPv6 address without brackets',
-  );
+/** A DNS name (any case) or an IP address, IPv6 without brackets. */
+export function isHost(text: string): boolean {
+  return isIP(text) !== 0 || (text.length <= 253 && DNS1123_SUBDOMAIN.test(text.toLowerCase()));
+}
+
+export function isDnsLabel(text: string): boolean {
+  return text.length <= 63 && DNS1123_LABEL.test(text);
+}
+
+const host = z.string().min(1).refine(isHost, 'must be a DNS name (api.example.com), an IPv4 address or an IPv6 address without brackets');
 
 const labels = z.record(
   z.string().regex(LABEL_KEY, 'label keys must be [prefix/]name with alphanumerics, -, _ and .'),

@@ -10,10 +10,9 @@ export interface ApiServerEndpoints {
 export function apiServerEndpoints(facts: Pick<ClusterFacts, 'apiEndpointSlices' | 'apiEndpoints'>): ApiServerEndpoints | undefined {
   const slices = (facts.apiEndpointSlices ?? []).filter((slice) => (slice.endpoints ?? []).length > 0);
   if (slices.length > 0) {
-    const ports = slices.flatMap((slice) => slice.ports ?? []);
     return {
       addresses: unique(slices.flatMap((slice) => (slice.endpoints ?? []).flatMap((endpoint) => endpoint.addresses))),
-      ...portOf(ports.map((port) => ({ name: port.name, port: port.port }))),
+      ...portOf(slices.flatMap((slice) => slice.ports ?? [])),
     };
   }
   const subsets = (facts.apiEndpoints?.subsets ?? []).filter((subset) => (subset.addresses ?? []).length > 0);
@@ -25,8 +24,13 @@ export function apiServerEndpoints(facts: Pick<ClusterFacts, 'apiEndpointSlices'
 }
 
 function portOf(ports: { name?: string | undefined; port?: number | undefined }[]): { port?: number } {
-  const port = (ports.find((entry) => entry.name === 'https') ?? ports[0])?.port;
+  const port = httpsOrFirst(ports)?.port;
   return port === undefined ? {} : { port };
+}
+
+/** The API server's port among a Service's or Endpoints' ports: the one named https, else the first. */
+export function httpsOrFirst<T extends { name?: string | undefined }>(ports: readonly T[]): T | undefined {
+  return ports.find((entry) => entry.name === 'https') ?? ports[0];
 }
 
 function unique(addresses: string[]): string[] {

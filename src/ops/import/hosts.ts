@@ -1,6 +1,6 @@
 /** Host and port from the URLs and `host[:port]` strings clusters keep (kubeconfig servers, kubeadm endpoints, etcd URLs). */
 import { isIP } from 'node:net';
-import { DNS1123_SUBDOMAIN } from '../../topology/schema.js';
+import { isHost } from '../../topology/schema.js';
 
 export interface HostPort {
   host: string;
@@ -19,7 +19,7 @@ export function parseHostPort(text: string, portIfMissing: number): HostPort | u
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   const schemeDefault = url.protocol === 'http:' ? 80 : 443;
   const port = url.port ? Number(url.port) : hasScheme ? schemeDefault : portIfMissing;
-  if (isIP(host) === 0 && !(host.length <= 253 && DNS1123_SUBDOMAIN.test(host))) return undefined;
+  if (!isHost(host)) return undefined;
   return { host, port };
 }
 

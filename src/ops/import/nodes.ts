@@ -1,6 +1,6 @@
 /** Nodes as the topology lists them: name, addresses, roles from labels, the placement-relevant facts. */
 import { isIP } from 'node:net';
-import { DNS1123_LABEL } from '../../topology/schema.js';
+import { isDnsLabel } from '../../topology/schema.js';
 import type { KubeNode } from './facts.js';
 
 export interface ImportedNode {
@@ -57,7 +57,7 @@ function nodeRoles(node: KubeNode, notes: string[]): string[] {
   for (const key of Object.keys(node.metadata.labels ?? {})) {
     if (!key.startsWith(ROLE_LABEL_PREFIX)) continue;
     const role = key.slice(ROLE_LABEL_PREFIX.length);
-    if (role.length <= 63 && DNS1123_LABEL.test(role)) roles.push(role);
+    if (isDnsLabel(role)) roles.push(role);
     else notes.push(`node ${node.metadata.name}: role label ${key} is not a DNS-1123 label; role left out`);
   }
   return roles.sort();

@@ -1,11 +1,8 @@
 /** Reads the facts `p2pnc import` needs. Only the nodes are required; anything else it may not read becomes a note. */
 import { KubeApiError, type KubeClient } from '../../runtime/kube/client.js';
+import type { ObjectList } from '../../runtime/kube/resources.js';
 import { UserError } from '../../util/errors.js';
 import type { ClusterFacts, KubeEndpoints, KubeEndpointSlice, KubeNode, KubePod, KubeService, OpenShiftInfrastructure } from './facts.js';
-
-interface List<T> {
-  items: T[];
-}
 
 const TIMEOUT_MS = 30_000;
 
@@ -27,7 +24,7 @@ export async function readClusterFacts(client: KubeClient, server: string): Prom
 
   let nodes: KubeNode[];
   try {
-    nodes = (await get<List<KubeNode>>('/api/v1/nodes')).items;
+    nodes = (await get<ObjectList<KubeNode>>('/api/v1/nodes')).items;
   } catch (error) {
     if (!(error instanceof KubeApiError)) throw unreachable(server, error);
     throw new UserError(`cannot list nodes at ${server}: ${error.message.split('\n')[0]} (import needs to list nodes; use a kubeconfig allowed to)`);
@@ -36,7 +33,7 @@ export async function readClusterFacts(client: KubeClient, server: string): Prom
   const [kubernetesService, apiEndpointSlices, kubeadmConfig, openshift] = await Promise.all([
     optional('read Service default/kubernetes', () => get<KubeService>('/api/v1/namespaces/default/services/kubernetes')),
     optional('list EndpointSlices of default/kubernetes', async () =>
-      (await get<List<KubeEndpointSlice>>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', { labelSelector: 'kubernetes.io/service-name=kubernetes' })).items,
+      (await get<ObjectList<KubeEndpointSlice>>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', { labelSelector: 'kubernetes.io/service-name=kubernetes' })).items,
     ),
     optional('read ConfigMap kube-system/kubeadm-config', () => get<{ data?: Record<string, string> }>('/api/v1/namespaces/kube-system/configmaps/kubeadm-config')),
     // Discovery first: every user may read it, so a cluster without OpenShift's API gets no "forbidden" note.
@@ -47,8 +44,8 @@ export async function readClusterFacts(client: KubeClient, server: string): Prom
     hasSlices ? undefined : optional('read Endpoints default/kubernetes', () => get<KubeEndpoints>('/api/v1/namespaces/default/endpoints/kubernetes')),
     openshift ? optional('read infrastructures.config.openshift.io/cluster', () => get<OpenShiftInfrastructure>('/apis/config.openshift.io/v1/infrastructures/cluster')) : undefined,
     openshift
-      ? optional('list etcd pods in openshift-etcd', async () => (await get<List<KubePod>>('/api/v1/namespaces/openshift-etcd/pods', { labelSelector: 'app=etcd' })).items)
-      : optional('list etcd pods in kube-system', async () => (await get<List<KubePod>>('/api/v1/namespaces/kube-system/pods', { labelSelector: 'component=etcd' })).items),
+      ? optional('list etcd pods in openshift-etcd', async () => (await get<ObjectList<KubePod>>('/api/v1/namespaces/openshift-etcd/pods', { labelSelector: 'app=etcd' })).items)
+      : optional('list etcd pods in kube-system', async () => (await get<ObjectList<KubePod>>('/api/v1/namespaces/kube-system/pods', { labelSelector: 'component=etcd' })).items),
   ]);
   const clusterConfiguration = kubeadmConfig?.data?.['ClusterConfiguration'];
 

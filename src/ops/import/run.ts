@@ -4,7 +4,7 @@ import { KubeClient } from '../../runtime/kube/client.js';
 import { loadKubeConfig } from '../../runtime/kube/config.js';
 import { expand } from '../../topology/expand.js';
 import { parseTopology } from '../../topology/load.js';
-import { DNS1123_LABEL } from '../../topology/schema.js';
+import { isDnsLabel } from '../../topology/schema.js';
 import { UsageError } from '../../util/errors.js';
 import { existsError, writeFileAtomic } from '../../util/write-file.js';
 import { readClusterFacts } from './read-cluster.js';
@@ -31,7 +31,7 @@ export async function runImport(options: ImportCommandOptions, io: ImportIo): Pr
   const meshNeighbours = Number(options.meshNeighbours);
   if (!Number.isInteger(meshNeighbours) || meshNeighbours < 0) throw new UsageError(`--mesh-neighbours must be a whole number (0 for no mesh), got "${options.meshNeighbours}"`);
   for (const [flag, value] of [['--namespace', options.namespace], ['--cluster', options.cluster]] as const) {
-    if (value !== undefined && !(value.length <= 63 && DNS1123_LABEL.test(value))) throw new UsageError(`${flag} must be a DNS-1123 label (lower-case letters, digits and '-'), got "${value}"`);
+    if (value !== undefined && !isDnsLabel(value)) throw new UsageError(`${flag} must be a DNS-1123 label (lower-case letters, digits and '-'), got "${value}"`);
   }
   const toStdout = options.output === '-';
   if (!toStdout && !options.force && existsSync(options.output)) throw existsError(options.output);

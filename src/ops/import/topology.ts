@@ -5,7 +5,7 @@
 import { shortHash, slug, truncateWithHash, uniqueSlugs } from '../../topology/naming.js';
 import { DNS1123_SUBDOMAIN, TopologySchema, type TopologyInput } from '../../topology/schema.js';
 import { UserError } from '../../util/errors.js';
-import { apiServerEndpoints, type ApiServerEndpoints } from './api-servers.js';
+import { apiServerEndpoints, httpsOrFirst, type ApiServerEndpoints } from './api-servers.js';
 import { ETCD_CLIENT_PORT, etcdMembers, externalEtcd } from './etcd.js';
 import type { ClusterFacts, KubeService } from './facts.js';
 import type { HostPort } from './hosts.js';
@@ -16,14 +16,14 @@ import { importNodes, type ImportedNode } from './nodes.js';
 type TargetInput = TopologyInput['targets'][number];
 type SourceInput = TopologyInput['sources'][number];
 
-export const DEFAULT_SOURCE = 'network-check-source';
-export const MESH_SOURCE = 'node-mesh';
-export const P2PNC_TARGET = 'network-check-target';
-export const API_SERVER_TARGET = 'kubernetes-apiserver-endpoint';
-export const ETCD_TARGET = 'etcd';
-export const KUBERNETES_SERVICE_TARGET = 'kubernetes-default-service-cluster';
+const DEFAULT_SOURCE = 'network-check-source';
+const MESH_SOURCE = 'node-mesh';
+const P2PNC_TARGET = 'network-check-target';
+const API_SERVER_TARGET = 'kubernetes-apiserver-endpoint';
+const ETCD_TARGET = 'etcd';
+const KUBERNETES_SERVICE_TARGET = 'kubernetes-default-service-cluster';
 /** The node mesh is added from this many nodes its DaemonSet can run on. */
-export const MESH_MIN_NODES = 3;
+const MESH_MIN_NODES = 3;
 const DEFAULT_API_PORT = 6443;
 const CONTROL_PLANE_ROLES = ['control-plane', 'master'];
 const MAX_TARGET_NAME = 63;
@@ -67,13 +67,14 @@ export function importTopology(facts: ClusterFacts, options: ImportOptions): Imp
       truncateWithHash(`${prefix}-${node ? slugs.get(node.name) : slug(host)}`, MAX_TARGET_NAME),
   };
   const api = apiServerEndpoints(facts);
-  const apiPort = api?.port ?? numericTargetPort(facts.kubernetesService) ?? DEFAULT_API_PORT;
+  const servicePort = httpsOrFirst(facts.kubernetesService?.spec?.ports ?? []);
+  const apiPort = api?.port ?? (typeof servicePort?.targetPort === 'number' ? servicePort.targetPort : undefined) ?? DEFAULT_API_PORT;
   if (api === undefined) notes.push(`no endpoints of the kubernetes Service read; API server port ${apiPort} assumed`);
 
   const targets = uniqueNames([
     ...apiServerTargets(context, api, apiPort),
     ...etcdTargets(context, facts, kubeadm),
-    { name: KUBERNETES_SERVICE_TARGET, kind: 'service', service: { namespace: 'default', name: 'kubernetes', port: servicePort(facts.kubernetesService) } },
+    { name: KUBERNETES_SERVICE_TARGET, kind: 'service', service: { namespace: 'default', name: 'kubernetes', port: servicePort?.port ?? 443 } },
     ...loadBalancers({
       openshiftExternal: facts.infrastructure?.status?.apiServerURL,
       openshiftInternal: facts.infrastructure?.status?.apiServerInternalURI,
@@ -187,17 +188,6 @@ function uniqueNames(targets: TargetInput[]): TargetInput[] {
     used.add(name);
     return { ...target, name };
   });
-}
-
-function servicePort(service: KubeService | undefined): number {
-  const ports = service?.spec?.ports ?? [];
-  return (ports.find((port) => port.name === 'https') ?? ports[0])?.port ?? 443;
-}
-
-function numericTargetPort(service: KubeService | undefined): number | undefined {
-  const ports = service?.spec?.ports ?? [];
-  const target = (ports.find((port) => port.name === 'https') ?? ports[0])?.targetPort;
-  return typeof target === 'number' ? target : undefined;
 }
 
 function serviceIPs(service: KubeService | undefined): string[] {

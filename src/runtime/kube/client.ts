@@ -27,6 +27,11 @@ export class KubeApiError extends Error {
   }
 }
 
+/** The API server could not take a request now (unreachable, overloaded, failing): worth keeping it to retry. */
+export function isServerUnavailable(error: unknown): boolean {
+  return !(error instanceof KubeApiError) || error.status === 429 || error.status >= 500;
+}
+
 export interface RequestOptions {
   body?: unknown;
   contentType?: string;

@@ -4,7 +4,7 @@
  * (unreachable, 5xx, 429) wait in a small queue, newest kept, and go out in order when it answers again.
  */
 import { API_VERSION, KIND } from '../../api/check.js';
-import { KubeApiError, type KubeClient } from './client.js';
+import { isServerUnavailable, type KubeClient } from './client.js';
 import { paths, type ObjectMeta } from './resources.js';
 
 /** Events kept while the API server is away; older ones are dropped first. */
@@ -81,7 +81,7 @@ export class EventRecorder {
     try {
       await this.post(event);
     } catch (error) {
-      if (serverUnavailable(error)) this.keep(event);
+      if (isServerUnavailable(error)) this.keep(event);
       throw error;
     }
     return true;
@@ -134,8 +134,4 @@ export class EventRecorder {
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
-}
-
-function serverUnavailable(error: unknown): boolean {
-  return !(error instanceof KubeApiError) || error.status === 429 || error.status >= 500;
 }

@@ -3,7 +3,7 @@
  * stored status and guarded by its resourceVersion, so another writer's entries are never lost.
  */
 import type { CheckStatus } from '../../api/check.js';
-import { KubeApiError, type KubeClient } from '../kube/client.js';
+import { isServerUnavailable, KubeApiError, type KubeClient } from '../kube/client.js';
 import { paths, type CheckObject } from '../kube/resources.js';
 import { mergeForWrite, statusPatch, WriteScheduler, type WriteErrorKind, type WriteJob } from '../status/write-policy.js';
 
@@ -105,8 +105,6 @@ export class StatusWriter {
 }
 
 function classify(error: unknown): WriteErrorKind {
-  if (!(error instanceof KubeApiError)) return 'server';
-  if (error.isConflict) return 'conflict';
-  if (error.status === 429 || error.status >= 500) return 'server';
-  return 'check';
+  if (error instanceof KubeApiError && error.isConflict) return 'conflict';
+  return isServerUnavailable(error) ? 'server' : 'check';
 }

@@ -10,7 +10,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { CheckStatus, Condition, Outage } from '../../api/check.js';
 import { entryKey, unionNewestFirst } from './log-entries.js';
-import { DEFAULT_STATUS_POLICY, inFieldOrder, lastProbeTime, STALE, type StatusPolicy } from './reducer.js';
+import { DEFAULT_STATUS_POLICY, findCondition, inFieldOrder, lastProbeTime, STALE, type StatusPolicy } from './reducer.js';
 import { timeMs } from './time.js';
 
 export interface WritePolicy {
@@ -352,7 +352,7 @@ export function mergeForWrite(
  * the source that probes again clears it with its next write rather than leaving it until the next sweep.
  */
 function withoutObsoleteStale(status: CheckStatus): CheckStatus {
-  const stale = status.conditions?.find((condition) => condition.type === STALE);
+  const stale = findCondition(status, STALE);
   const lastProbe = lastProbeTime(status);
   if (!stale || !lastProbe || lastProbe.getTime() <= timeMs(stale.lastTransitionTime)) return status;
   return { ...status, conditions: status.conditions!.filter((condition) => condition !== stale) };
