@@ -2,10 +2,10 @@
 # Every Debian package the test suites use (CI and fresh developer machines run this as root).
 set -euo pipefail
 here="$(dirname "$0")"
-# iproute2: network namespaces for probe and fault tests; openssl: test certificates.
-bash "$here/apt-ensure.sh" "test tools" iproute2 openssl ca-certificates
-# lua5.1: runs the Argo CD health check (Argo CD embeds gopher-lua, Lua 5.1); prometheus: promtool checks and unit-tests the alert rules.
-bash "$here/apt-ensure.sh" "monitoring tools" lua5.1 prometheus
-# chromium-headless-shell: renders the HTML report and takes the screenshot its test checks.
-bash "$here/apt-ensure.sh" "report rendering" chromium-headless-shell
+# One apt-ensure call, so a fresh machine runs `apt-get update` once for all of them:
+#   iproute2: network namespaces for probe and fault tests; openssl, ca-certificates: test certificates;
+#   lua5.1: runs the Argo CD health check (Argo CD embeds gopher-lua, Lua 5.1);
+#   prometheus: promtool checks and unit-tests the alert rules;
+#   chromium-headless-shell: renders the HTML report and takes the screenshot its test checks.
+bash "$here/apt-ensure.sh" "test tools" iproute2 openssl ca-certificates lua5.1 prometheus chromium-headless-shell
 bash "$here/../image/install-tools.sh"
