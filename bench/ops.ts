@@ -14,6 +14,7 @@ import type { CheckObject } from '../src/runtime/kube/resources.js';
 import { record } from '../src/runtime/status/reducer.js';
 import type { CheckStatus } from '../src/api/check.js';
 import { checksOf, NOW, ok, refused, timeout, type Outcome } from '../test/ops/support.js';
+import { goal } from './goal.js';
 import type { Command, WorkerReport } from './ops-worker.js';
 import { benchTopology } from './synth.js';
 
@@ -173,7 +174,6 @@ function main(): void {
       else console.log(`  ${labels[command].padEnd(22)} failed: ${measured.get(command)!.error}`);
     }
 
-    const goal = (met: boolean, text: string) => console.log(`goal ${met ? 'met' : 'missed'}: ${text}`);
     for (const { command, sample } of results) {
       const ratio = sample ? (sample.ms / floor.ms).toFixed(2) : 'n/a (failed)';
       const ratioGoal = GOALS[command].maxRatio;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { goal } from './goal.js';
 import type { Engine, WorkerConfig, WorkerReport } from './probe-worker.js';
 
 const run = promisify(execFile);
@@ -198,10 +199,6 @@ function printTable(rows: Row[]): void {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   for (const line of [header, ...lines]) process.stdout.write(`${line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
-}
-
-function goal(met: boolean, text: string): void {
-  process.stdout.write(`${met ? 'goal met' : 'goal missed'}: ${text}\n`);
 }
 
 async function main(): Promise<void> {

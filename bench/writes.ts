@@ -12,6 +12,7 @@ import type { CheckStatus } from '../src/api/check.js';
 import { record } from '../src/runtime/status/reducer.js';
 import { DEFAULT_WRITE_POLICY, equalJitter, WriteScheduler } from '../src/runtime/status/write-policy.js';
 import type { ProbeResult } from '../src/runtime/types.js';
+import { goal } from './goal.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -285,7 +286,6 @@ function report({ checks, metrics, hours }: ReturnType<typeof simulate>, wallMs:
   const writesPerTransition = metrics.writesCarryingTransition / Math.max(metrics.transitions, 1);
   const seconds = (ms: number) => `${(ms / SECOND).toFixed(2)} s`;
   const line = (label: string, value: string) => console.log(`  ${label.padEnd(50)} ${value}`);
-  const goal = (met: boolean, text: string) => console.log(`goal ${met ? 'met' : 'missed'}: ${text}`);
 
   console.log(`status writes: ${checks.length} checks (${healthy} healthy, ${count('flaky')} dropping single probes, ${count('outages')} with outages), ` +
     `${INTERVAL / SECOND} s interval, ${hours} h virtual, API server down ${(API_DOWN.to - API_DOWN.from) / MINUTE} min at hour 12`);

@@ -9,6 +9,7 @@ import {
   assertEverySuccessRecorded,
   assertNoLostProbes,
   deployChecks,
+  eventsOf,
   iso,
   LoopbackTarget,
   ms,
@@ -19,7 +20,7 @@ import {
   statusWhen,
   storedSecond,
 } from './source-fixtures.js';
-import { mustKubectl, startOrSkip } from './support.js';
+import { startOrSkip } from './support.js';
 
 const NAMESPACE = 'blackout';
 // 20 entries (the cap) span 100 s: they still cover the blackout when the first write after it comes late.
@@ -115,10 +116,8 @@ test('kube-apiserver down for 60 s: every transition and probe result arrives af
     });
 
     await t.test('the events of the blackout\'s transitions arrive once the API server is back', async () => {
-      const reasons = async (name: string) => {
-        const list = JSON.parse(await mustKubectl(cluster, ['get', 'events', '-n', NAMESPACE, '--field-selector', `involvedObject.name=${name}`, '-o', 'json']));
-        return (list.items as Array<{ reason: string; firstTimestamp: string }>).filter((event) => ms(event.firstTimestamp) >= storedSecond(blackoutFrom) && ms(event.firstTimestamp) < blackoutTo);
-      };
+      const reasons = async (name: string) =>
+        (await eventsOf(cluster, NAMESPACE, name)).filter((event) => ms(event.firstTimestamp) >= storedSecond(blackoutFrom) && ms(event.firstTimestamp) < blackoutTo);
       const detected = await eventually(async () => ((await reasons('prober-to-breaks')).some((event) => event.reason === 'ConnectivityOutageDetected') ? true : undefined), 30_000, 'the outage event');
       const restored = await eventually(async () => ((await reasons('prober-to-heals')).some((event) => event.reason === 'ConnectivityRestored') ? true : undefined), 30_000, 'the restore event');
       assert.ok(detected && restored, 'both events carry the time of the transition, inside the blackout');

@@ -1,13 +1,12 @@
 // `p2pnc import` against the real kube-apiserver: seeded Nodes, API server Endpoints and EndpointSlices, etcd pods
 // and kubeadm's ConfigMap in; a topology out that `p2pnc synth` turns into the expected checks without edits.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { startCli } from '../helpers/process.js';
+import { runCli, type CliRun } from '../helpers/process.js';
 import { readDist } from '../helpers/synth.js';
 import type { Cluster } from './harness.js';
 import { mustKubectl, startOrSkip } from './support.js';
@@ -86,24 +85,13 @@ function tempDir(): string {
   return dir;
 }
 
-interface Run {
-  code: number | null;
-  output: string;
-}
-
-async function p2pnc(...args: string[]): Promise<Run> {
-  const cli = startCli(args);
-  const [code] = (await once(cli.child, 'exit')) as [number | null];
-  return { code, output: cli.output() };
-}
-
 /** Imports into a fresh file and synthesizes it; returns the topology and the checks by name. */
-async function importAndSynth(kubeconfig: string): Promise<{ run: Run; topology: any; checks: Map<string, any> }> {
+async function importAndSynth(kubeconfig: string): Promise<{ run: CliRun; topology: any; checks: Map<string, any> }> {
   const dir = tempDir();
   const file = join(dir, 'topology.yaml');
-  const run = await p2pnc('import', '--kubeconfig', kubeconfig, '-o', file);
+  const run = await runCli(['import', '--kubeconfig', kubeconfig, '-o', file]);
   assert.equal(run.code, 0, run.output);
-  const synth = await p2pnc('synth', '-f', file, '-o', join(dir, 'dist'));
+  const synth = await runCli(['synth', '-f', file, '-o', join(dir, 'dist')]);
   assert.equal(synth.code, 0, `the imported topology must synthesize without edits:\n${synth.output}\n${readFileSync(file, 'utf8')}`);
   const checks = new Map(readDist(join(dir, 'dist')).objects.filter((o) => o.kind === 'PodNetworkConnectivityCheck').map((o) => [o.metadata.name, o]));
   return { run, topology: parse(readFileSync(file, 'utf8')), checks };
@@ -217,11 +205,11 @@ test('p2pnc import reads a live cluster into a topology that synthesizes', async
       const dir = tempDir();
       const file = join(dir, 'topology.yaml');
       writeFileSync(file, 'mine\n');
-      const refused = await p2pnc('import', '--kubeconfig', cluster.kubeconfig, '-o', file);
+      const refused = await runCli(['import', '--kubeconfig', cluster.kubeconfig, '-o', file]);
       assert.equal(refused.code, 2);
       assert.equal(refused.output, `error: ${file} exists; pass --force to replace it, or write elsewhere with -o FILE\n`);
       assert.equal(readFileSync(file, 'utf8'), 'mine\n');
-      const forced = await p2pnc('import', '--kubeconfig', cluster.kubeconfig, '-o', file, '--force');
+      const forced = await runCli(['import', '--kubeconfig', cluster.kubeconfig, '-o', file, '--force']);
       assert.equal(forced.code, 0, forced.output);
       assert.match(readFileSync(file, 'utf8'), /^# p2pnc topology imported by `p2pnc import` from https:\/\/127\.0\.0\.1:\d+ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\.$/m);
     });

@@ -1,22 +1,13 @@
 // The source's /metrics against a real kube-apiserver: the gauges the alert rules read follow the checks as they come
 // and go, and the stale sweep reports its count.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { eventually, startCli } from '../helpers/process.js';
-import { synthToTemp } from '../helpers/synth.js';
+import { eventually } from '../helpers/process.js';
+import { deployChecks, logLines, LoopbackTarget, startSource } from './source-fixtures.js';
 import { mustKubectl, startOrSkip } from './support.js';
 
 const NAMESPACE = 'p2pnc';
-
-function listen(): Promise<Server> {
-  const server = createServer((socket) => socket.end());
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
 
 /** The value of one sample in Prometheus text exposition, or undefined when the series is absent. */
 function sample(exposition: string, name: string, labels: Record<string, string>): number | undefined {
@@ -32,12 +23,9 @@ function sample(exposition: string, name: string, labels: Record<string, string>
 test('source metrics follow the checks', async (t) => {
   const cluster = await startOrSkip(t);
   if (!cluster) return;
-  const up = await listen();
-  const upPort = (up.address() as { port: number }).port;
-  const closed = await listen();
-  const downPort = (closed.address() as { port: number }).port;
-  await new Promise((resolve) => closed.close(resolve));
-  const { dir } = synthToTemp({
+  const up = await LoopbackTarget.start();
+  const downPort = (await LoopbackTarget.start(false)).port;
+  const dir = await deployChecks(cluster, {
     cluster: 'metrics',
     nodes: [{ name: 'node-a', addresses: ['127.0.0.1'] }],
     sources: [
@@ -45,28 +33,18 @@ test('source metrics follow the checks', async (t) => {
       { name: 'gone', kind: 'Deployment', targets: ['up'] },
     ],
     targets: [
-      { name: 'up', kind: 'endpoint', host: '127.0.0.1', port: upPort },
+      { name: 'up', kind: 'endpoint', host: '127.0.0.1', port: up.port },
       { name: 'down', kind: 'endpoint', host: '127.0.0.1', port: downPort },
     ],
   });
-  for (const file of ['foundation.yaml', 'rbac.yaml']) await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, file)]);
-  await mustKubectl(cluster, ['wait', '--for=condition=Established', 'crd/podnetworkconnectivitychecks.p2pnc.io', '--timeout=60s']);
-  await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, 'checks.yaml')]);
   // A check of a source that no longer runs, last probed three hours ago.
   const threeHoursAgo = new Date(Date.now() - 3 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
   const oldStatus = { status: { successes: [{ time: threeHoursAgo, success: true, reason: 'TCPConnect', message: 'up: tcp connection succeeded', latency: '1ms' }] } };
   await mustKubectl(cluster, ['patch', 'pncc', 'gone-to-up', '-n', NAMESPACE, '--subresource=status', '--type=merge', '-p', JSON.stringify(oldStatus)]);
 
-  const kubeconfig = await cluster.kubeconfigFor(await cluster.tokenFor(NAMESPACE, 'prober'));
-  const source = startCli([
-    'source', '--source', 'prober', '--namespace', NAMESPACE, '--kubeconfig', kubeconfig, '--metrics-port', '0', '--interval', '2s',
-    '--confirm-retry', '1s', '--stale-after', '1h', '--stale-sweep-interval', '1s', '--lease-duration', '6s',
-  ]);
+  const source = await startSource(cluster, NAMESPACE, 'prober', ['--interval', '2s', '--confirm-retry', '1s', '--stale-after', '1h', '--stale-sweep-interval', '1s', '--lease-duration', '6s']);
   try {
-    const port = await eventually(async () => {
-      const started = source.output().split('\n').find((line) => line.includes('"msg":"source started"'));
-      return started ? (JSON.parse(started).port as number) : undefined;
-    }, 30_000, 'the metrics server');
+    const port = await eventually(async () => logLines(source).find((line) => line.msg === 'source started')?.port as number | undefined, 30_000, 'the metrics server');
     const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const until = (what: string, accept: (exposition: string) => boolean) => eventually(async () => ((text) => (accept(text) ? text : undefined))(await scrape()), 30_000, what);
     const prober = { source: 'prober' };
@@ -97,7 +75,7 @@ test('source metrics follow the checks', async (t) => {
     });
   } finally {
     await source.stop('SIGKILL');
-    up.close();
+    await up.down();
     await cluster.stop();
   }
 });

@@ -1,19 +1,15 @@
 // `p2pnc status` and `p2pnc diagnose` as real processes against a real kube-apiserver, on statuses the real source
 // wrote while probing loopback: an open port (the API endpoints) and a refused one (a load balancer in front of them).
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { test } from 'node:test';
-import { startCli } from '../helpers/process.js';
+import { runCli, type CliRun } from '../helpers/process.js';
 import { deployChecks, LoopbackTarget, reachable, startSource, statusWhen } from './source-fixtures.js';
 import { startOrSkip } from './support.js';
 
 const NAMESPACE = 'p2pnc';
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
-  const run = startCli(args, { NO_COLOR: '', FORCE_COLOR: '', ...env });
-  const [code] = (await once(run.child, 'close')) as [number | null];
-  return { code, output: run.output() };
-}
+/** Runs the CLI to completion, without colour unless `env` asks for it. */
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> => runCli(args, { NO_COLOR: '', FORCE_COLOR: '', ...env });
 
 test('status and diagnose read the checks the source wrote', async (t) => {
   const cluster = await startOrSkip(t);

@@ -18,6 +18,7 @@ import {
   assertEverySuccessRecorded,
   assertNoLostProbes,
   deployChecks,
+  eventsOf,
   iso,
   logLines,
   LoopbackTarget,
@@ -30,7 +31,7 @@ import {
   statusWhen,
   storedSecond,
 } from './source-fixtures.js';
-import { mustKubectl, startOrSkip } from './support.js';
+import { startOrSkip } from './support.js';
 
 const INTERVAL_MS = 2_000;
 /** A probe period (interval ±5% jitter), plus the second stored times are truncated to, plus slack. */
@@ -352,11 +353,6 @@ async function probesRun(replica: RunningProcess): Promise<number> {
     .split('\n')
     .filter((line) => line.startsWith('p2pnc_probes_total{'))
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-}
-
-async function eventsOf(cluster: Cluster, namespace: string, check: string): Promise<Array<{ reason: string; reportingInstance?: string }>> {
-  const json = await mustKubectl(cluster, ['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${check}`, '-o', 'json']);
-  return (JSON.parse(json) as { items: Array<{ reason: string; reportingInstance?: string }> }).items;
 }
 
 async function twoReplicas(cluster: Cluster, log: Log): Promise<void> {

@@ -1,11 +1,11 @@
 // Smoke test of the cluster harness: run with `node --import tsx --test test/cluster/smoke.test.ts`.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { inCI } from '../helpers/tools.js';
 import { ClusterUnavailable, startCluster, type Cluster } from './harness.js';
 
 const NAMESPACE = 'p2pnc-smoke';
 const SERVICE_ACCOUNT = 'probe';
-const inCI = !['', '0', 'false'].includes((process.env['CI'] ?? '').toLowerCase());
 
 /** Starts the cluster, or skips the test when it cannot run here (but never in CI). */
 async function startOrSkip(t: TestContext): Promise<Cluster | undefined> {

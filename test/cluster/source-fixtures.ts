@@ -43,12 +43,16 @@ export class LoopbackTarget {
   }
 }
 
-/** Applies the namespace, CRD, RBAC and checks of a topology (no workloads: the test runs the source itself). */
-export async function deployChecks(cluster: Cluster, topology: TopologyInput): Promise<void> {
+/**
+ * Applies the namespace, CRD, RBAC and checks of a topology (no workloads: the test runs the source itself).
+ * Returns the directory the manifests were synthesized to.
+ */
+export async function deployChecks(cluster: Cluster, topology: TopologyInput): Promise<string> {
   const { dir } = synthToTemp(topology);
   for (const file of ['foundation.yaml', 'rbac.yaml']) await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, file)]);
   await mustKubectl(cluster, ['wait', '--for=condition=Established', 'crd/podnetworkconnectivitychecks.p2pnc.io', '--timeout=60s']);
   await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, 'checks.yaml')]);
+  return dir;
 }
 
 /** `p2pnc source` as its ServiceAccount would run it, with the shortened timings of these suites. */
@@ -78,6 +82,12 @@ export async function statusWhen(cluster: Cluster, namespace: string, name: stri
     const status = (await readCheck(cluster, namespace, name)).status;
     return status && ready(status) ? status : undefined;
   }, timeoutMs, `${name}: ${what}`);
+}
+
+/** The Events about one check. */
+export async function eventsOf(cluster: Cluster, namespace: string, check: string): Promise<Array<{ reason: string; reportingInstance?: string; firstTimestamp: string }>> {
+  const json = await mustKubectl(cluster, ['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${check}`, '-o', 'json']);
+  return (JSON.parse(json) as { items: Array<{ reason: string; reportingInstance?: string; firstTimestamp: string }> }).items;
 }
 
 export const reachable = (status: CheckStatus | undefined) => status?.conditions?.find((condition) => condition.type === 'Reachable');

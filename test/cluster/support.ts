@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
+import { inCI } from '../helpers/tools.js';
 import { ClusterUnavailable, startCluster, type Cluster, type StartClusterOptions } from './harness.js';
 
-export const inCI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
+export { inCI };
 
 /** Starts the test cluster, or skips with the reason in one line; under CI an unavailable cluster fails the run. */
 export async function startOrSkip(t: TestContext, options: StartClusterOptions = {}): Promise<Cluster | undefined> {

@@ -5,8 +5,9 @@
  * Returns the measured delays.
  */
 import assert from 'node:assert/strict';
-import type { CheckStatus, Condition, Outage } from '../../src/api/check.js';
+import type { CheckStatus, Outage } from '../../src/api/check.js';
 import { parseDuration } from '../../src/topology/duration.js';
+import { reachable, storedSecond } from '../cluster/source-fixtures.js';
 import type { CheckHistory } from './check-history.js';
 import type { CheckEvent, NetnsCluster } from './netns-cluster.js';
 
@@ -44,10 +45,7 @@ export interface CheckFigures {
   restoredAfterMs: number;
 }
 
-const reachable = (status: CheckStatus | undefined): Condition | undefined => status?.conditions?.find((condition) => condition.type === 'Reachable');
 const outageCount = (status: CheckStatus | undefined): number => status?.outages?.length ?? 0;
-/** Status times are RFC 3339 at second precision, truncated. */
-const floorToSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
 
 export async function runFaultCycle(bed: NetnsCluster, fault: FaultCase): Promise<CheckFigures[]> {
   const { settings } = bed;
@@ -94,7 +92,7 @@ export async function runFaultCycle(bed: NetnsCluster, fault: FaultCase): Promis
       const version = await waitFor(name, 'the outage to close', (status) => status.outages?.[0]?.start === outage.start && status.outages[0].end !== undefined, { since: healAt, timeoutMs: 30_000 });
       const closed = version.status.outages![0]!;
       const endMs = Date.parse(closed.end!);
-      assert.ok(endMs >= floorToSecond(healAt) && endMs <= healedAt + intervalMs + SLACK_MS, `${name}: outage end ${closed.end} is the first probe after healing (healed ${new Date(healAt).toISOString()}..${new Date(healedAt).toISOString()})`);
+      assert.ok(endMs >= storedSecond(healAt) && endMs <= healedAt + intervalMs + SLACK_MS, `${name}: outage end ${closed.end} is the first probe after healing (healed ${new Date(healAt).toISOString()}..${new Date(healedAt).toISOString()})`);
       const restored = /^Connectivity restored after (\S+)$/.exec(closed.message ?? '');
       assert.ok(restored, `${name}: outage message "${closed.message}"`);
       // The duration runs from the stored start to the success to the millisecond; end is truncated to the second.
@@ -128,12 +126,12 @@ function assertOpened(name: string, status: CheckStatus, failure: Expected, timi
   const startMs = Date.parse(outage.start!);
   const latest = timing.faultAt + timing.intervalMs + SLACK_MS;
   assert.ok(
-    startMs >= floorToSecond(timing.faultAt) && startMs <= latest,
+    startMs >= storedSecond(timing.faultAt) && startMs <= latest,
     `${name}: outage start ${outage.start} must be the first probe after the fault at ${new Date(timing.faultAt).toISOString()} (at most ${new Date(latest).toISOString()})`,
   );
   const detected = /^Connectivity outage detected at (\S+)$/.exec(outage.message ?? '');
   assert.ok(detected, `${name}: outage message "${outage.message}"`);
-  assert.equal(floorToSecond(Date.parse(detected[1]!)), startMs, `${name}: the message names the start`);
+  assert.equal(storedSecond(Date.parse(detected[1]!)), startMs, `${name}: the message names the start`);
   // startLogs are newest first; the oldest is the failure the outage starts with.
   const first = outage.startLogs!.at(-1)!;
   assert.deepEqual({ success: first.success, reason: first.reason, message: first.message, time: first.time }, { success: false, ...failure, time: outage.start }, `${name}: first failure`);

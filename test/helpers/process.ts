@@ -33,6 +33,18 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, options: C
   };
 }
 
+export interface CliRun {
+  code: number | null;
+  output: string;
+}
+
+/** Runs `node bin/p2pnc.js ...args` to completion: its exit code and all its output (stdout and stderr). */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const run = startCli(args, env);
+  const [code] = (await once(run.child, 'close')) as [number | null];
+  return { code, output: run.output() };
+}
+
 /** Polls `probe` until it returns a value (not undefined) or the timeout passes. */
 export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;

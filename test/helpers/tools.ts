@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
 
-const inCI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
+/** Whether the tests run under CI (CI set to anything but empty, 0 or false). */
+export const inCI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
 
 /**
  * Whether `command` runs here. Outside CI a missing tool skips the test with one line; under CI it fails it, since

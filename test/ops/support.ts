@@ -8,7 +8,6 @@ import type { CheckObject } from '../../src/runtime/kube/resources.js';
 import { formatEndpoint, parseEndpoint } from '../../src/runtime/probe/endpoint.js';
 import { StepFailure, describeConnectFailure, describeDnsFailure, TIMEOUT_TEXT } from '../../src/runtime/probe/failure.js';
 import * as messages from '../../src/runtime/probe/messages.js';
-import { formatExpectedStatus } from '../../src/runtime/probe/status.js';
 import { checkLabel, resolveProbeTarget } from '../../src/runtime/source/check-target.js';
 import { record } from '../../src/runtime/status/reducer.js';
 import { formatTime } from '../../src/runtime/status/time.js';
@@ -45,7 +44,7 @@ function target(check: CheckObject) {
 }
 
 /** A stable pod IP per node: 10.128.<n>.5. */
-export function podIp(node: string): string {
+function podIp(node: string): string {
   let sum = 0;
   for (const char of node) sum = (sum * 31 + char.charCodeAt(0)) % 250;
   return `10.128.${sum}.5`;
@@ -85,11 +84,6 @@ export const dnsTimeout = dnsFailure(new StepFailure('timeout'));
 export const tlsTimeout: Outcome = (check, time) => {
   const { label, endpoint } = target(check);
   return { time, success: false, latencyMs: 10_000, reason: 'TLSError', message: messages.tlsFailed(label, endpoint, TIMEOUT_TEXT), failure: 'tls' };
-};
-
-export const httpStatus503: Outcome = (check, time) => {
-  const { label, endpoint } = target(check);
-  return { time, success: false, latencyMs: 4, reason: 'HTTPError', message: messages.httpUnexpectedStatus(label, `https://${endpoint}/readyz`, 503, formatExpectedStatus(undefined)), failure: 'http-status' };
 };
 
 /** The InvalidCheck a source records when resolveProbeTarget throws (no target pod on the node, missing Secret). */

@@ -5,6 +5,7 @@
 import { API_VERSION, KIND, type CheckStatus } from '../../src/api/check.js';
 import type { CheckObject } from '../../src/runtime/kube/resources.js';
 import { tcpFailed, tcpSucceeded, invalidCheck, Reason } from '../../src/runtime/probe/messages.js';
+import { checkLabel } from '../../src/runtime/source/check-target.js';
 import { lastProbeTime, markStale, record } from '../../src/runtime/status/reducer.js';
 import type { ProbeResult } from '../../src/runtime/types.js';
 import { expand, type PlannedCheck } from '../../src/topology/expand.js';
@@ -56,7 +57,7 @@ const HISTORY: Record<string, Step[]> = {
   'mesh-10-0-1-11-to-network-check-target-service-cluster': every(0, 29, 'ok', 60),
 };
 
-export function plannedChecks(): PlannedCheck[] {
+function plannedChecks(): PlannedCheck[] {
   return expand(TopologySchema.parse(smallTopology()));
 }
 
@@ -85,7 +86,7 @@ function statusOf(planned: PlannedCheck, steps: readonly Step[], start: Date, no
 }
 
 function probeResult(planned: PlannedCheck, step: Step, start: Date): ProbeResult {
-  const label = planned.name.slice(planned.name.indexOf('-to-') + 4);
+  const label = checkLabel(planned.name);
   const endpoint = planned.spec.targetEndpoint;
   const time = new Date(start.getTime() + step.minute * MINUTE_MS + 123);
   const latencyMs = step.latencyMs ?? 0.8;
@@ -99,4 +100,10 @@ function probeResult(planned: PlannedCheck, step: Step, start: Date): ProbeResul
     case 'invalid':
       return { time, success: false, latencyMs: 0, reason: Reason.invalidCheck, message: invalidCheck(label, 'no pod of service network-check-target on node master-0'), failure: 'config' };
   }
+}
+
+/** The state of the report matrix's cell for a source and target (their keys), or undefined when there is no such cell. */
+export function cellState(html: string, source: string, target: string): string | undefined {
+  const cell = new RegExp(`<td class="cell[^"]*" data-source="${source}" data-target="${target}" data-state="([a-z]+)"`).exec(html);
+  return cell?.[1];
 }

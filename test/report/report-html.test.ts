@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { renderReportHtml } from '../../src/ops/report-html.js';
-import { HISTORY_MS, NAMES, NOW, RECOVERED_OUTAGE, reportChecks } from './fixtures.js';
+import { cellState, HISTORY_MS, NAMES, NOW, RECOVERED_OUTAGE, reportChecks } from './fixtures.js';
 
 const TRACK_WIDTH = 720;
 const SOURCE = 'network-check-source@worker-0';
@@ -12,11 +12,6 @@ const ALLOWED_TAGS = new Set(['html', 'head', 'meta', 'title', 'style', 'body', 
 const ALLOWED_ATTRIBUTES = ['charset', 'class', 'colspan', 'content', 'height', 'http-equiv', 'id', 'lang', 'name', 'rowspan', 'scope', 'style', 'text-anchor', 'title', 'viewBox', 'width', 'x', 'x1', 'x2', 'y', 'y1', 'y2'];
 
 const render = (checks = reportChecks()) => renderReportHtml(checks, { now: NOW, subject: 'namespace p2pnc' });
-
-function cellState(html: string, source: string, target: string): string | undefined {
-  const cell = new RegExp(`<td class="cell[^"]*" data-source="${source}" data-target="${target}" data-state="([a-z]+)"`).exec(html);
-  return cell?.[1];
-}
 
 function timelineRow(html: string, check: string): string {
   const row = new RegExp(`<tr data-check="${check}"[^>]*>[\\s\\S]*?</tr>`).exec(html)?.[0];
