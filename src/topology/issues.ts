@@ -1,6 +1,7 @@
 /** Turns zod issues into messages that name the path, what is wrong, what is allowed, and the closest key for a typo. */
 import damerauLevenshtein from 'damerau-levenshtein';
 import type { z } from 'zod';
+import { quote, shorten } from './echo.js';
 
 export interface TopologyProblem {
   /** `targets[3].port` */
@@ -14,7 +15,11 @@ export function formatPath(segments: readonly PropertyKey[]): string {
   let text = '';
   for (const segment of segments) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else text += text === '' ? String(segment) : `.${String(segment)}`;
+    else {
+      const key = String(segment);
+      const shown = /^[A-Za-z0-9_-]+$/.test(key) ? key : quote(key, 40);
+      text += text === '' ? shown : `.${shown}`;
+    }
   }
   return text === '' ? '(top level)' : text;
 }
@@ -31,7 +36,7 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, input: unknow
       return issue.keys.map((key) => ({
         path: formatPath([...segments, key]),
         segments: [...segments, key],
-        message: `unknown key "${key}"${suggestion(key, allowed)}${allowed.length ? `; allowed keys: ${allowed.join(', ')}` : ''}`,
+        message: `unknown key ${quote(key)}${suggestion(key, allowed)}${allowed.length ? `; allowed keys: ${allowed.join(', ')}` : ''}`,
       }));
     }
     case 'invalid_type': {
@@ -72,22 +77,28 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, input: unknow
   }
 }
 
+/** Longest word a suggestion is looked for: the edit distance is quadratic in the length. */
+const SUGGEST_MAX_LENGTH = 64;
+
+/** The closest candidate within a few edits, compared only when the lengths are close and short. */
 function suggestion(word: string, candidates: readonly string[]): string {
-  const ranked = candidates.map((candidate) => ({ candidate, cost: editDistance(word.toLowerCase(), candidate.toLowerCase()) }));
-  ranked.sort((a, b) => a.cost - b.cost);
-  const best = ranked[0];
-  return best && best.cost <= Math.max(2, Math.floor(word.length / 3)) ? `; did you mean "${best.candidate}"?` : '';
+  if (word.length > SUGGEST_MAX_LENGTH) return '';
+  const budget = Math.max(2, Math.floor(word.length / 3));
+  let best: { candidate: string; cost: number } | undefined;
+  for (const candidate of candidates.slice(0, 1000)) {
+    if (candidate.length > SUGGEST_MAX_LENGTH || Math.abs(candidate.length - word.length) > budget) continue;
+    const cost = damerauLevenshtein(word.toLowerCase(), candidate.toLowerCase()).steps;
+    if (cost <= budget && (best === undefined || cost < best.cost)) best = { candidate, cost };
+  }
+  return best ? `; did you mean ${quote(best.candidate)}?` : '';
 }
 
-function editDistance(a: string, b: string): number {
-  return damerauLevenshtein(a, b).steps;
-}
-
-function describeValue(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return typeof value === 'string' ? JSON.stringify(value) : `${typeof value} ${String(value)}`;
+  if (typeof value === 'string') return quote(value);
+  return `${typeof value} ${shorten(String(value))}`;
 }
 
 export function valueAt(input: unknown, segments: readonly PropertyKey[]): unknown {

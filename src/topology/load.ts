@@ -1,66 +1,83 @@
-/** Reads a topology file (YAML or JSON) and validates it; every problem is reported with its path and line. */
+/**
+ * Reads a topology file (YAML or JSON) and validates it. Whatever the input, the answer is a Topology or a
+ * TopologyError naming file, line and path of each problem: never a crash, a hang or a flood of output.
+ */
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { UserError } from '../util/errors.js';
-import { describeIssues, type TopologyProblem } from './issues.js';
+import { escapeControl } from './echo.js';
+import { describeIssues } from './issues.js';
 import { TopologySchema, type Topology } from './schema.js';
+import { decodeTopologyBytes } from './source-text.js';
+import { formatProblem, TopologyError, type LocatedProblem, MAX_LISTED_PROBLEMS } from './topology-error.js';
+import { topologyWarnings } from './warnings.js';
+import { lineOf, parseYaml, type ParsedYaml } from './yaml-input.js';
 
-export class TopologyError extends UserError {
-  constructor(
-    readonly file: string,
-    readonly problems: TopologyProblem[],
-    lines: (number | undefined)[],
-  ) {
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    const body = problems.map((problem, i) => `  ${file}${lines[i] ? `:${lines[i]}` : ''}: ${problem.path}: ${problem.message}`);
-    super(`invalid topology ${file} (${count}); fix the file and run again:\n${body.join('\n')}`);
-    this.name = 'TopologyError';
-  }
+export { TopologyError } from './topology-error.js';
+
+export interface LoadOptions {
+  /** Where warnings go (a valid topology that probably does not do what was meant). @default stderr */
+  warn?: (line: string) => void;
 }
 
-export function loadTopologyFile(file: string): Topology {
-  let text: string;
+const toStderr = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+export function loadTopologyFile(file: string, options: LoadOptions = {}): Topology {
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOENT' ? 'no such file; pass the topology with -f FILE' : ((error as Error).message ?? String(error));
-    throw new UserError(`cannot read topology ${file}: ${hint}`);
+    const hint =
+      code === 'ENOENT' ? 'no such file; pass the topology with -f FILE' : code === 'EISDIR' ? 'it is a folder; pass the topology file with -f FILE' : ((error as Error).message ?? String(error));
+    throw new UserError(`cannot read topology ${escapeControl(file)}: ${hint}`);
   }
-  return parseTopology(text, file);
+  const decoded = decodeTopologyBytes(bytes);
+  if ('problem' in decoded) throw new TopologyError(file, [decoded.problem]);
+  const { topology, warnings } = guardStack(file, () => validate(decoded.text, file));
+  for (const warning of warnings) (options.warn ?? toStderr)(`warning: ${formatProblem(file, warning)}`);
+  return topology;
 }
 
+/** Validates topology text; warnings are dropped (loadTopologyFile prints them). */
 export function parseTopology(text: string, file = 'topology.yaml'): Topology {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    const problems = document.errors.map((error) => ({ path: '(syntax)', segments: [], message: error.message.split('\n')[0]! }));
-    const lines = document.errors.map((error) => error.linePos?.[0].line);
-    throw new TopologyError(file, problems, lines);
-  }
-  const input: unknown = document.toJS();
-  const result = TopologySchema.safeParse(input);
-  if (result.success) return result.data;
-  const problems = describeIssues(result.error.issues, TopologySchema, input);
-  const lines = problems.map((problem) => lineOf(document, problem.segments, lineCounter));
-  throw new TopologyError(file, problems, lines);
+  return readTopology(text, file).topology;
 }
 
-/** The line of the deepest node on the path that exists in the document (the key itself for unknown keys). */
-function lineOf(document: Document, segments: readonly PropertyKey[], lineCounter: LineCounter): number | undefined {
-  let node: unknown = document.contents;
-  let offset: number | undefined = (node as Node | null)?.range?.[0];
-  for (const segment of segments) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => (item.key as { value?: unknown } | null)?.value === segment);
-      if (!pair) break;
-      offset = (pair.key as Node | null)?.range?.[0] ?? offset;
-      node = pair.value;
-      if (node && (node as Node).range && !isMap(node) && !isSeq(node)) offset = (node as Node).range![0];
-    } else if (isSeq(node) && typeof segment === 'number') {
-      node = node.items[segment];
-      offset = (node as Node | undefined)?.range?.[0] ?? offset;
-    } else break;
+export function readTopology(text: string, file = 'topology.yaml'): { topology: Topology; warnings: LocatedProblem[] } {
+  const decoded = decodeTopologyBytes(Buffer.from(text, 'utf8'));
+  if ('problem' in decoded) throw new TopologyError(file, [decoded.problem]);
+  return guardStack(file, () => validate(decoded.text, file));
+}
+
+function guardStack<T>(file: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    // A structure deep enough to exhaust the stack somewhere the nesting check did not foresee.
+    if (error instanceof RangeError && /call stack/i.test(error.message))
+      throw new TopologyError(file, [{ path: '(syntax)', segments: [], line: 1, message: 'nested too deeply to read; a topology needs at most 6 levels' }]);
+    throw error;
   }
-  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+}
+
+function validate(text: string, file: string): { topology: Topology; warnings: LocatedProblem[] } {
+  const yaml = parseYaml(text);
+  if ('problems' in yaml) throw new TopologyError(file, yaml.problems);
+  const result = TopologySchema.safeParse(yaml.data);
+  if (!result.success) {
+    const problems = describeIssues(result.error.issues, TopologySchema, yaml.data);
+    throw new TopologyError(file, locate(yaml.parsed, problems));
+  }
+  return { topology: result.data, warnings: locate(yaml.parsed, topologyWarnings(result.data)) };
+}
+
+/** Lines for the problems that are listed (finding a line walks the document). */
+function locate(parsed: ParsedYaml, problems: readonly LocatedProblem[]): LocatedProblem[] {
+  return problems.map((problem, i) => {
+    if (problem.line !== undefined || i >= MAX_LISTED_PROBLEMS) return problem;
+    const line = lineOf(parsed, problem.segments);
+    return line === undefined ? problem : { ...problem, line };
+  });
 }

@@ -5,63 +5,93 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { GO_DURATION_PATTERN, parseDuration } from './duration.js';
+import { quote } from './echo.js';
+import {
+  dns1035Label,
+  dnsLabel as dnsLabelFormat,
+  dnsSubdomain,
+  DNS_NAME,
+  formatProblem,
+  HOST,
+  HTTP_PATH,
+  IMAGE,
+  IP_ADDRESS,
+  LABEL_KEY,
+  LABEL_VALUE,
+  type Format,
+} from './formats.js';
 
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-const dnsLabel = (what: string) =>
-  z
+/** A string of one format: the same regular expression in zod and in the JSON Schema (`pattern`, `maxLength`). */
+export function formatted(format: Format) {
+  return z
     .string()
-    .max(63, `${what} must be at most 63 characters`)
-    .regex(DNS1123_LABEL, `${what} must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`);
+    .superRefine((value, ctx) => {
+      const problem = formatProblem(format, value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .meta({ pattern: format.pattern, maxLength: format.maxLength, minLength: format.minLength ?? 1 });
+}
+
+const dnsLabel = (what: string) => formatted(dnsLabelFormat(what));
 
 /** What the API server accepts as a Node's name (FQDNs and IPv4-like names included); check names derived from them are sanitized. */
-const nodeName = z
-  .string()
-  .min(1)
-  .max(253, 'node name must be at most 253 characters')
-  .regex(DNS1123_SUBDOMAIN, "node name must be a DNS-1123 subdomain, as `kubectl get nodes` shows it: lower-case letters, digits, '-' and '.'");
+const nodeName = formatted({ ...dnsSubdomain('node name'), message: "node name must be a DNS-1123 subdomain, as `kubectl get nodes` shows it: lower-case letters, digits, '-' and '.', at most 253 characters" });
 
-const duration = z
-  .string()
-  .regex(new RegExp(GO_DURATION_PATTERN), 'must be a Go duration such as 60s, 1m30s or 500ms')
-  .refine((text) => (parseDuration(text) ?? 0) > 0, 'must be longer than 0s')
-  .meta({ pattern: GO_DURATION_PATTERN });
+/** Longest duration: a day (probe intervals and timeouts; alert windows get a week). */
+const DAY_MS = 24 * 3600_000;
+
+const durationUpTo = (maxMs: number, maxText: string) =>
+  z
+    .string()
+    .superRefine((text, ctx) => {
+      const ms = text.length <= 64 ? parseDuration(text) : undefined;
+      if (ms === undefined) ctx.addIssue({ code: 'custom', message: 'must be a Go duration such as 60s, 1m30s or 500ms' });
+      else if (ms < 1) ctx.addIssue({ code: 'custom', message: ms === 0 ? 'must be longer than 0s' : 'must be at least 1ms' });
+      else if (ms > maxMs) ctx.addIssue({ code: 'custom', message: `must be at most ${maxText}` });
+    })
+    .meta({ pattern: GO_DURATION_PATTERN, maxLength: 64 });
+
+const duration = durationUpTo(DAY_MS, '24h');
+const alertDuration = durationUpTo(7 * DAY_MS, '168h (a week)');
 
 const port = z.int('port must be a whole number').min(1, 'port must be between 1 and 65535').max(65535, 'port must be between 1 and 65535');
 
-const ipAddress = z.string().refine((text) => isIP(text) !== 0, 'must be an IPv4 address (10.0.0.4) or an IPv6 address (fd00::4)');
+const ipAddress = formatted(IP_ADDRESS);
 
 /** A DNS name (any case) or an IP address, IPv6 without brackets. */
 export function isHost(text: string): boolean {
-  return isIP(text) !== 0 || (text.length <= 253 && DNS1123_SUBDOMAIN.test(text.toLowerCase()));
+  return formatProblem(HOST, text) === undefined;
 }
 
 export function isDnsLabel(text: string): boolean {
   return text.length <= 63 && DNS1123_LABEL.test(text);
 }
 
-const host = z.string().min(1).refine(isHost, 'must be a DNS name (api.example.com), an IPv4 address or an IPv6 address without brackets');
+const host = formatted(HOST);
 
-const labels = z.record(
-  z.string().regex(LABEL_KEY, 'label keys must be [prefix/]name with alphanumerics, -, _ and .'),
-  z.string().max(63).regex(LABEL_VALUE, 'label values must be at most 63 alphanumerics, -, _ or .'),
-);
+/** Label maps stay small: each key and value is checked, and selectors with hundreds of terms are no topology. */
+const MAX_LABELS = 64;
+const labels = z.record(formatted(LABEL_KEY), formatted(LABEL_VALUE)).superRefine((map, ctx) => {
+  const count = Object.keys(map).length;
+  if (count > MAX_LABELS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_LABELS} labels (got ${count})` });
+});
 
 export const ProbeSchema = z
   .strictObject({
     kind: z.enum(['tcp', 'tls', 'http', 'https']).default('tcp').meta({
       description: 'tcp: DNS + TCP connect; tls: also a TLS handshake; http/https: also a GET with an expected status. @default tcp',
     }),
-    path: z.string().startsWith('/', 'path must start with /').optional().meta({ description: 'HTTP path. @default /' }),
+    path: formatted(HTTP_PATH).optional().meta({ description: 'HTTP path. @default /' }),
     expectedStatus: z
       .array(z.int().min(100).max(599))
       .min(1)
+      .max(100)
       .optional()
       .meta({ description: 'HTTP status codes counted as success. @default [200..399]' }),
-    serverName: z.string().optional().meta({ description: 'TLS SNI server name. @default the target host when it is a name' }),
+    serverName: formatted(DNS_NAME).optional().meta({ description: 'TLS SNI server name. @default the target host when it is a name' }),
     insecureSkipVerify: z.boolean().optional().meta({ description: 'Skip TLS certificate verification. @default true' }),
     tlsClientCert: dnsLabel('tlsClientCert').optional().meta({
       description: 'Name of a kubernetes.io/tls Secret in the p2pnc namespace presented as client certificate',
@@ -122,7 +152,7 @@ export const ServiceTargetSchema = z.strictObject({
   kind: z.literal('service'),
   service: z.strictObject({
     namespace: dnsLabel('service namespace'),
-    name: dnsLabel('service name'),
+    name: formatted(dns1035Label('service name')),
     port,
   }),
   backends,
@@ -172,12 +202,20 @@ export const DaemonSetSourceSchema = z.strictObject({
 
 export const SourceSchema = z.discriminatedUnion('kind', [DeploymentSourceSchema, DaemonSetSourceSchema]);
 
-export const NodeSchema = z.strictObject({
-  name: nodeName,
-  addresses: z.array(ipAddress).min(1, 'a node needs at least one address').max(2),
-  roles: z.array(dnsLabel('role')).default([]),
-  labels: labels.default({}),
-});
+export const NodeSchema = z
+  .strictObject({
+    name: nodeName,
+    addresses: z.array(ipAddress).min(1, 'a node needs at least one address').max(2, 'a node has at most two addresses: one IPv4 and one IPv6'),
+    roles: z.array(dnsLabel('role')).max(32).default([]),
+    labels: labels.default({}),
+  })
+  .superRefine((node, ctx) => {
+    const [first, second] = node.addresses;
+    if (first !== undefined && second !== undefined && isIP(first) === isIP(second)) {
+      const family = isIP(first) === 4 ? 'IPv4' : 'IPv6';
+      ctx.addIssue({ code: 'custom', path: ['addresses', 1], message: `a node has one address per family, and addresses[0] is ${family} already: keep the one its checks should probe (an IPv4 and an IPv6 address are fine)` });
+    }
+  });
 
 const alertDefaults = { outageFor: '5m', noResultsFor: '10m', latencyThreshold: '500ms', latencyFor: '15m' };
 
@@ -194,14 +232,14 @@ export const MonitoringSchema = z.strictObject({
   scrapeInterval: duration.optional().meta({ description: 'Scrape interval of the ServiceMonitor. @default the Prometheus scrape interval' }),
   alerts: z
     .strictObject({
-      outageFor: duration.default(alertDefaults.outageFor).meta({ description: 'P2PNCConnectivityOutage fires after an outage lasts this long. @default 5m' }),
-      noResultsFor: duration.default(alertDefaults.noResultsFor).meta({
+      outageFor: alertDuration.default(alertDefaults.outageFor).meta({ description: 'P2PNCConnectivityOutage fires after an outage lasts this long. @default 5m' }),
+      noResultsFor: alertDuration.default(alertDefaults.noResultsFor).meta({
         description: 'P2PNCSourceNoResults fires after a source that has checks produced no probe result for this long. @default 10m',
       }),
-      latencyThreshold: duration.default(alertDefaults.latencyThreshold).meta({
+      latencyThreshold: alertDuration.default(alertDefaults.latencyThreshold).meta({
         description: 'P2PNCHighLatency fires when the 95th percentile of successful probes of a source and target kind exceeds this. @default 500ms',
       }),
-      latencyFor: duration.default(alertDefaults.latencyFor).meta({ description: 'P2PNCHighLatency fires once the 95th percentile stays above latencyThreshold this long. @default 15m' }),
+      latencyFor: alertDuration.default(alertDefaults.latencyFor).meta({ description: 'P2PNCHighLatency fires once the 95th percentile stays above latencyThreshold this long. @default 15m' }),
     })
     .default(alertDefaults)
     .meta({ description: 'Alert thresholds of the PrometheusRule' }),
@@ -210,13 +248,13 @@ export const MonitoringSchema = z.strictObject({
 const TopologyObject = z.strictObject({
     cluster: dnsLabel('cluster').meta({ description: 'Cluster name, used in labels and the Argo CD Application' }),
     namespace: dnsLabel('namespace').default('p2pnc').meta({ description: 'Namespace for p2pnc. @default p2pnc' }),
-    image: z.string().min(1).default('ghcr.io/p2pnc/p2pnc:0.1.0').meta({ description: 'The p2pnc runtime image' }),
-    clusterDomain: z.string().regex(DNS1123_SUBDOMAIN).default('cluster.local').meta({ description: '@default cluster.local' }),
+    image: formatted(IMAGE).default('ghcr.io/p2pnc/p2pnc:0.1.0').meta({ description: 'The p2pnc runtime image' }),
+    clusterDomain: formatted(dnsSubdomain('clusterDomain')).default('cluster.local').meta({ description: '@default cluster.local' }),
     interval: duration.default('60s').meta({ description: 'Default probe interval. @default 60s' }),
     timeout: duration.default('10s').meta({ description: 'Default probe timeout. @default 10s' }),
     target: z
       .strictObject({
-        name: dnsLabel('target workload name').default('network-check-target'),
+        name: formatted(dns1035Label('target.name')).default('network-check-target'),
         port: port.default(8080),
         servicePort: port.default(80),
       })
@@ -252,29 +290,31 @@ function checkReferences(topology: z.output<typeof TopologyObject>, ctx: Refinem
   reportDuplicates(topology.targets, 'targets', ctx);
   const nodeNames = topology.nodes.map((node) => node.name);
   const targetNames = topology.targets.map((target) => target.name);
+  const nodeSet = new Set(nodeNames);
+  const targetSet = new Set(targetNames);
   const roles = new Set(topology.nodes.flatMap((node) => node.roles));
   topology.sources.forEach((source, i) => {
     source.targets?.forEach((name, j) => {
-      if (!targetNames.includes(name)) ctx.addIssue(unknownReference(['sources', i, 'targets', j], 'target', name, targetNames));
+      if (!targetSet.has(name)) ctx.addIssue(unknownReference(['sources', i, 'targets', j], 'target', name, targetNames));
     });
-    if (source.kind === 'Deployment' && source.node !== undefined && !nodeNames.includes(source.node))
+    if (source.kind === 'Deployment' && source.node !== undefined && !nodeSet.has(source.node))
       ctx.addIssue(unknownReference(['sources', i, 'node'], 'node', source.node, nodeNames));
     if (source.kind === 'DaemonSet') checkRoles(source.roles, ['sources', i, 'roles'], roles, ctx);
   });
   topology.targets.forEach((target, i) => {
     if (target.kind === 'node' || target.kind === 'p2pnc-target') checkRoles(target.roles, ['targets', i, 'roles'], roles, ctx);
     if ((target.kind === 'endpoint' || target.kind === 'service') && target.backends !== undefined) {
-      const others = targetNames.filter((name) => name !== target.name);
       if (target.backends === target.name)
-        ctx.addIssue({ code: 'custom', path: ['targets', i, 'backends'], message: `a target cannot be its own backends; name the target that probes what "${target.name}" forwards to` });
-      else if (!others.includes(target.backends)) ctx.addIssue(unknownReference(['targets', i, 'backends'], 'target', target.backends, others));
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'backends'], message: `a target cannot be its own backends; name the target that probes what ${quote(target.name)} forwards to` });
+      else if (!targetSet.has(target.backends))
+        ctx.addIssue(unknownReference(['targets', i, 'backends'], 'target', target.backends, targetNames.filter((name) => name !== target.name)));
     }
   });
 }
 
 function checkRoles(wanted: string[] | undefined, path: (string | number)[], known: Set<string>, ctx: Refinement): void {
   wanted?.forEach((role, j) => {
-    if (!known.has(role)) ctx.addIssue(unknownReference([...path, j], 'role', role, [...known]));
+    if (!known.has(role)) ctx.addIssue(unknownReference([...path, j], 'role', role, [...known].slice(0, 8), known.size));
   });
 }
 
@@ -283,11 +323,12 @@ function reportDuplicates(items: { name: string }[], list: string, ctx: Refineme
   items.forEach((item, i) => {
     const first = firstIndex.get(item.name);
     if (first === undefined) firstIndex.set(item.name, i);
-    else ctx.addIssue({ code: 'custom', path: [list, i, 'name'], message: `duplicate name "${item.name}": ${list}[${first}] has it already; names must be unique` });
+    else ctx.addIssue({ code: 'custom', path: [list, i, 'name'], message: `duplicate name ${quote(item.name)}: ${list}[${first}] has it already; names must be unique` });
   });
 }
 
-function unknownReference(path: (string | number)[], what: string, name: string, known: string[]) {
-  const listed = known.length === 0 ? `no ${what} is defined` : `defined: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''}`;
-  return { code: 'custom' as const, path, message: `unknown ${what} "${name}" (${listed})`, params: { unknown: name, known } };
+function unknownReference(path: (string | number)[], what: string, name: string, known: readonly string[], total = known.length) {
+  const shown = known.slice(0, 8).map((name) => quote(name, 40).slice(1, -1));
+  const listed = total === 0 ? `no ${what} is defined` : `defined: ${shown.join(', ')}${total > 8 ? `, ... (${total} in all)` : ''}`;
+  return { code: 'custom' as const, path, message: `unknown ${what} ${quote(name)} (${listed})` };
 }

@@ -1,0 +1,25 @@
+/** A valid topology that probably does not do what was meant: said on stderr, synth goes on. */
+import type { TopologyProblem } from './issues.js';
+import type { Topology } from './schema.js';
+
+/** Roles come from `node-role.kubernetes.io/<role>` labels; kubeadm sets only control-plane's. */
+const UNLABELLED_ROLES: Readonly<Record<string, string>> = {
+  worker: 'kubeadm does not put node-role.kubernetes.io/worker on its workers (OpenShift does)',
+};
+
+export function topologyWarnings(topology: Topology): TopologyProblem[] {
+  const warnings: TopologyProblem[] = [];
+  topology.sources.forEach((source, i) => {
+    if (source.kind !== 'DaemonSet') return;
+    source.roles?.forEach((role, j) => {
+      const why = UNLABELLED_ROLES[role];
+      if (!why) return;
+      warnings.push({
+        path: `sources[${i}].roles[${j}]`,
+        segments: ['sources', i, 'roles', j],
+        message: `role "${role}" places the DaemonSet's pods on nodes labelled node-role.kubernetes.io/${role}, and ${why}: its pods run nowhere unless you label the nodes (kubectl label node NAME node-role.kubernetes.io/${role}=) or select them by nodeLabels`,
+      });
+    });
+  });
+  return warnings;
+}

@@ -1,0 +1,131 @@
+/**
+ * YAML (or JSON) text to plain data, with every parser complaint turned into a located problem: syntax errors,
+ * aliases that name no anchor, alias bombs, and nesting that would exhaust the stack. Also finds the line of a path.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { quote } from './echo.js';
+import { formatPath } from './issues.js';
+import type { LocatedProblem } from './topology-error.js';
+
+/** More aliases than a hand-written topology has; each costs a scan of the document's anchors. */
+export const MAX_ALIASES = 1000;
+/** How many times an alias may expand its anchor's own aliases (yaml's guard against alias bombs). */
+const MAX_ALIAS_COUNT = 100;
+
+export interface ParsedYaml {
+  document: Document;
+  lineCounter: LineCounter;
+}
+
+export type YamlResult = { parsed: ParsedYaml; data: unknown } | { problems: LocatedProblem[] };
+
+export function parseYaml(text: string): YamlResult {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    return {
+      problems: document.errors.map((error) => ({
+        path: '(syntax)',
+        segments: [],
+        message: syntaxMessage(error.message),
+        ...(error.linePos?.[0].line ? { line: error.linePos[0].line } : {}),
+      })),
+    };
+  }
+  const parsed = { document, lineCounter };
+  const aliasProblems = checkAliases(parsed);
+  if (aliasProblems.length > 0) return { problems: aliasProblems };
+  try {
+    return { parsed, data: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (error) {
+    if (error instanceof ReferenceError && /Excessive alias count/.test(error.message)) {
+      const first = aliasesOf(parsed)[0];
+      return { problems: [{ ...(first ?? { path: '(syntax)', segments: [] }), line: first?.line ?? 1, message: 'aliases expand to too much data (an alias of a node full of aliases, again and again); write the values out' }] };
+    }
+    throw error;
+  }
+}
+
+/** The first line of yaml's message, without its own "at line L, column C" (the line is printed in front). */
+function syntaxMessage(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+interface AliasAt {
+  source: string;
+  known: boolean;
+  path: string;
+  segments: PropertyKey[];
+  line: number | undefined;
+}
+
+/** Every alias in document order, with whether an anchor of that name comes before it. */
+function aliasesOf({ document, lineCounter }: ParsedYaml): AliasAt[] {
+  const anchors = new Set<string>();
+  const aliases: AliasAt[] = [];
+  visit(document, {
+    Node(_key, node, ancestors) {
+      if (isAlias(node)) {
+        const segments = segmentsOf(ancestors, node);
+        const offset = node.range?.[0];
+        aliases.push({ source: node.source, known: anchors.has(node.source), path: formatPath(segments), segments, line: offset === undefined ? undefined : lineCounter.linePos(offset).line });
+        if (aliases.length > MAX_ALIASES) return visit.BREAK;
+      } else if (node.anchor) anchors.add(node.anchor);
+      return undefined;
+    },
+  });
+  return aliases;
+}
+
+function checkAliases(parsed: ParsedYaml): LocatedProblem[] {
+  const aliases = aliasesOf(parsed);
+  if (aliases.length > MAX_ALIASES) {
+    const last = aliases[aliases.length - 1]!;
+    return [{ path: last.path, segments: last.segments, ...(last.line ? { line: last.line } : {}), message: `more than ${MAX_ALIASES} aliases (*name); write the values out` }];
+  }
+  return aliases
+    .filter((alias) => !alias.known)
+    .map((alias) => ({
+      path: alias.path,
+      segments: alias.segments,
+      ...(alias.line ? { line: alias.line } : {}),
+      message: `alias *${quote(alias.source, 40).slice(1, -1)} names no anchor before it; define &${quote(alias.source, 40).slice(1, -1)} on an earlier value, or write the value out`,
+    }));
+}
+
+/** The data path of a node from visit()'s ancestors: keys of pairs and indexes in sequences. */
+function segmentsOf(ancestors: readonly unknown[], node: unknown): PropertyKey[] {
+  const chain = [...ancestors, node];
+  const segments: PropertyKey[] = [];
+  for (let i = 0; i < chain.length - 1; i++) {
+    const parent = chain[i];
+    const child = chain[i + 1];
+    if (isPair(parent) && parent.value === child) segments.push(keyOf(parent.key));
+    else if (isSeq(parent)) segments.push(parent.items.indexOf(child as Node));
+  }
+  return segments;
+}
+
+function keyOf(key: unknown): PropertyKey {
+  if (isScalar(key)) return typeof key.value === 'number' ? String(key.value) : String(key.value);
+  return String(key);
+}
+
+/** The line of the deepest node on the path that exists in the document (the key itself for unknown keys). */
+export function lineOf({ document, lineCounter }: ParsedYaml, segments: readonly PropertyKey[]): number | undefined {
+  let node: unknown = document.contents;
+  let offset: number | undefined = (node as Node | null)?.range?.[0];
+  for (const segment of segments) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => String((item.key as { value?: unknown } | null)?.value) === String(segment));
+      if (!pair) break;
+      offset = (pair.key as Node | null)?.range?.[0] ?? offset;
+      node = pair.value;
+      if (node && (node as Node).range && !isMap(node) && !isSeq(node)) offset = (node as Node).range![0];
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+      offset = (node as Node | undefined)?.range?.[0] ?? offset;
+    } else break;
+  }
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+}
