@@ -26,15 +26,27 @@ export function addFromFileOption(command: Command): Command {
 }
 
 /**
- * The checks of --from-file, else of the cluster, and the time to read them at: now for the cluster, and for a file
- * the time it was saved, as its newest entry tells. Loads only the reader it uses.
+ * The checks of --from-file, else of the cluster; the time to read them at: now for the cluster, and for a file the
+ * time it was saved, as its newest entry tells; and their namespace: for a file, the one its checks carry unless -n
+ * was given (advice such as `kubectl -n <ns> ...` must name where they live). Loads only the reader it uses.
  */
-export async function readChecksFrom(options: CheckSourceOptions): Promise<{ checks: CheckObject[]; now: Date }> {
+export async function readChecksFrom(options: CheckSourceOptions, command?: Command): Promise<{ checks: CheckObject[]; now: Date; namespace: string }> {
   if (options.fromFile) {
     const { capturedAt, readChecksFile } = await import('../ops/checks-file.js');
     const checks = readChecksFile(options.fromFile);
-    return { checks, now: capturedAt(checks) ?? new Date() };
+    const namespaceGiven = command !== undefined && command.getOptionValueSource('namespace') !== 'default';
+    return { checks, now: capturedAt(checks) ?? new Date(), namespace: namespaceGiven ? options.namespace : (commonNamespace(checks) ?? options.namespace) };
   }
   const checks = await (await import('../ops/cluster-checks.js')).readChecks(options);
-  return { checks, now: new Date() };
+  return { checks, now: new Date(), namespace: options.namespace };
+}
+
+/** The namespace most of the checks carry (the first in name order on a tie), if any carries one. */
+function commonNamespace(checks: readonly CheckObject[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const check of checks) {
+    const namespace = check.metadata.namespace;
+    if (namespace) counts.set(namespace, (counts.get(namespace) ?? 0) + 1);
+  }
+  return [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0]?.[0];
 }

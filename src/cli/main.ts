@@ -1,6 +1,5 @@
 /** `p2pnc`: one CLI for the generator, the runtime and the operator tools. */
 import { Command, CommanderError } from 'commander';
-import { UsageError } from '../util/errors.js';
 import { registerCheckCommand } from './commands/check.js';
 import { registerDiagnoseCommand } from './commands/diagnose.js';
 import { registerImportCommand } from './commands/import.js';
@@ -11,6 +10,7 @@ import { registerSourceCommand } from './commands/source.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerTargetCommand } from './commands/target.js';
+import { addExamples, describeDefaults } from './help.js';
 import { reportError } from './run.js';
 
 export const VERSION = '0.1.0';
@@ -31,6 +31,14 @@ export function buildProgram(): Command {
   registerDiagnoseCommand(program);
   registerReportCommand(program);
   registerImportCommand(program);
+  addExamples(program, [
+    'p2pnc import -o topology.yaml       # start a topology from the current kubeconfig context',
+    'p2pnc synth                         # topology.yaml -> dist/, to commit for Argo CD',
+    'p2pnc status                        # every check of the cluster at a glance',
+    'p2pnc diagnose                      # where the failures live',
+    'p2pnc check tcp-endpoint 10.0.0.4:6443 --tls',
+  ], ["Run 'p2pnc <command> --help' for a command's flags and examples."]);
+  describeDefaults(program);
   return program;
 }
 
@@ -40,11 +48,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // commander printed its own message already; help and version are successes.
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
-      return 2;
+      // commander printed its own message already. Help asked for and --version are successes; help shown because
+      // a command is missing (bare `p2pnc check`) and every parse error are usage errors.
+      return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof UsageError) return reportError(error);
     return reportError(error);
   }
 }

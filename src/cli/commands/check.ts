@@ -1,10 +1,14 @@
 /** `p2pnc check tcp-endpoint <host:port>`: one probe, printed like a check's log entry; exit 0 reachable, 1 not, 2 bad usage. */
 import { readFileSync } from 'node:fs';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { addExamples, outputFormatOption } from '../help.js';
 import { type Endpoint, InvalidEndpointError, formatEndpoint, parseEndpoint, parseExpectedStatus, probe } from '../../runtime/probe/index.js';
 import type { ProbeKind, ProbeResult, ProbeTarget } from '../../runtime/types.js';
 import { formatDuration, parseDuration } from '../../topology/duration.js';
 import { UsageError } from '../../util/errors.js';
+
+type CheckFormat = 'text' | 'json' | 'yaml';
 
 interface CheckOptions {
   tls?: boolean;
@@ -16,7 +20,7 @@ interface CheckOptions {
   cert?: string;
   key?: string;
   timeout: string;
-  output: 'text' | 'json';
+  output: CheckFormat;
 }
 
 /** Where the command writes; tests substitute their own. */
@@ -34,7 +38,8 @@ const processIo: CheckCommandIo = {
 
 export function registerCheckCommand(program: Command, io: CheckCommandIo = processIo): void {
   const check = program.command('check').description('Run one connectivity check now and print its result');
-  check
+  addExamples(check, ['p2pnc check tcp-endpoint 10.0.0.4:6443'], ["'p2pnc check' alone is a usage error: name a kind of check."]);
+  const tcpEndpoint = check
     .command('tcp-endpoint')
     .description('Probe host:port once (TCP; or a TLS handshake, or an HTTP GET); exit 0 when reachable, 1 when not')
     .argument('<host:port>', 'endpoint to probe; IPv6 in brackets: [fd00::1]:6443')
@@ -47,13 +52,19 @@ export function registerCheckCommand(program: Command, io: CheckCommandIo = proc
     .option('--cert <file>', 'PEM client certificate for TLS (with --key)')
     .option('--key <file>', 'PEM private key of the client certificate (with --cert)')
     .option('--timeout <duration>', 'bound for the whole probe, as a Go duration', '10s')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(outputFormatOption<CheckFormat>(['text', 'json', 'yaml']))
     .action(async (endpoint: string, options: CheckOptions) => {
       const target = buildTarget(endpoint, options);
       const result = await probe(target, { timeoutMs: parseTimeout(options.timeout) });
-      io.writeOut(options.output === 'json' ? `${JSON.stringify(toLogEntry(result))}\n` : `${formatLogLine(result)}\n`);
+      io.writeOut(renderResult(result, options.output));
       io.setExitCode(result.success ? 0 : 1);
     });
+  addExamples(tcpEndpoint, [
+    'p2pnc check tcp-endpoint 10.0.0.4:6443                      # DNS (for names) and a TCP connect',
+    'p2pnc check tcp-endpoint api.example.com:6443 --tls --verify',
+    'p2pnc check tcp-endpoint [fd00::4]:2379 --tls --cert client.crt --key client.key',
+    'p2pnc check tcp-endpoint 10.0.0.4:6443 --https /readyz --expect-status 200 -o json',
+  ]);
 }
 
 function parseEndpointArgument(text: string): Endpoint {
@@ -123,6 +134,12 @@ function readPem(flag: string, file: string): string {
 /** RFC 3339 at second precision, as Kubernetes writes metav1.Time. */
 function formatTime(time: Date): string {
   return time.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function renderResult(result: ProbeResult, format: CheckFormat): string {
+  if (format === 'json') return `${JSON.stringify(toLogEntry(result))}\n`;
+  if (format === 'yaml') return stringify(toLogEntry(result), { lineWidth: 0 });
+  return `${formatLogLine(result)}\n`;
 }
 
 export function formatLogLine(result: ProbeResult): string {

@@ -2,41 +2,45 @@
 import type { Command } from 'commander';
 import { addClusterOptions, addFromFileOption, readChecksFrom, type CheckSourceOptions } from '../cluster-options.js';
 import type { DiagnoseFormat } from '../../ops/render-findings.js';
-import { UsageError } from '../../util/errors.js';
+import { addExamples, outputFormatOption } from '../help.js';
 
 interface DiagnoseOptions extends CheckSourceOptions {
-  output: string;
+  output: DiagnoseFormat;
 }
 
-// Type-only import: the renderer itself loads only when the command runs.
-const FORMATS: readonly DiagnoseFormat[] = ['text', 'json', 'yaml'];
-
 export function registerDiagnoseCommand(program: Command): void {
-  addClusterOptions(
+  const command = addClusterOptions(
     addFromFileOption(
       program
         .command('diagnose')
         .description('Classify failing checks (DNS, refused, timeout, no route, TLS, HTTP) and name the culprit: node, source, Service, load balancer, DNS'),
     ),
   )
-    .option('-o, --output <format>', `output format: ${FORMATS.join(', ')}`, 'text')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 no findings, 3 warnings only, 4 at least one critical finding; 1 the checks cannot be read, 2 bad usage.\nColour only on a terminal; NO_COLOR disables it, FORCE_COLOR=1 forces it.',
-    )
-    .action(async (options: DiagnoseOptions) => {
-      const format = FORMATS.find((known) => known === options.output);
-      if (!format) throw new UsageError(`-o "${options.output}" is not an output format; use one of ${FORMATS.join(', ')}`);
+    // Type-only import of the formats: the renderer itself loads only when the command runs.
+    .addOption(outputFormatOption<DiagnoseFormat>(['text', 'json', 'yaml']))
+    .action(async (options: DiagnoseOptions, self: Command) => {
       const [{ diagnose }, { exitCodeFor }, { renderDiagnosis }, { stdoutPalette }] = await Promise.all([
         import('../../ops/diagnose.js'),
         import('../../ops/findings.js'),
         import('../../ops/render-findings.js'),
         import('../../ops/format.js'),
       ]);
-      const { checks, now } = await readChecksFrom(options);
-      const diagnosis = diagnose(checks, { now, namespace: options.namespace });
+      const { checks, now, namespace } = await readChecksFrom(options, self);
+      const diagnosis = diagnose(checks, { now, namespace });
       const palette = stdoutPalette();
-      process.stdout.write(renderDiagnosis(diagnosis, format, palette));
+      process.stdout.write(renderDiagnosis(diagnosis, options.output, palette));
       process.exitCode = exitCodeFor(diagnosis.findings);
     });
+  addExamples(
+    command,
+    [
+      'p2pnc diagnose                                    # the checks in namespace p2pnc of the current context',
+      'p2pnc diagnose --context prod -o json             # findings as JSON, for a ticket or a bot',
+      'p2pnc diagnose --from-file must-gather/pncc.json  # saved checks (kubectl get pncc -o json); advice names their namespace',
+    ],
+    [
+      'Exit codes: 0 no findings, 3 warnings only, 4 at least one critical finding; 1 the checks cannot be read, 2 bad usage.',
+      'Colour only on a terminal; NO_COLOR disables it, FORCE_COLOR=1 forces it.',
+    ],
+  );
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addClusterOptions } from '../cluster-options.js';
+import { addExamples } from '../help.js';
 
 export function registerImportCommand(program: Command): void {
   const command = program
@@ -14,4 +15,9 @@ export function registerImportCommand(program: Command): void {
     const { runImport } = await import('../../ops/import/run.js');
     await runImport(options, { writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text), now: () => new Date() });
   });
+  addExamples(command, [
+    'p2pnc import                                        # print a topology of the current context',
+    'p2pnc import -o topology.yaml && p2pnc synth        # start from the live cluster, then synthesize',
+    'p2pnc import --context prod --cluster prod-eu1 --mesh-neighbours 0 -o envs/prod.yaml',
+  ]);
 }

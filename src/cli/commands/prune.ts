@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
 import { parseDuration } from '../../topology/duration.js';
 import { UsageError } from '../../util/errors.js';
+import { addExamples } from '../help.js';
 
 interface PruneOptions extends ClusterOptions {
   inactive: string;
@@ -10,7 +11,7 @@ interface PruneOptions extends ClusterOptions {
 
 /** For users who do not manage checks in git: delete checks no source has probed for a while. */
 export function registerPruneCommand(program: Command): void {
-  addClusterOptions(
+  const command = addClusterOptions(
     program
       .command('prune')
       .description('Delete checks that no source has probed for the given time (for checks not managed in git)')
@@ -44,4 +45,8 @@ export function registerPruneCommand(program: Command): void {
         client.close();
       }
     });
+  addExamples(command, [
+    'p2pnc prune --inactive 48h --dry-run        # list checks no source probed for two days',
+    'p2pnc prune --inactive 48h --context prod   # and delete them',
+  ], ['Checks managed in git (dist/) are pruned by Argo CD instead: remove the target from the topology and synth.']);
 }

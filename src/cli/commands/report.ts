@@ -4,24 +4,25 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { addClusterOptions, addFromFileOption, readChecksFrom, type CheckSourceOptions } from '../cluster-options.js';
 import { UsageError, UserError } from '../../util/errors.js';
+import { addExamples } from '../help.js';
 
 interface ReportOptions extends CheckSourceOptions {
   html: string;
 }
 
 export function registerReportCommand(program: Command): void {
-  addClusterOptions(
+  const command = addClusterOptions(
     addFromFileOption(
       program
         .command('report')
         .description('Write an HTML report: the source x target matrix by state and latency, and an outage timeline per check')
         .requiredOption('--html <file>', 'write the report to this file (replaced if it exists)'),
     ),
-  ).action(async (options: ReportOptions) => {
+  ).action(async (options: ReportOptions, self: Command) => {
     checkOutputPath(options.html);
     // Loaded on demand: other commands never pay for the renderer or the file parser.
     const [{ renderReportHtml }, { writeFileAtomic }] = await Promise.all([import('../../ops/report-html.js'), import('../../util/write-file.js')]);
-    const { checks, now } = await readChecksFrom(options);
+    const { checks, now } = await readChecksFrom(options, self);
     const subject = options.fromFile ?? `namespace ${options.namespace}${options.context ? ` (context ${options.context})` : ''}`;
     const html = renderReportHtml(checks, { now, subject });
     try {
@@ -31,6 +32,11 @@ export function registerReportCommand(program: Command): void {
     }
     process.stdout.write(`wrote ${options.html}: ${checks.length} check${checks.length === 1 ? '' : 's'}; open it in a browser\n`);
   });
+  addExamples(command, [
+    'p2pnc report --html report.html                           # the checks of the current context',
+    'p2pnc report --html prod.html --context prod -n p2pnc',
+    'p2pnc report --html saved.html --from-file pncc.json      # saved checks (kubectl get pncc -o json)',
+  ]);
 }
 
 /** Refuses a path that cannot take the report before the checks are read, so the user learns it at once. */

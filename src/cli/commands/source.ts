@@ -2,13 +2,13 @@ import { type Command, Option } from 'commander';
 import type { SourceConfig } from '../../runtime/source/run-source.js';
 import { parseDuration } from '../../topology/duration.js';
 import { UsageError } from '../../util/errors.js';
+import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
+import { addExamples } from '../help.js';
 
-interface SourceCommandOptions {
+interface SourceCommandOptions extends ClusterOptions {
   source: string;
   perNode?: boolean;
-  namespace?: string;
   node?: string;
-  kubeconfig?: string;
   metricsPort: string;
   concurrency: string;
   interval?: string;
@@ -23,14 +23,13 @@ interface SourceCommandOptions {
 }
 
 export function registerSourceCommand(program: Command): void {
-  program
+  const command = program
     .command('source')
     .description('Run the prober: probe this source\'s checks every interval and write their status')
     .requiredOption('--source <name>', 'source name from the topology (selects checks labelled p2pnc.io/source=<name>)')
     .option('--per-node', 'probe only the checks of this node (DaemonSet sources)')
-    .addOption(new Option('--namespace <ns>', 'namespace of the checks').env('P2PNC_NAMESPACE'))
-    .addOption(new Option('--node <name>', 'this node (per-node sources)').env('P2PNC_NODE_NAME'))
-    .option('--kubeconfig <file>', 'kubeconfig to use outside a cluster')
+    .addOption(new Option('--node <name>', 'this node (per-node sources)').env('P2PNC_NODE_NAME'));
+  addClusterOptions(command)
     .option('--metrics-port <port>', '/metrics, /healthz and /readyz port', '17698')
     .option('--concurrency <n>', 'probes in flight at once', '256')
     .option('--interval <duration>', 'override every check\'s interval (testing)')
@@ -48,19 +47,27 @@ export function registerSourceCommand(program: Command): void {
       const { runSource } = await import('../../runtime/source/run-source.js');
       await runSource(config);
     });
+  addExamples(
+    command,
+    [
+      'p2pnc source --source network-check-source                 # in its pod: in-cluster config, namespace from P2PNC_NAMESPACE',
+      'p2pnc source --source network-check-source --context prod --interval 10s   # from a workstation, for a try',
+      'p2pnc source --source node-mesh --per-node --node worker-a --no-leader-elect',
+    ],
+    ['In a pod it uses its ServiceAccount; outside one, --kubeconfig or $KUBECONFIG and --context, as kubectl does.'],
+  );
 }
 
 /** Validates the flags into the source's configuration; bad values are usage errors (exit 2). */
 function sourceConfig(options: SourceCommandOptions): SourceConfig {
-  const namespace = options.namespace ?? process.env.P2PNC_NAMESPACE;
-  if (!namespace) throw new UsageError('--namespace is required (or set P2PNC_NAMESPACE)');
   if (options.perNode && !options.node) throw new UsageError('--per-node needs --node (or P2PNC_NODE_NAME from the downward API)');
   const leaseDurationMs = duration(options.leaseDuration, '--lease-duration');
   return {
     source: options.source,
-    namespace,
+    namespace: options.namespace,
     ...(options.perNode ? { nodeName: options.node! } : {}),
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.context ? { context: options.context } : {}),
     metricsPort: positiveInt(options.metricsPort, '--metrics-port', true),
     concurrency: positiveInt(options.concurrency, '--concurrency'),
     ...(options.interval ? { intervalOverrideMs: duration(options.interval, '--interval') } : {}),

@@ -3,9 +3,10 @@ import type { Command } from 'commander';
 import { addClusterOptions, addFromFileOption, readChecksFrom, type CheckSourceOptions } from '../cluster-options.js';
 import type { StatusFormat } from '../../ops/render-status.js';
 import { UsageError } from '../../util/errors.js';
+import { addExamples, outputFormatOption } from '../help.js';
 
 interface StatusOptions extends CheckSourceOptions {
-  output: string;
+  output: StatusFormat;
   source?: string;
   node?: string;
   target?: string;
@@ -14,28 +15,24 @@ interface StatusOptions extends CheckSourceOptions {
   concurrency: string;
 }
 
-// Type-only import: the renderer itself loads only when the command runs.
-const FORMATS: readonly StatusFormat[] = ['table', 'wide', 'json', 'yaml'];
-
 export function registerStatusCommand(program: Command): void {
-  addClusterOptions(
+  const command = addClusterOptions(
     addFromFileOption(
       program
         .command('status')
         .description('Show every check per source and node: reachability, latency, last change, open outage and outage count'),
     ),
   )
-    .option('-o, --output <format>', `output format: ${FORMATS.join(', ')}`, 'table')
+    // Type-only import of the formats: the renderer itself loads only when the command runs.
+    .addOption(outputFormatOption<StatusFormat>(['table', 'wide', 'json', 'yaml']))
     .option('--source <names>', 'only checks of these sources (comma-separated)')
     .option('--node <names>', 'only checks from or to these nodes (comma-separated)')
     .option('--target <names>', 'only checks of these targets (comma-separated)')
     .option('--state <states>', 'only checks in these states: reachable, unreachable, unknown, invalid, pending, stale, failing')
     .option('--probe', 'also probe each shown check now, from where this command runs, and show the fresh result')
     .option('--concurrency <n>', 'probes in flight at once with --probe', '32')
-    .addHelpText('after', '\nColour only on a terminal; NO_COLOR disables it, FORCE_COLOR=1 forces it. Exit code 0 unless the checks cannot be read.')
-    .action(async (options: StatusOptions) => {
-      const format = FORMATS.find((known) => known === options.output);
-      if (!format) throw new UsageError(`-o "${options.output}" is not an output format; use one of ${FORMATS.join(', ')}`);
+    .action(async (options: StatusOptions, self: Command) => {
+      const format = options.output;
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency takes a whole number of at least 1, got "${options.concurrency}"`);
       if (options.probe && options.fromFile) throw new UsageError('--probe reads target pods and client certificates from the cluster; use it without --from-file');
@@ -49,7 +46,7 @@ export function registerStatusCommand(program: Command): void {
       const filter = parseFilter(options);
       const palette = stdoutPalette();
       if (!options.probe) {
-        const { checks, now } = await readChecksFrom(options);
+        const { checks, now } = await readChecksFrom(options, self);
         process.stdout.write(renderStatus({ time: now, rows: applyFilter(toRows(checks), filter) }, format, palette));
         return;
       }
@@ -68,4 +65,14 @@ export function registerStatusCommand(program: Command): void {
         client.close();
       }
     });
+  addExamples(
+    command,
+    [
+      'p2pnc status                                   # every check, grouped by source and node',
+      'p2pnc status --state failing -o wide           # only what fails, with the last failure',
+      'p2pnc status --node worker-a --probe           # checks from or to worker-a, probed again from here',
+      'p2pnc status --from-file pncc.json -o yaml     # saved checks (kubectl get pncc -o json)',
+    ],
+    ['Colour only on a terminal; NO_COLOR disables it, FORCE_COLOR=1 forces it. Exit code 0 unless the checks cannot be read.'],
+  );
 }

@@ -1,8 +1,9 @@
 /** `p2pnc target --port 8080`: the responder the target DaemonSet runs on every node, until SIGTERM or SIGINT. */
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type LogWriter, logLine, nextStopSignal, startTarget } from '../../runtime/target/index.js';
 import { parseDuration } from '../../topology/duration.js';
 import { UserError } from '../../util/errors.js';
+import { addExamples } from '../help.js';
 
 interface TargetCommandOptions {
   port: number;
@@ -12,13 +13,13 @@ interface TargetCommandOptions {
 }
 
 export function registerTargetCommand(program: Command, write?: LogWriter): void {
-  program
+  const command = program
     .command('target')
     .description('Answer probes: any TCP connect succeeds; GET / and /healthz return the node and pod names')
     .option('--port <port>', 'port to listen on (0 picks a free one, printed in the start log line)', parsePort, 8080)
     .option('--host <address>', 'address to listen on; "::" is dual-stack, falling back to 0.0.0.0 without IPv6', '::')
     .option('--max-connections <count>', 'connections beyond this are closed at once', parseCount, 256)
-    .option('--shutdown-grace <duration>', 'how long requests in flight may finish after SIGTERM, as a Go duration', parseGrace, 5000)
+    .addOption(new Option('--shutdown-grace <duration>', 'how long requests in flight may finish after SIGTERM, as a Go duration').argParser(parseGrace).default(5000, '5s'))
     .action(async (options: TargetCommandOptions) => {
       const started = Date.now();
       const target = await startTarget({ port: options.port, host: options.host, maxConnections: options.maxConnections }).catch(
@@ -34,6 +35,11 @@ export function registerTargetCommand(program: Command, write?: LogWriter): void
       const fields = { signal, requests: target.requests, uptimeMs: Date.now() - started, forcedConnections: forced };
       logLine(forced > 0 ? 'warn' : 'info', 'target stopped', fields, write);
     });
+  addExamples(command, [
+    'p2pnc target                                  # what the target DaemonSet runs: port 8080, dual-stack',
+    'p2pnc target --port 0 --host 127.0.0.1        # a free port on loopback, for a quick local try',
+    'curl -s localhost:8080/healthz                # answers with the node and pod names',
+  ]);
 }
 
 function parsePort(text: string): number {

@@ -63,7 +63,7 @@ export function kubeconfigFile(file?: string, contextName?: string): KubeConfig 
 
 /** In the cluster when the pod has a ServiceAccount token, else the kubeconfig. */
 export function loadKubeConfig(options: { kubeconfig?: string; context?: string } = {}): KubeConfig {
-  if (!options.kubeconfig && process.env.KUBERNETES_SERVICE_HOST && !process.env.KUBECONFIG) return inClusterConfig();
+  if (!options.kubeconfig && !options.context && process.env.KUBERNETES_SERVICE_HOST && !process.env.KUBECONFIG) return inClusterConfig();
   return kubeconfigFile(options.kubeconfig, options.context);
 }
 

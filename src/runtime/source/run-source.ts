@@ -14,6 +14,7 @@ export interface SourceConfig {
   namespace: string;
   nodeName?: string;
   kubeconfig?: string;
+  context?: string;
   metricsPort: number;
   concurrency: number;
   intervalOverrideMs?: number;
@@ -30,7 +31,9 @@ export interface SourceConfig {
 export async function runSource(config: SourceConfig): Promise<void> {
   const identity = process.env.P2PNC_POD_NAME ?? hostname();
   const logger = jsonLogger({ source: config.source, ...(config.nodeName ? { node: config.nodeName } : {}), pod: identity });
-  const client = new KubeClient(loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}));
+  const client = new KubeClient(
+    loadKubeConfig({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), ...(config.context ? { context: config.context } : {}) }),
+  );
   const metrics = new SourceMetrics(config.perCheckMetrics);
   const runnerOptions = {
     source: config.source,
