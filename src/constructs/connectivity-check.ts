@@ -13,6 +13,7 @@ export interface ConnectivityCheckProps {
 /** One PodNetworkConnectivityCheck: a point-to-point pair decided by expand(). The status is the runtime's. */
 export class ConnectivityCheck extends ApiObject {
   constructor(scope: Construct, id: string, props: ConnectivityCheckProps) {
+    const annotations = { ...props.annotations, ...props.check.annotations };
     super(scope, id, {
       apiVersion: API_VERSION,
       kind: KIND,
@@ -20,7 +21,7 @@ export class ConnectivityCheck extends ApiObject {
         name: props.check.name,
         namespace: props.namespace,
         labels: props.check.labels,
-        ...(props.annotations ? { annotations: props.annotations } : {}),
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
       },
       spec: props.check.spec,
     });

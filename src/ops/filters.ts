@@ -1,4 +1,5 @@
 /** `p2pnc status` filters: by source, node (either end), target and state; each flag takes a comma-separated list. */
+import { nodeLabelValue } from '../topology/naming.js';
 import { UsageError } from '../util/errors.js';
 import { CHECK_STATES, type CheckRow, type CheckState } from './matrix.js';
 
@@ -47,13 +48,15 @@ export function applyFilter(rows: readonly CheckRow[], filter: StatusFilter): Ch
   const sources = known(rows.map((row) => row.source.name));
   const nodes = known(rows.flatMap((row) => [row.source.node, row.target.node].filter((node): node is string => node !== undefined)));
   const targets = known(rows.map((row) => row.target.name));
+  // --node takes a node's name, or the label value a node name over 63 characters has on its checks.
+  const wantedNodes = filter.nodes && nodeNamesFor(filter.nodes, nodes);
   requireKnown('--source', 'source', filter.sources, sources);
-  requireKnown('--node', 'node', filter.nodes, nodes);
+  requireKnown('--node', 'node', wantedNodes, nodes, filter.nodes);
   requireKnown('--target', 'target', filter.targets, targets);
   return rows.filter(
     (row) =>
       (!filter.sources || filter.sources.includes(row.source.name)) &&
-      (!filter.nodes || filter.nodes.some((node) => node === row.source.node || node === row.target.node)) &&
+      (!wantedNodes || wantedNodes.some((node) => node === row.source.node || node === row.target.node)) &&
       (!filter.targets || filter.targets.includes(row.target.name)) &&
       (!filter.states || filter.states.includes(row.state)),
   );
@@ -66,14 +69,25 @@ function list(flag: string, text: string | undefined): string[] | undefined {
   return items;
 }
 
+/** Each wanted node as the node name it means: itself, or the node whose label value it is. */
+function nodeNamesFor(wanted: readonly string[], nodes: readonly string[]): string[] {
+  const byLabel = new Map<string, string>();
+  for (const node of nodes) {
+    const label = nodeLabelValue(node);
+    if (label !== node) byLabel.set(label, node);
+  }
+  return wanted.map((node) => (nodes.includes(node) ? node : (byLabel.get(node) ?? node)));
+}
+
 function known(values: readonly string[]): string[] {
   return [...new Set(values)].sort();
 }
 
-function requireKnown(flag: string, what: string, wanted: readonly string[] | undefined, existing: readonly string[]): void {
-  for (const name of wanted ?? []) {
+function requireKnown(flag: string, what: string, wanted: readonly string[] | undefined, existing: readonly string[], asGiven = wanted): void {
+  for (const [i, name] of (wanted ?? []).entries()) {
     if (existing.includes(name)) continue;
+    const given = asGiven?.[i] ?? name;
     const listed = existing.length === 0 ? 'there are no checks' : `known: ${existing.slice(0, 8).join(', ')}${existing.length > 8 ? ', ...' : ''}`;
-    throw new UsageError(`${flag} "${name}": no check has this ${what} (${listed})`);
+    throw new UsageError(`${flag} "${given}": no check has this ${what} (${listed})`);
   }
 }

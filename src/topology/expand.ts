@@ -17,6 +17,8 @@ export const LABEL_TARGET_KIND = 'p2pnc.io/target-kind';
 export interface PlannedCheck {
   name: string;
   labels: Record<string, string>;
+  /** The full node names, under the label keys, when a node name is too long for a label value (over 63 characters). */
+  annotations?: Record<string, string>;
   spec: CheckSpec;
 }
 
@@ -178,6 +180,7 @@ function plan(topology: Topology, source: Source, sourceNode: TopologyNode | und
     ...(endpoint.node ? { [LABEL_TARGET_NODE]: nodeLabelValue(endpoint.node.name) } : {}),
     [LABEL_TARGET_KIND]: target.kind,
   };
+  const annotations = fullNodeNames(labels, { [LABEL_SOURCE_NODE]: sourceNode?.name, [LABEL_TARGET_NODE]: endpoint.node?.name });
   const probe = target.probe ?? { kind: 'tcp' as const };
   const { tlsClientCert, ...probeSpec } = probe;
   const spec: CheckSpec = {
@@ -197,7 +200,13 @@ function plan(topology: Topology, source: Source, sourceNode: TopologyNode | und
     },
     ...(endpoint.spec.targetPod ? { targetPod: endpoint.spec.targetPod } : {}),
   };
-  return { name: checkName(sourcePart, endpoint.targetPart), labels, spec };
+  return { name: checkName(sourcePart, endpoint.targetPart), labels, ...(annotations ? { annotations } : {}), spec };
+}
+
+/** Node names whose label holds a cut and hashed value, under the same keys: `kubectl get pncc -o yaml` shows them. */
+function fullNodeNames(labels: Record<string, string>, names: Record<string, string | undefined>): Record<string, string> | undefined {
+  const full = Object.entries(names).filter((entry): entry is [string, string] => entry[1] !== undefined && labels[entry[0]] !== entry[1]);
+  return full.length > 0 ? Object.fromEntries(full) : undefined;
 }
 
 /** Names are unique by construction unless names with `-to-` in them line up; then later ones get an identity hash. */

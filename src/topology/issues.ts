@@ -17,7 +17,7 @@ export function formatPath(segments: readonly PropertyKey[]): string {
     if (typeof segment === 'number') text += `[${segment}]`;
     else {
       const key = String(segment);
-      const shown = /^[A-Za-z0-9_-]+$/.test(key) ? key : quote(key, 40);
+      const shown = key.length <= 40 && /^[A-Za-z0-9_-]+$/.test(key) ? key : quote(key, 40);
       text += text === '' ? shown : `.${shown}`;
     }
   }
@@ -71,6 +71,11 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, input: unknow
       const actual = valueAt(input, segments);
       const got = actual !== undefined && typeof actual !== 'object' ? ` (got ${describeValue(actual)})` : '';
       return [{ path: formatPath(segments), segments, message: `${issue.message}${got}` }];
+    }
+    case 'invalid_key': {
+      // A record key (a label key) that does not have its format: the key's own problem, at the key.
+      const inner = (issue as { issues?: { message: string }[] }).issues?.[0]?.message ?? issue.message;
+      return [{ path: formatPath(segments), segments, message: inner }];
     }
     default:
       return [{ path: formatPath(segments), segments, message: issue.message }];

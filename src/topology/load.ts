@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
 import { escapeControl } from './echo.js';
 import { describeIssues } from './issues.js';
+import { checkCountProblem } from './limits.js';
 import { TopologySchema, type Topology } from './schema.js';
 import { decodeTopologyBytes } from './source-text.js';
 import { formatProblem, TopologyError, type LocatedProblem, MAX_LISTED_PROBLEMS } from './topology-error.js';
@@ -70,6 +71,8 @@ function validate(text: string, file: string): { topology: Topology; warnings: L
     const problems = describeIssues(result.error.issues, TopologySchema, yaml.data);
     throw new TopologyError(file, locate(yaml.parsed, problems));
   }
+  const tooMany = checkCountProblem(result.data);
+  if (tooMany) throw new TopologyError(file, locate(yaml.parsed, [tooMany]));
   return { topology: result.data, warnings: locate(yaml.parsed, topologyWarnings(result.data)) };
 }
 

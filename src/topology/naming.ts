@@ -29,12 +29,19 @@ export function slug(name: string): string {
   return cleaned === '' ? `x${shortHash(name)}` : cleaned;
 }
 
+const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 /**
  * The label value for a node name. Needs no topology context, so the runtime computes the same value from
- * its node name (downward API): the name itself when it is a valid label value, else a slug with a hash.
+ * its node name (downward API): the name itself when it is a valid label value (every node name of at most 63
+ * characters). A longer node name is cut to its first 54 characters (less trailing '-' and '.'), then '-' and the
+ * first 8 hex digits of its SHA-256, which a shell computes too:
+ * `n=NAME; echo "$(printf %s "${n:0:54}" | sed 's/[-.]*$//')-$(printf %s "$n" | sha256sum | cut -c1-8)"`.
+ * Anything else (never a node name) becomes a slug with a hash.
  */
 export function nodeLabelValue(nodeName: string): string {
   if (nodeName.length <= MAX_LABEL_VALUE && LABEL_VALUE.test(nodeName)) return nodeName;
+  if (NODE_NAME.test(nodeName)) return truncateWithHash(nodeName, MAX_LABEL_VALUE);
   return truncateWithHash(`${slug(nodeName)}-${shortHash(nodeName)}`, MAX_LABEL_VALUE);
 }
 

@@ -52,7 +52,7 @@ const durationUpTo = (maxMs: number, maxText: string) =>
       else if (ms < 1) ctx.addIssue({ code: 'custom', message: ms === 0 ? 'must be longer than 0s' : 'must be at least 1ms' });
       else if (ms > maxMs) ctx.addIssue({ code: 'custom', message: `must be at most ${maxText}` });
     })
-    .meta({ pattern: GO_DURATION_PATTERN, maxLength: 64 });
+    .meta({ pattern: `(?=.*[1-9])${GO_DURATION_PATTERN}`, maxLength: 64 });
 
 const duration = durationUpTo(DAY_MS, '24h');
 const alertDuration = durationUpTo(7 * DAY_MS, '168h (a week)');
