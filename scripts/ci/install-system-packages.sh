@@ -6,6 +6,9 @@ here="$(dirname "$0")"
 #   iproute2: network namespaces for probe and fault tests; openssl, ca-certificates: test certificates;
 #   lua5.1: runs the Argo CD health check (Argo CD embeds gopher-lua, Lua 5.1);
 #   prometheus: promtool checks and unit-tests the alert rules;
-#   chromium-headless-shell: renders the HTML report and takes the screenshot its test checks.
-bash "$here/apt-ensure.sh" "test tools" iproute2 openssl ca-certificates lua5.1 prometheus chromium-headless-shell
+#   chromium-headless-shell: renders the HTML report and takes the screenshot its test checks;
+#   containerd, runc, containernetworking-plugins, iptables, conntrack: the real node of test/node/ (container
+#   runtime, pod network, kube-proxy's Service rules).
+bash "$here/apt-ensure.sh" "test tools" iproute2 openssl ca-certificates lua5.1 prometheus chromium-headless-shell \
+  containerd runc containernetworking-plugins iptables conntrack
 bash "$here/../image/install-tools.sh"

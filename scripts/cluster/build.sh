@@ -16,7 +16,7 @@ build_tmp=""
 input_hash() {
   (
     cd "$mod_dir"
-    { printf '%s\n' go.mod go.sum; find cmd -type f -name '*.go' | LC_ALL=C sort; } |
+    { printf '%s\n' go.mod go.sum; find "${binaries[@]/#/cmd/}" -type f -name '*.go' | LC_ALL=C sort; } |
       xargs sha256sum
     sha256sum <"$script"
   ) | sha256sum | cut -c1-16
