@@ -80,7 +80,7 @@ function validate(text: string, file: string): { topology: Topology; warnings: L
 function locate(parsed: ParsedYaml, problems: readonly LocatedProblem[]): LocatedProblem[] {
   return problems.map((problem, i) => {
     if (problem.line !== undefined || i >= MAX_LISTED_PROBLEMS) return problem;
-    const line = lineOf(parsed, problem.segments);
-    return line === undefined ? problem : { ...problem, line };
+    // A problem of the whole (empty) document is at its first line.
+    return { ...problem, line: lineOf(parsed, problem.segments) ?? 1 };
   });
 }

@@ -5,8 +5,10 @@ import type { TopologyProblem } from './issues.js';
 
 /** Problems listed in full; the rest are counted. */
 export const MAX_LISTED_PROBLEMS = 20;
-/** Longest message line printed for one problem. */
-const MAX_MESSAGE = 400;
+/** Longest message printed for one problem. */
+const MAX_MESSAGE = 320;
+/** The listed problems stop before this many characters, so that the whole error stays within a screen or two. */
+const MAX_LISTED_CHARS = 2400;
 
 export interface LocatedProblem extends TopologyProblem {
   /** 1-based line in the file, when known. */
@@ -19,8 +21,15 @@ export class TopologyError extends UserError {
     readonly problems: LocatedProblem[],
   ) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    const body = problems.slice(0, MAX_LISTED_PROBLEMS).map((problem) => `  ${formatProblem(file, problem)}`);
-    const rest = problems.length - MAX_LISTED_PROBLEMS;
+    const body: string[] = [];
+    let chars = 0;
+    for (const problem of problems.slice(0, MAX_LISTED_PROBLEMS)) {
+      const line = `  ${formatProblem(file, problem)}`;
+      if (body.length > 0 && chars + line.length > MAX_LISTED_CHARS) break;
+      body.push(line);
+      chars += line.length + 1;
+    }
+    const rest = problems.length - body.length;
     if (rest > 0) body.push(`  and ${rest} more ${rest === 1 ? 'problem' : 'problems'}`);
     super(`invalid topology ${escapeControl(file)} (${count}); fix the file and run again:\n${body.join('\n')}`);
     this.name = 'TopologyError';

@@ -159,7 +159,7 @@ describe('node names longer than a label value', () => {
       assert.equal(check.labels['p2pnc.io/source-node'], nodeLabelValue(long));
       assert.equal(check.annotations?.['p2pnc.io/source-node'], long);
     }
-    assert.ok(checks.filter((check) => check.spec.source?.node !== long && check.spec.target.node !== long).every((check) => check.annotations === undefined));
+    assert.ok(checks.filter((check) => check.spec.source?.node !== long && check.spec.target?.node !== long).every((check) => check.annotations === undefined));
     const rows = toRows(checks.map((check) => ({ apiVersion: 'p2pnc.io/v1alpha1', kind: 'PodNetworkConnectivityCheck', metadata: { name: check.name, labels: check.labels }, spec: check.spec }) as CheckObject));
     const byName = applyFilter(rows, { nodes: [long] });
     const byLabel = applyFilter(rows, { nodes: [nodeLabelValue(long)] });
