@@ -69,8 +69,11 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, input: unknow
     case 'invalid_format':
     case 'custom': {
       const actual = valueAt(input, segments);
-      const got = actual !== undefined && typeof actual !== 'object' ? ` (got ${describeValue(actual)})` : '';
-      return [{ path: formatPath(segments), segments, message: `${issue.message}${got}` }];
+      const shown = actual !== undefined && typeof actual !== 'object' ? describeValue(actual) : '';
+      const message = issue.code === 'too_small' || issue.code === 'too_big' ? sizeMessage(issue) : issue.message;
+      // A message that quotes the value already (a duplicate name) does not repeat it.
+      const got = shown && !message.includes(shown) ? ` (got ${shown})` : '';
+      return [{ path: formatPath(segments), segments, message: `${message}${got}` }];
     }
     case 'invalid_key': {
       // A record key (a label key) that does not have its format: the key's own problem, at the key.
@@ -80,6 +83,18 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, input: unknow
     default:
       return [{ path: formatPath(segments), segments, message: issue.message }];
   }
+}
+
+/** zod's "Too big: expected array to have <=32 items" in the words of the rest: "must have at most 32 items". */
+function sizeMessage(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall): string {
+  if (!/^Too (big|small):/.test(issue.message)) return issue.message;
+  const big = issue.code === 'too_big';
+  const limit = Number(big ? (issue as z.core.$ZodIssueTooBig).maximum : (issue as z.core.$ZodIssueTooSmall).minimum);
+  const inclusive = issue.inclusive !== false;
+  const bound = big ? (inclusive ? 'at most' : 'less than') : inclusive ? 'at least' : 'more than';
+  if (issue.origin === 'array' || issue.origin === 'set') return `must have ${bound} ${limit} ${limit === 1 ? 'item' : 'items'}`;
+  if (issue.origin === 'string') return `must be ${bound} ${limit} characters long`;
+  return `must be ${bound} ${limit}`;
 }
 
 /** Longest word a suggestion is looked for: the edit distance is quadratic in the length. */
