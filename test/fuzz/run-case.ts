@@ -14,22 +14,33 @@ import type { FuzzCase } from './mutations.js';
 export const REJECTION_LIMITS = { ms: 2000, stderrBytes: 4096 };
 
 export type Outcome =
+  /** `ms`: CPU milliseconds the case took. */
   | { kind: 'accepted'; objects: K8sObject[]; stderr: string; ms: number }
   | { kind: 'rejected'; exitCode: number; stderr: string; ms: number }
   | { kind: 'broken'; why: string; stderr: string; ms: number };
 
-/** Runs the case in `dir` (which it creates): the topology file, and `dist` as the output folder. */
-export function runInProcess(fuzzCase: FuzzCase, dir: string): Outcome {
+/**
+ * Runs the case in `dir` (which it creates): the topology file, and `dist` as the output folder. With `prepare`, the
+ * folder holds an earlier synth's output first, which a rejection must leave byte for byte.
+ */
+export function runInProcess(fuzzCase: FuzzCase, dir: string, prepare?: (out: string) => void): Outcome {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, fuzzCase.fileName);
   writeFileSync(file, fuzzCase.bytes);
   const out = join(dir, 'dist');
+  prepare?.(out);
+  const before = prepare ? readDist(out).files : undefined;
   let stderr = '';
-  const started = performance.now();
+  // CPU time, not wall time: the suite shares two cores with others, and waiting for a core is not the input's doing.
+  const started = process.cpuUsage();
+  const elapsed = () => {
+    const used = process.cpuUsage(started);
+    return (used.user + used.system) / 1000;
+  };
   try {
     const topology = loadTopologyFile(file, { warn: (line) => (stderr += `${line}\n`) });
     synthesize(topology, out);
-    const ms = performance.now() - started;
+    const ms = elapsed();
     const { objects } = readDist(out);
     return { kind: 'accepted', objects, stderr, ms };
   } catch (error) {
@@ -44,8 +55,10 @@ export function runInProcess(fuzzCase: FuzzCase, dir: string): Outcome {
     } finally {
       process.stderr.write = write;
     }
-    const ms = performance.now() - started;
-    const why = rejectionProblem(exitCode, stderr, ms, readdirSync(dir), fuzzCase.fileName);
+    const ms = elapsed();
+    const left = readdirSync(dir).filter((entry) => !(before && entry === 'dist'));
+    const changed = before && !sameFiles(before, readDist(out).files) ? 'the earlier output in the folder changed' : undefined;
+    const why = changed ?? rejectionProblem(exitCode, stderr, ms, left, fuzzCase.fileName);
     return why ? { kind: 'broken', why, stderr, ms } : { kind: 'rejected', exitCode, stderr, ms };
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -71,4 +84,8 @@ export function rejectionProblem(exitCode: number | null, stderr: string, ms: nu
   const unexpected = left.filter((entry) => entry !== fileName);
   if (unexpected.length > 0) return `output left behind: ${unexpected.join(', ')}`;
   return undefined;
+}
+
+function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  return a.size === b.size && [...a].every(([name, text]) => b.get(name) === text);
 }
