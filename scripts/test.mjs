@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs every test file under test/ (or those under the folders given) with Node's test runner and tsx.
-import { spawnSync } from 'node:child_process';
+// First builds what the chosen suites need (the test bed's Go binaries, the node bed's binaries and images), before
+// any test's clock starts: on a fresh machine that is many minutes, so it says what it builds and how long it takes.
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -14,11 +16,40 @@ function findTests(dir) {
     });
 }
 
+/** Runs a build script with its output shown, and a line every minute while it is quiet. Never fails the run: a suite
+ * whose build failed skips (or fails under CI) with the reason. */
+function build(what, script, args = []) {
+  const started = Date.now();
+  const seconds = () => Math.round((Date.now() - started) / 1000);
+  process.stdout.write(`prebuild: ${what} (a fresh machine takes minutes)\n`);
+  const ticker = setInterval(() => process.stdout.write(`prebuild: still building ${what} (${seconds()} s)\n`), 60_000);
+  return new Promise((resolve) => {
+    const child = spawn('bash', [script, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('close', (code) => {
+      clearInterval(ticker);
+      process.stdout.write(`prebuild: ${what} ${code === 0 ? 'ready' : `FAILED (exit ${code})`} after ${seconds()} s\n`);
+      resolve();
+    });
+  });
+}
+
+const hasGo = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+const isRoot = process.getuid?.() === 0;
+const usesCluster = (file) => /^test\/(cluster|e2e|ops|node)\//.test(file.replaceAll('\\', '/'));
+const usesNode = (file) => file.replaceAll('\\', '/').startsWith('test/node/');
+
 const roots = process.argv.slice(2);
 const files = (roots.length > 0 ? roots : ['test']).flatMap((root) => (root.endsWith('.ts') ? [root] : findTests(root)));
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
+}
+if (!hasGo) {
+  if (files.some(usesCluster)) process.stdout.write('prebuild: no Go toolchain: the cluster and node suites use the binaries that exist, or skip\n');
+} else if (files.some(usesNode) && isRoot) {
+  await build('node bed: kube-apiserver, etcd, kubectl, kubelet, kube-proxy, scheduler, controller-manager, CoreDNS, pause and p2pnc images', 'scripts/node/build.sh', ['--image']);
+} else if (files.some(usesCluster)) {
+  await build('test bed: kube-apiserver, etcd, kubectl', 'scripts/cluster/build.sh');
 }
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

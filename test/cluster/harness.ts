@@ -68,6 +68,10 @@ export interface Cluster {
   binDir: string | undefined;
   /** True when P2PNC_TEST_KUBECONFIG chose the cluster: stop() leaves it running. */
   external: boolean;
+  /** The local control plane's directory (certs/apiserver.crt, sa.key, logs); undefined for an external cluster. */
+  dir: string | undefined;
+  /** Process ids of the local etcd and kube-apiserver while they run (none for an external cluster). */
+  pids(): number[];
   /** Runs kubectl against the cluster; never throws on a non-zero exit. */
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
   /** A TokenRequest token for a ServiceAccount (no controller-manager creates Secrets for them). */
@@ -196,6 +200,10 @@ class Daemon {
     } finally {
       closeSync(log);
     }
+  }
+
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
   }
 
   get running(): boolean {
@@ -394,6 +402,8 @@ async function startLocal(opts: StartClusterOptions): Promise<BaseCluster> {
       token,
       binDir,
       external: false,
+      dir,
+      pids: () => [etcd.pid, apiServer.pid].filter((pid) => pid !== undefined),
       kubeconfigFor: tools.kubeconfigFor,
       kubectl: (args, kubectlOpts) => tools.kubectl(kubeconfig, args, kubectlOpts),
       stopApiServer: () => apiServer.stop(),
@@ -499,6 +509,8 @@ async function startExternal(kubeconfig: string, opts: StartClusterOptions): Pro
     token,
     binDir: existsSync(localKubectl) ? binDir : undefined,
     external: true,
+    dir: undefined,
+    pids: () => [],
     kubeconfigFor: tools.kubeconfigFor,
     kubectl: (args, kubectlOpts) => tools.kubectl(kubeconfig, args, kubectlOpts),
     stopApiServer: unsupported,

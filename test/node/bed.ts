@@ -1,0 +1,372 @@
+/**
+ * A real Kubernetes node on this machine: the test bed's etcd and kube-apiserver (test/cluster/harness.ts) bound to
+ * a pod bridge's address, kube-controller-manager, kube-scheduler, CoreDNS, containerd (runc, CNI bridge), kubelet and
+ * kube-proxy; the pause and p2pnc images imported into containerd. See test/node/README.md.
+ *
+ * Everything it changes on the host is recorded in a state file as it goes (host.ts); stop() undoes it, and so does
+ * scripts/node/down.sh after a crashed run.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { Resolver } from 'node:dns/promises';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { startCluster, type Cluster } from '../cluster/harness.js';
+import { AUDIT_POLICY, containerdConfig, corefile, cniConfig, kubeletConfig, paths, type BedLayout } from './configs.js';
+import {
+  BED_CHAIN,
+  CGROUP_PARENT,
+  cgroupDirs,
+  REPO_ROOT,
+  netnsList,
+  pidAlive,
+  readState,
+  residue,
+  sh,
+  snapshotSysctls,
+  stopPid,
+  teardown,
+  tryRun,
+  writeState,
+  writeSysctl,
+  type HostState,
+} from './host.js';
+
+export const NODE_BIN_DIR = process.env['P2PNC_NODE_BIN_DIR'] ?? join(REPO_ROOT, '.cache/node-bin');
+const BUILD_SCRIPT = join(REPO_ROOT, 'scripts/node/build.sh');
+const BRIDGE = 'p2pncbr0';
+const NODE_IP = '10.244.0.1';
+const POD_SUBNET = '10.244.0.0/24';
+/** The image name the synthesized manifests use (the topology schema's default). */
+export const DEFAULT_IMAGE = 'ghcr.io/p2pnc/p2pnc:0.1.0';
+const K8S_BINARIES = ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'coredns'];
+const HOST_TOOLS = ['containerd', 'containerd-shim-runc-v2', 'ctr', 'runc', 'iptables', 'ip6tables', 'ip'];
+
+export class NodeUnavailable extends Error {
+  override readonly name = 'NodeUnavailable';
+  constructor(readonly reason: string) {
+    super(`node bed unavailable: ${reason}`);
+  }
+}
+
+export interface NodeBedOptions {
+  nodeName?: string;
+  /** Names the p2pnc image is imported under. Default the topology schema's default image. */
+  images?: string[];
+}
+
+export interface NodeBed {
+  cluster: Cluster;
+  nodeName: string;
+  nodeIp: string;
+  dir: string;
+  /** Milliseconds from starting the kubelet to the Node's Ready condition. */
+  readyMs: number;
+  /** `ctr -n k8s.io` against the bed's containerd. */
+  ctr(args: string[]): string;
+  stopCoreDns(): void;
+  /** SIGSTOP / SIGCONT the kubelet: the node stops acting on its pods (and reporting), its containers keep running. */
+  pauseKubelet(): void;
+  resumeKubelet(): void;
+  startCoreDns(): Promise<void>;
+  /** Audit events of writes to p2pnc.io objects (user, verb, subresource, name). */
+  auditEvents(): AuditEvent[];
+  /** What stop() left on the host: empty when the machine is as it was found. */
+  residue(): string[];
+  /** The last lines of one component's log. */
+  logTail(component: string, lines?: number): string;
+  stop(): void;
+}
+
+export interface AuditEvent {
+  verb: string;
+  user: { username: string };
+  objectRef?: { resource?: string; subresource?: string; name?: string; namespace?: string };
+  responseStatus?: { code?: number };
+}
+
+/** Why the bed cannot run here, or undefined when it can. */
+export function nodeBedUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'needs Linux';
+  if (process.getuid?.() !== 0) return 'needs root (containerd, kubelet, iptables, network namespaces)';
+  const missing = HOST_TOOLS.filter((tool) => !onPath(tool));
+  if (!existsSync('/usr/lib/cni/bridge')) missing.push('/usr/lib/cni/bridge');
+  if (missing.length > 0) return `missing ${missing.join(', ')} (run scripts/ci/install-system-packages.sh)`;
+  if (!onPath('go') && !K8S_BINARIES.every((b) => existsSync(join(NODE_BIN_DIR, b)))) {
+    return `no node binaries in ${NODE_BIN_DIR} and no Go toolchain to build them`;
+  }
+  return undefined;
+}
+
+function onPath(name: string): boolean {
+  return (process.env['PATH'] ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, name)));
+}
+
+/** Runs scripts/node/build.sh (a no-op when up to date); with the p2pnc image only when its archive is missing. */
+function ensureBuilt(): void {
+  if (!onPath('go')) return;
+  const args = existsSync(join(NODE_BIN_DIR, 'p2pnc.oci.tar')) ? [] : ['--image'];
+  const result = spawnSync('bash', [BUILD_SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.status !== 0) {
+    throw new NodeUnavailable(`${BUILD_SCRIPT} failed (exit ${result.status}):\n${(result.stderr + result.stdout).trim().split('\n').slice(-30).join('\n')}`);
+  }
+  if (!result.stdout.includes('up to date')) process.stderr.write(result.stdout);
+}
+
+let exitHookFor: HostState | undefined;
+let exitHookInstalled = false;
+function guardExit(state: HostState): void {
+  exitHookFor = state;
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    if (exitHookFor) teardown(exitHookFor);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      if (exitHookFor) teardown(exitHookFor);
+      exitHookFor = undefined;
+      process.removeListener(signal, onSignal);
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> {
+  const reason = nodeBedUnavailable();
+  if (reason) throw new NodeUnavailable(reason);
+  ensureBuilt();
+  const leftover = readState();
+  if (leftover) teardown(leftover, (line) => process.stderr.write(`node bed: leftover: ${line}\n`));
+
+  const nodeName = opts.nodeName ?? 'bed-0';
+  const dir = mkdtempSync('/tmp/p2pnc-node-');
+  const layout: BedLayout = { dir, bridge: BRIDGE, nodeIp: NODE_IP, prefix: 24, podSubnet: POD_SUBNET, clusterDomain: 'cluster.local' };
+  const p = paths(dir);
+  const state: HostState = {
+    dir,
+    pids: {},
+    sysctls: snapshotSysctls(),
+    netnsBefore: netnsList(),
+    runcRoot: p.runcRoot,
+    createdContainerLogs: !existsSync('/var/log/containers'),
+    createdCgroupParent: cgroupDirs(CGROUP_PARENT).length === 0,
+  };
+  writeState(state);
+  guardExit(state);
+  const children = new Map<string, ChildProcess>();
+
+  const startDaemon = (name: string, bin: string, args: string[]): ChildProcess => {
+    const log = openSync(join(dir, `${name}.log`), 'a');
+    try {
+      const child = spawn(bin, args, { stdio: ['ignore', log, log], detached: true });
+      children.set(name, child);
+      if (child.pid !== undefined) state.pids[name] = child.pid;
+      writeState(state);
+      return child;
+    } finally {
+      closeSync(log);
+    }
+  };
+  const logTail = (name: string, lines = 30): string => {
+    const file = join(dir, `${name}.log`);
+    return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
+  };
+  const waitFor = async (name: string, ready: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const child = children.get(name);
+      if (child?.pid !== undefined && !pidAlive(child.pid)) throw new Error(`${name} exited before it was ready; log tail:\n${logTail(name)}`);
+      if (await Promise.resolve(ready()).catch(() => false)) return;
+      await sleep(200);
+    }
+    throw new Error(`${name} not ready after ${timeoutMs} ms; log tail:\n${logTail(name)}`);
+  };
+
+  let cluster: Cluster | undefined;
+  const stop = (): void => {
+    if (cluster) recordControlPlane(state, cluster);
+    teardown(state);
+    exitHookFor = undefined;
+  };
+
+  try {
+    // The pod bridge, forwarding on it alone, and the rule that keeps pod traffic on the machine.
+    sh('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
+    state.bridge = BRIDGE;
+    writeState(state);
+    sh('ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', BRIDGE]);
+    sh('ip', ['link', 'set', BRIDGE, 'up']);
+    writeSysctl(`net.ipv4.conf.${BRIDGE}.forwarding`, '1');
+    // Service traffic between pods on the bridge must pass conntrack (kube-proxy's DNAT), as on any kubenet node.
+    writeSysctl('net.bridge.bridge-nf-call-iptables', '1');
+    confinePods();
+
+    for (const sub of ['cni', 'pod-logs', 'volume-plugins', 'kubelet']) mkdirSync(join(dir, sub), { recursive: true });
+    writeFileSync(p.auditPolicy, AUDIT_POLICY);
+    cluster = await startCluster({
+      bindAddress: NODE_IP,
+      disableAdmissionPlugins: [],
+      extraApiServerArgs: [
+        '--kubelet-preferred-address-types=InternalIP',
+        `--audit-policy-file=${p.auditPolicy}`,
+        `--audit-log-path=${p.auditLog}`,
+      ],
+    });
+    state.extraDirs = cluster.dir ? [cluster.dir] : [];
+    recordControlPlane(state, cluster);
+    const clusterDir = cluster.dir!;
+    const kubeconfig = cluster.kubeconfig;
+    const bin = (name: string): string => join(NODE_BIN_DIR, name);
+
+    // containerd, and the images nothing could pull.
+    const sandboxImage = readFileSync(join(NODE_BIN_DIR, 'pause.name'), 'utf8').trim();
+    writeFileSync(p.containerdConfig, containerdConfig(dir, sandboxImage));
+    writeFileSync(join(p.cniConfDir, '10-p2pnc-node-bed.conflist'), cniConfig(layout));
+    startDaemon('containerd', 'containerd', ['--config', p.containerdConfig]);
+    const ctr = (args: string[]): string => sh('ctr', ['-a', p.containerdSocket, '-n', 'k8s.io', ...args]);
+    await waitFor('containerd', () => existsSync(p.containerdSocket) && tryRun('ctr', ['-a', p.containerdSocket, 'version']));
+    ctr(['images', 'import', join(NODE_BIN_DIR, 'pause.oci.tar')]);
+    ctr(['images', 'import', join(NODE_BIN_DIR, 'p2pnc.oci.tar')]);
+    const built = readFileSync(join(NODE_BIN_DIR, 'p2pnc.name'), 'utf8').trim();
+    for (const image of opts.images ?? [DEFAULT_IMAGE]) {
+      if (image !== built) ctr(['images', 'tag', '--force', built, image]);
+    }
+
+    // Cluster DNS, controllers, scheduler.
+    writeFileSync(p.corefile, corefile(layout, kubeconfig));
+    const startCoreDns = async (): Promise<void> => {
+      startDaemon('coredns', bin('coredns'), ['-conf', p.corefile]);
+      const resolver = new Resolver({ timeout: 1_000, tries: 1 });
+      resolver.setServers([NODE_IP]);
+      await waitFor('coredns', async () => (await resolver.resolve4(`kubernetes.default.svc.${layout.clusterDomain}`)).length > 0);
+    };
+    const [cmPort, schedPort, kubeletPort, kubeletHealthz, proxyHealthz, proxyMetrics] = await freePorts(6);
+    startDaemon('kube-controller-manager', bin('kube-controller-manager'), [
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      `--service-account-private-key-file=${join(clusterDir, 'sa.key')}`,
+      `--root-ca-file=${join(clusterDir, 'certs/apiserver.crt')}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${cmPort}`,
+    ]);
+    startDaemon('kube-scheduler', bin('kube-scheduler'), [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedPort}`]);
+    await startCoreDns();
+
+    // The kubelet: the node registers itself and turns Ready once the runtime and the pod network are.
+    writeFileSync(p.resolvConf, '# node bed: cluster DNS only, no host search domains\n');
+    writeFileSync(p.kubeletConfig, kubeletConfig(layout, { port: kubeletPort!, healthzPort: kubeletHealthz! }));
+    const kubeletStart = Date.now();
+    startDaemon('kubelet', bin('kubelet'), [
+      `--config=${p.kubeletConfig}`,
+      `--kubeconfig=${kubeconfig}`,
+      `--root-dir=${p.kubeletRoot}`,
+      `--cert-dir=${p.kubeletRoot}/pki`,
+      `--hostname-override=${nodeName}`,
+      `--node-ip=${NODE_IP}`,
+    ]);
+    startDaemon('kube-proxy', bin('kube-proxy'), [
+      `--kubeconfig=${kubeconfig}`,
+      `--hostname-override=${nodeName}`,
+      '--proxy-mode=iptables',
+      `--cluster-cidr=${POD_SUBNET}`,
+      '--conntrack-max-per-core=0',
+      '--conntrack-tcp-timeout-established=0',
+      '--conntrack-tcp-timeout-close-wait=0',
+      '--iptables-localhost-nodeports=false',
+      `--healthz-bind-address=127.0.0.1:${proxyHealthz}`,
+      `--metrics-bind-address=127.0.0.1:${proxyMetrics}`,
+    ]);
+    await waitFor('kubelet', () => nodeReady(cluster!, nodeName), 120_000);
+    const readyMs = Date.now() - kubeletStart;
+    // kubeadm labels its nodes so; `p2pnc import` then sees the API server on a control-plane node.
+    await mustRun(cluster, ['label', 'node', nodeName, 'node-role.kubernetes.io/control-plane=', '--overwrite']);
+    await waitFor('kube-controller-manager', async () => (await cluster!.kubectl(['get', 'serviceaccount', 'default', '-n', 'default'])).code === 0);
+    await waitFor('kube-proxy', () => sh('iptables', ['-w', '-t', 'nat', '-S']).includes('KUBE-SERVICES'));
+    // kube-proxy and the kubelet put their jumps first in FORWARD: the bed's confinement goes back on top.
+    confinePods();
+
+    return {
+      cluster,
+      nodeName,
+      nodeIp: NODE_IP,
+      dir,
+      readyMs,
+      ctr,
+      stopCoreDns: () => {
+        const pid = state.pids['coredns'];
+        if (pid !== undefined) stopPid(pid);
+      },
+      startCoreDns,
+      pauseKubelet: () => process.kill(state.pids['kubelet']!, 'SIGSTOP'),
+      resumeKubelet: () => process.kill(state.pids['kubelet']!, 'SIGCONT'),
+      auditEvents: () =>
+        existsSync(p.auditLog)
+          ? readFileSync(p.auditLog, 'utf8')
+              .split('\n')
+              .filter(Boolean)
+              .map((line) => JSON.parse(line) as AuditEvent)
+          : [],
+      logTail,
+      residue: () => residue(state),
+      stop,
+    };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}
+
+/**
+ * Pods reach only the machine itself: packets from the pod bridge that would be forwarded anywhere but back onto
+ * it are rejected, by a chain jumped to first in FORWARD.
+ */
+function confinePods(): void {
+  if (!tryRun('iptables', ['-w', '-L', BED_CHAIN, '-n'])) {
+    sh('iptables', ['-w', '-N', BED_CHAIN]);
+    sh('iptables', ['-w', '-A', BED_CHAIN, '-i', BRIDGE, '!', '-o', BRIDGE, '-j', 'REJECT', '--reject-with', 'icmp-admin-prohibited']);
+  }
+  while (tryRun('iptables', ['-w', '-D', 'FORWARD', '-j', BED_CHAIN]));
+  sh('iptables', ['-w', '-I', 'FORWARD', '1', '-j', BED_CHAIN]);
+}
+
+/** The harness starts etcd, then kube-apiserver. */
+function recordControlPlane(state: HostState, cluster: Cluster): void {
+  const [etcd, apiServer] = cluster.pids();
+  if (etcd !== undefined) state.pids['etcd'] = etcd;
+  if (apiServer !== undefined) state.pids['kube-apiserver'] = apiServer;
+  writeState(state);
+}
+
+async function nodeReady(cluster: Cluster, node: string): Promise<boolean> {
+  const res = await cluster.kubectl(['get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
+  return res.code === 0 && res.stdout.trim() === 'True';
+}
+
+async function mustRun(cluster: Cluster, args: string[]): Promise<string> {
+  const res = await cluster.kubectl(args);
+  if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${res.stderr}`);
+  return res.stdout;
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

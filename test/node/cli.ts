@@ -1,0 +1,46 @@
+/**
+ * scripts/node/up.sh and down.sh: `up` brings the node bed up, prints how to reach it and keeps it up until
+ * interrupted (Ctrl-C brings it down); `down` undoes whatever a crashed or killed run left (from the state file).
+ */
+import { startNodeBed } from './bed.js';
+import { STATE_FILE, readState, teardown } from './host.js';
+
+async function up(): Promise<void> {
+  const started = Date.now();
+  const bed = await startNodeBed();
+  const kubectl = `${bed.cluster.binDir}/kubectl --kubeconfig=${bed.cluster.kubeconfig}`;
+  process.stdout.write(
+    [
+      `node bed up in ${((Date.now() - started) / 1000).toFixed(1)} s (node ${bed.nodeName} Ready ${(bed.readyMs / 1000).toFixed(1)} s after the kubelet started)`,
+      `  API server   ${bed.cluster.server}`,
+      `  kubeconfig   ${bed.cluster.kubeconfig}`,
+      `  logs         ${bed.dir}/*.log`,
+      `  try          ${kubectl} get nodes,pods -A`,
+      'Ctrl-C (or scripts/node/down.sh) brings it down.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+  bed.stop();
+  process.stdout.write('node bed down\n');
+}
+
+function down(): void {
+  const state = readState();
+  if (!state) {
+    process.stdout.write(`node bed: nothing to undo (no ${STATE_FILE})\n`);
+    return;
+  }
+  teardown(state, (line) => process.stdout.write(`node bed: ${line}\n`));
+  process.stdout.write(`node bed: down (${state.dir} removed, host restored)\n`);
+}
+
+const command = process.argv[2];
+if (command === 'up') await up();
+else if (command === 'down') down();
+else {
+  process.stderr.write('usage: cli.ts up|down\n');
+  process.exit(2);
+}
