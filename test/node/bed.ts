@@ -68,6 +68,10 @@ export interface NodeBed {
   /** SIGSTOP / SIGCONT the kubelet: the node stops acting on its pods (and reporting), its containers keep running. */
   pauseKubelet(): void;
   resumeKubelet(): void;
+  /** Turns IPv4 forwarding on the pod bridge off or back on: traffic the node routes between pods (Services) stops. */
+  setBridgeForwarding(on: boolean): void;
+  /** Packets from pods that the confinement rule rejected (they would have left the machine). */
+  rejectedPackets(): number;
   startCoreDns(): Promise<void>;
   /** Audit events of writes to p2pnc.io objects (user, verb, subresource, name). */
   auditEvents(): AuditEvent[];
@@ -299,6 +303,11 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
         if (pid !== undefined) stopPid(pid);
       },
       startCoreDns,
+      setBridgeForwarding: (on) => writeSysctl(`net.ipv4.conf.${BRIDGE}.forwarding`, on ? '1' : '0'),
+      rejectedPackets: () => {
+        const rule = sh('iptables', ['-w', '-L', BED_CHAIN, '-v', '-x', '-n']).split('\n').find((line) => line.includes('REJECT'));
+        return Number(rule?.trim().split(/\s+/)[0] ?? NaN);
+      },
       pauseKubelet: () => process.kill(state.pids['kubelet']!, 'SIGSTOP'),
       resumeKubelet: () => process.kill(state.pids['kubelet']!, 'SIGCONT'),
       auditEvents: () =>

@@ -208,15 +208,15 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
   await t.test('the source pod deleted mid-cycle: the new pod takes the Lease and no entry is lost', async (t) => {
     const [old] = await pods(bed, 'app.kubernetes.io/component=source');
     assert.ok(old);
-    const lease = async () => (await getJson<{ spec: { holderIdentity?: string } }>(bed, ['get', 'lease', `${SOURCE}-leader`, '-n', NAMESPACE])).spec.holderIdentity;
-    assert.equal(await lease(), old.metadata.name);
+    const holderNow = async () => (await lease(bed)).holderIdentity;
+    assert.equal(await holderNow(), old.metadata.name);
     const before = new Map((await checks(bed)).map((c) => [c.metadata.name, entries(c)]));
     const del = await bed.cluster.kubectl(['delete', 'pod', '-n', NAMESPACE, old.metadata.name, '--wait=false']);
     assert.equal(del.code, 0, del.stderr);
     const deleted = Date.now();
     const holder = await eventually(
       async () => {
-        const name = await lease();
+        const name = await holderNow();
         return name && name !== old.metadata.name ? name : undefined;
       },
       120_000,
@@ -229,6 +229,48 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
     const now = await checks(bed);
     assertKept(before, now);
     beforeFailover = new Map(now.map((c) => [c.metadata.name, entries(c)]));
+  });
+
+  await t.test("two source replicas, the leader's container killed: leadership goes on, in the restarted container or the standby", async (t) => {
+    const scale = await bed.cluster.kubectl(['scale', 'deployment', SOURCE, '-n', NAMESPACE, '--replicas=2']);
+    assert.equal(scale.code, 0, scale.stderr);
+    const replicas = await eventually(
+      async () => {
+        const running = await pods(bed, 'app.kubernetes.io/component=source');
+        return running.length === 2 && running.every((p) => p.status.phase === 'Running') ? running : undefined;
+      },
+      90_000,
+      'two running source replicas',
+    );
+    const holder = (await lease(bed)).holderIdentity;
+    assert.ok(replicas.some((p) => p.metadata.name === holder), `the Lease is held by one of the replicas (${holder})`);
+    const leader = containerFacts(bed).find((f) => f.pod === holder && f.container === 'source');
+    assert.ok(leader, "the leader's container runs");
+    const before = new Map((await checks(bed)).map((c) => [c.metadata.name, entries(c)]));
+    process.kill(leader.pid, 'SIGKILL');
+    const killed = Date.now();
+    // The kubelet restarts the container within seconds; the Lease names the pod, so the restarted process may take it
+    // back before the standby may (15 s lease): either way one holder renews it again.
+    await eventually(
+      async () => (await pods(bed, 'app.kubernetes.io/component=source')).find((p) => p.metadata.name === holder && (p.status.containerStatuses?.[0]?.restartCount ?? 0) > 0 && podReady(p)),
+      60_000,
+      'the killed container restarted by the kubelet',
+    );
+    const after = await eventually(
+      async () => {
+        const now = await lease(bed);
+        return replicas.some((p) => p.metadata.name === now.holderIdentity) && Date.parse(now.renewTime ?? '') > killed ? now : undefined;
+      },
+      60_000,
+      'the Lease renewed by a replica after the kill',
+    ).catch(async (error: Error) => assert.fail(await failure(error.message)));
+    const logs = await bed.cluster.kubectl(['logs', '-n', NAMESPACE, after.holderIdentity!, '-c', 'source']);
+    assert.match(logs.stdout, /became leader; probing/, `${after.holderIdentity} leads`);
+    t.diagnostic(
+      `Lease ${holder} -> ${after.holderIdentity} (${after.holderIdentity === holder ? 'the restarted container took it back' : 'the standby'}), renewed ${((Date.parse(after.renewTime!) - killed) / 1000).toFixed(1)} s after SIGKILL`,
+    );
+    assertKept(before, await checks(bed));
+    beforeFailover = new Map((await checks(bed)).map((c) => [c.metadata.name, entries(c)]));
   });
 
   await t.test('CoreDNS stopped: checks by name fail with DNS errors, named as such, and recover', async (t) => {
@@ -265,11 +307,55 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
     );
   });
 
+  await t.test("the pod bridge's forwarding broken: the target's Service fails while its pod answers, and diagnose says service proxying", async (t) => {
+    const serviceCheck = (all: LiveCheck[]) => all.find((c) => targetOf(c) === TARGET && !c.metadata.labels['p2pnc.io/target-node'])!;
+    const podCheck = (all: LiveCheck[]) => all.find((c) => targetOf(c) === TARGET && c.metadata.labels['p2pnc.io/target-node'] === bed.nodeName)!;
+    bed.setBridgeForwarding(false);
+    const broken = Date.now();
+    try {
+      const all = await eventually(
+        async () => {
+          const now = await checks(bed);
+          return reachable(serviceCheck(now)) === 'False' ? now : undefined;
+        },
+        60_000,
+        "the target's Service check failing",
+      ).catch(async (error: Error) => assert.fail(await failure(error.message)));
+      const latest = serviceCheck(all).status!.failures![0]!;
+      assert.ok(Date.parse(latest.time ?? '') >= broken - 1_000);
+      assert.equal(latest.reason, 'TCPConnectError');
+      assert.match(latest.message ?? '', /i\/o timeout/);
+      assert.equal(reachable(podCheck(all)), 'True', 'the pod itself answers on the bridge');
+      const diagnose = await cli(['diagnose']);
+      assert.match(diagnose.output, /service proxying/i, diagnose.output);
+      t.diagnostic(`${latest.message}`);
+    } finally {
+      bed.setBridgeForwarding(true);
+    }
+    await eventually(async () => (reachable(serviceCheck(await checks(bed))) === 'True' ? true : undefined), 60_000, "the Service check True again");
+  });
+
+  await t.test('p2pnc report writes the HTML report from the node', async () => {
+    const html = join(work, 'report.html');
+    const report = await cli(['report', '--html', html]);
+    assert.equal(report.code, 0, report.output);
+    const text = readFileSync(html, 'utf8');
+    for (const check of await checks(bed)) assert.ok(text.includes(targetOf(check)), `report names ${targetOf(check)}`);
+  });
+
+  await t.test('no pod packet tried to leave the machine', () => {
+    assert.equal(bed.rejectedPackets(), 0);
+  });
+
   await t.test('brought down, the node leaves the machine as it found it', () => {
     bed.stop();
     assert.deepEqual(bed.residue(), []);
   });
 });
+
+async function lease(bed: NodeBed): Promise<{ holderIdentity?: string; renewTime?: string }> {
+  return (await getJson<{ spec: { holderIdentity?: string; renewTime?: string } }>(bed, ['get', 'lease', `${SOURCE}-leader`, '-n', NAMESPACE])).spec;
+}
 
 /** Every entry of `before` is in `now`, unless newer entries pushed it out of its capped list. */
 function assertKept(before: Map<string, LogEntry[]>, now: LiveCheck[]): void {

@@ -70,6 +70,8 @@ export function runningPods(bed: NodeBed): string[] {
 export interface ContainerFacts {
   pod: string;
   container: string;
+  /** The container's main process on the host. */
+  pid: number;
   /** From the OCI spec containerd gave runc. */
   specUid: number;
   specReadonlyRoot: boolean;
@@ -113,6 +115,7 @@ export function containerFacts(bed: NodeBed): ContainerFacts[] {
     facts.push({
       pod: info.Labels['io.kubernetes.pod.name'] ?? '?',
       container: info.Labels['io.kubernetes.container.name'] ?? '?',
+      pid,
       specUid: info.Spec.process.user.uid,
       specReadonlyRoot: info.Spec.root.readonly === true,
       liveUids: uids,
