@@ -7,6 +7,7 @@ import { UserError } from '../util/errors.js';
 import { escapeControl } from './echo.js';
 import { describeIssues } from './issues.js';
 import { checkCountProblem } from './limits.js';
+import { sizeProblem } from './preflight.js';
 import { TopologySchema, type Topology } from './schema.js';
 import { decodeTopologyBytes } from './source-text.js';
 import { formatProblem, TopologyError, type LocatedProblem, MAX_LISTED_PROBLEMS } from './topology-error.js';
@@ -66,6 +67,8 @@ function guardStack<T>(file: string, action: () => T): T {
 function validate(text: string, file: string): { topology: Topology; warnings: LocatedProblem[] } {
   const yaml = parseYaml(text);
   if ('problems' in yaml) throw new TopologyError(file, yaml.problems);
+  const tooBig = sizeProblem(yaml.data);
+  if (tooBig) throw new TopologyError(file, locate(yaml.parsed, [tooBig]));
   const result = TopologySchema.safeParse(yaml.data);
   if (!result.success) {
     const problems = describeIssues(result.error.issues, TopologySchema, yaml.data);

@@ -4,10 +4,15 @@
  */
 import type { LocatedProblem } from './topology-error.js';
 
-/** A topology of 5,000 nodes is about 400 KB; anything near this limit is not a hand-written topology. */
-export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+/** A topology of 5,000 nodes is about 400 KB; a larger file would take the YAML parser seconds. */
+export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 /** Flow and compact nesting limit; the deepest topology path has 5 levels. */
 export const MAX_NESTING = 64;
+/**
+ * Lines with content plus items of flow collections: a 5,000-node topology has about 30,000, and the YAML parser
+ * takes up to a second for this many (and many seconds for the million a 2 MiB file can hold).
+ */
+export const MAX_ENTRIES = 50_000;
 
 export type TextResult = { text: string } | { problem: LocatedProblem };
 
@@ -23,7 +28,7 @@ export function decodeTopologyBytes(bytes: Uint8Array): TextResult {
   const bad = firstInvalidUtf8(bytes, start);
   if (bad >= 0) return fileProblem(`the file is not UTF-8 (byte 0x${bytes[bad]!.toString(16)} at line ${lineAt(bytes, bad)}); save it as UTF-8`, lineAt(bytes, bad));
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString('utf8');
-  const structural = jsonComment(text) ?? tooDeep(text);
+  const structural = jsonComment(text) ?? structureProblem(text);
   return structural ? { problem: structural } : { text };
 }
 
@@ -84,18 +89,26 @@ function jsonComment(text: string): LocatedProblem | undefined {
 }
 
 /**
- * Nesting by flow brackets (`[[[...`) and compact indicators (`- - - x`), outside quotes and comments. A parser
- * recursing once per level would run out of stack long before a file gets large.
+ * Nesting by flow brackets (`[[[...`) and compact indicators (`- - - x`), outside quotes and comments: a parser
+ * recursing once per level would run out of stack long before a file gets large. And the number of entries.
  */
-function tooDeep(text: string): LocatedProblem | undefined {
+function structureProblem(text: string): LocatedProblem | undefined {
   let depth = 0;
   let line = 1;
   let quote: string | undefined;
   let lineStart = true;
   let compact = 0;
+  let entries = 0;
+  const tooMany = (): LocatedProblem => ({
+    path: '(file)',
+    segments: [],
+    line,
+    message: `more than ${MAX_ENTRIES} entries (lines and list items); a topology of 5,000 nodes has about 30,000`,
+  });
   for (let i = 0; i < text.length; i++) {
     const char = text[i]!;
     if (char === '\n') {
+      if (!lineStart && ++entries > MAX_ENTRIES) return tooMany();
       line++;
       lineStart = true;
       compact = 0;
@@ -112,6 +125,8 @@ function tooDeep(text: string): LocatedProblem | undefined {
     } else if (char === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
       const end = text.indexOf('\n', i);
       i = (end < 0 ? text.length : end) - 1;
+    } else if (char === ',' && depth > 0) {
+      if (++entries > MAX_ENTRIES) return tooMany();
     } else if (char === '[' || char === '{') depth++;
     else if (char === ']' || char === '}') depth = Math.max(0, depth - 1);
     else if (lineStart && (char === '-' || char === '?' || char === ':') && /\s/.test(text[i + 1] ?? '\n')) compact++;

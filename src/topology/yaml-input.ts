@@ -21,7 +21,8 @@ export type YamlResult = { parsed: ParsedYaml; data: unknown } | { problems: Loc
 
 export function parseYaml(text: string): YamlResult {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  // yaml's own uniqueKeys check is quadratic in a mapping's size; duplicateKeys() does it with a set.
+  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false });
   if (document.errors.length > 0) {
     return {
       problems: document.errors.map((error) => ({
@@ -33,6 +34,8 @@ export function parseYaml(text: string): YamlResult {
     };
   }
   const parsed = { document, lineCounter };
+  const duplicates = duplicateKeys(parsed);
+  if (duplicates.length > 0) return { problems: duplicates };
   const aliasProblems = checkAliases(parsed);
   if (aliasProblems.length > 0) return { problems: aliasProblems };
   try {
@@ -48,7 +51,37 @@ export function parseYaml(text: string): YamlResult {
 
 /** The first line of yaml's message, without its own "at line L, column C" (the line is printed in front). */
 function syntaxMessage(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return /call stack/i.test(first) ? 'nested too deeply to read; a topology needs at most 6 levels' : first;
+}
+
+/** Keys that appear twice in one mapping (compared as text: `1` and `"1"` are one key once read). */
+function duplicateKeys({ document, lineCounter }: ParsedYaml): LocatedProblem[] {
+  const problems: LocatedProblem[] = [];
+  const lineAt = (node: unknown) => {
+    const offset = (node as Node | null)?.range?.[0];
+    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  };
+  visit(document, {
+    Map(_key, map, ancestors) {
+      const first = new Map<string, unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        const earlier = first.get(key);
+        if (earlier === undefined) {
+          first.set(key, pair.key);
+          continue;
+        }
+        const segments = [...segmentsOf(ancestors, map), key];
+        const line = lineAt(pair.key);
+        problems.push({ path: formatPath(segments), segments, ...(line ? { line } : {}), message: `duplicate key ${quote(key)}: line ${lineAt(earlier)} has it already; a key appears once in a mapping` });
+        if (problems.length > 100) return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return problems;
 }
 
 interface AliasAt {

@@ -61,7 +61,7 @@ describe('topology validation', () => {
   });
 
   test('YAML syntax errors and duplicate keys are reported with their line', () => {
-    assert.match((captureError(() => parseTopology('cluster: a\ncluster: b\n')) as Error).message, /topology\.yaml:2: \(syntax\): Map keys must be unique/);
+    assert.match((captureError(() => parseTopology('cluster: a\ncluster: b\n')) as Error).message, /topology\.yaml:2: cluster: duplicate key "cluster": line 1 has it already/);
     assert.match((captureError(() => parseTopology('nodes: [\n')) as Error).message, /\(syntax\)/);
   });
 

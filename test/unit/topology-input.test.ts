@@ -87,6 +87,16 @@ describe('topology input that hung, crashed or flooded', () => {
     assert.match(rejection('cluster: demo\nnodes:\n  - name: *missing\n'), /topology\.yaml:3: nodes\[0\]\.name: alias \*missing names no anchor before it/);
   });
 
+  test('huge files, lists and mappings are refused before validation, quickly', () => {
+    const keys = (count: number, name: (i: number) => string) => `cluster: demo\n${Array.from({ length: count }, (_, i) => `${name(i)}: 1`).join('\n')}\n`;
+    assert.match(rejection(keys(100_000, (i) => `k${i}`)), /topology\.yaml:50001: \(file\): more than 50000 entries/);
+    assert.match(rejection(`cluster: demo\nnodes: [${Array(900_000).fill('1').join(',')}]\n`), /topology\.yaml:2: \(file\): more than 50000 entries/);
+    assert.match(rejection(keys(5_000, (i) => `k${i}`)), /topology\.yaml:1: \(top level\): a mapping of 5001 keys; at most 1000/);
+    assert.match(rejection(`cluster: demo\nnodes: [${Array(20_000).fill('1').join(',')}]\n`), /topology\.yaml:2: nodes: a list of 20000 items; at most 10000/);
+    assert.match(rejection(keys(900, () => 'same')), /topology\.yaml:3: same: duplicate key "same": line 2 has it already/);
+    assert.match(rejection(`cluster: ${'x'.repeat(3 * 1024 * 1024)}\n`), /topology\.yaml:1: \(file\): the file has 3145738 bytes; a topology is at most 2097152 bytes/);
+  });
+
   test('a topology making more checks than supported is refused before expanding', () => {
     const nodes = Array.from({ length: 400 }, (_, i) => ({ name: `n${i}`, addresses: [`10.1.${i >> 8}.${i & 255}`], roles: ['w'] }));
     const text = stringify({ cluster: 'big', nodes, sources: [{ name: 'mesh', kind: 'DaemonSet' }], targets: [{ name: 't', kind: 'p2pnc-target' }] });
