@@ -12,7 +12,8 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { createServer, type Socket } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { startCluster, type Cluster } from '../cluster/harness.js';
-import { AUDIT_POLICY, containerdConfig, corefile, cniConfig, kubeletConfig, paths, type BedLayout } from './configs.js';
+import { AUDIT_POLICY, corefile, paths, type BedLayout } from './configs.js';
+import { nodeDir, plumbNode, startKubelet, startRuntime, type AgentContext, type NodeSpec } from './node-agent.js';
 import {
   BED_CHAIN,
   CGROUP_PARENT,
@@ -38,6 +39,8 @@ const BUILD_SCRIPT = join(REPO_ROOT, 'scripts/node/build.sh');
 const BRIDGE = 'p2pncbr0';
 const NODE_IP = '10.244.0.1';
 const POD_SUBNET = '10.244.0.0/24';
+/** Every node's pods: 10.244.<node>.0/24. */
+const CLUSTER_CIDR = '10.244.0.0/16';
 /** The image name the synthesized manifests use (the topology schema's default). */
 export const DEFAULT_IMAGE = 'ghcr.io/p2pnc/p2pnc:0.1.0';
 const K8S_BINARIES = ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'coredns'];
@@ -51,19 +54,31 @@ export class NodeUnavailable extends Error {
 }
 
 export interface NodeBedOptions {
-  nodeName?: string;
+  /** How many nodes: the first in the host's network namespace, the others each in one of their own. Default 1. */
+  nodes?: number;
   /** Names the p2pnc image is imported under. Default the topology schema's default image. */
   images?: string[];
 }
 
+export interface BedNode {
+  name: string;
+  ip: string;
+  /** `ctr -n k8s.io` against the node's containerd. */
+  ctr(args: string[]): string;
+}
+
 export interface NodeBed {
   cluster: Cluster;
+  /** The first node's name and address (the control plane's, on the pod bridge). */
   nodeName: string;
   nodeIp: string;
+  nodes: BedNode[];
+  /** Takes a further node's link to the pod bridge down (false) or up again (true). */
+  setNodeLink(name: string, up: boolean): void;
   dir: string;
-  /** Milliseconds from starting the kubelet to the Node's Ready condition. */
+  /** Milliseconds from starting the kubelet to the Node's Ready condition (the slowest node's). */
   readyMs: number;
-  /** `ctr -n k8s.io` against the bed's containerd. */
+  /** `ctr -n k8s.io` against the first node's containerd. */
   ctr(args: string[]): string;
   stopCoreDns(): void;
   /** SIGSTOP / SIGCONT the kubelet: the node stops acting on its pods (and reporting), its containers keep running. */
@@ -174,7 +189,8 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
   const leftover = readState();
   if (leftover) teardown(leftover, (line) => process.stderr.write(`node bed: leftover: ${line}\n`));
 
-  const nodeName = opts.nodeName ?? 'bed-0';
+  const specs = nodeSpecs(opts.nodes ?? 1);
+  const nodeName = specs[0]!.name;
   const dir = mkdtempSync('/tmp/p2pnc-node-');
   const layout: BedLayout = { dir, bridge: BRIDGE, nodeIp: NODE_IP, prefix: 24, podSubnet: POD_SUBNET, clusterDomain: 'cluster.local' };
   const p = paths(dir);
@@ -183,7 +199,8 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
     pids: {},
     sysctls: snapshotSysctls(),
     netnsBefore: netnsList(),
-    runcRoot: p.runcRoot,
+    runcRoots: specs.map((spec) => paths(nodeDir({ dir }, spec)).runcRoot),
+    netns: specs.flatMap((spec) => (spec.netns ? [spec.netns] : [])),
     createdContainerLogs: !existsSync('/var/log/containers'),
     createdCgroupParent: cgroupDirs(CGROUP_PARENT).length === 0,
   };
@@ -238,7 +255,7 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
     writeSysctl('net.bridge.bridge-nf-call-iptables', '1');
     confinePods();
 
-    for (const sub of ['cni', 'pod-logs', 'volume-plugins', 'kubelet']) mkdirSync(join(dir, sub), { recursive: true });
+    for (const spec of specs.slice(1)) plumbNode(spec, BRIDGE, NODE_IP, hostLink(spec));
     writeFileSync(p.auditPolicy, AUDIT_POLICY);
     cluster = await startCluster({
       bindAddress: NODE_IP,
@@ -255,19 +272,29 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
     const kubeconfig = cluster.kubeconfig;
     const bin = (name: string): string => join(NODE_BIN_DIR, name);
 
-    // containerd, and the images nothing could pull.
-    const sandboxImage = readFileSync(join(NODE_BIN_DIR, 'pause.name'), 'utf8').trim();
-    writeFileSync(p.containerdConfig, containerdConfig(dir, sandboxImage));
-    writeFileSync(join(p.cniConfDir, '10-p2pnc-node-bed.conflist'), cniConfig(layout));
-    startDaemon('containerd', 'containerd', ['--config', p.containerdConfig]);
-    const ctr = (args: string[]): string => sh('ctr', ['-a', p.containerdSocket, '-n', 'k8s.io', ...args]);
-    await waitFor('containerd', () => existsSync(p.containerdSocket) && tryRun('ctr', ['-a', p.containerdSocket, 'version']));
-    ctr(['images', 'import', join(NODE_BIN_DIR, 'pause.oci.tar')]);
-    ctr(['images', 'import', join(NODE_BIN_DIR, 'p2pnc.oci.tar')]);
-    const built = readFileSync(join(NODE_BIN_DIR, 'p2pnc.name'), 'utf8').trim();
-    for (const image of opts.images ?? [DEFAULT_IMAGE]) {
-      if (image !== built) ctr(['images', 'tag', '--force', built, image]);
-    }
+    // containerd on every node, with the images nothing could pull.
+    const context = (ports: AgentContext['ports']): AgentContext => ({
+      dir,
+      clusterDomain: layout.clusterDomain,
+      dnsIp: NODE_IP,
+      clusterCidr: CLUSTER_CIDR,
+      cluster: cluster!,
+      binDir: NODE_BIN_DIR,
+      sandboxImage: readFileSync(join(NODE_BIN_DIR, 'pause.name'), 'utf8').trim(),
+      archives: [join(NODE_BIN_DIR, 'pause.oci.tar'), join(NODE_BIN_DIR, 'p2pnc.oci.tar')],
+      builtImage: readFileSync(join(NODE_BIN_DIR, 'p2pnc.name'), 'utf8').trim(),
+      images: opts.images ?? [DEFAULT_IMAGE],
+      ports,
+      startDaemon,
+      waitFor,
+    });
+    const ports = await freePorts(2 + 4 * specs.length);
+    const [cmPort, schedPort] = ports;
+    const contexts = specs.map((_, i) => {
+      const [kubelet, kubeletHealthz, proxyHealthz, proxyMetrics] = ports.slice(2 + 4 * i);
+      return context({ kubelet: kubelet!, kubeletHealthz: kubeletHealthz!, proxyHealthz: proxyHealthz!, proxyMetrics: proxyMetrics! });
+    });
+    const agents = await Promise.all(specs.map((spec, i) => startRuntime(contexts[i]!, spec)));
 
     // Cluster DNS, controllers, scheduler.
     writeFileSync(p.corefile, corefile(layout, kubeconfig));
@@ -277,7 +304,6 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
       resolver.setServers([NODE_IP]);
       await waitFor('coredns', async () => (await resolver.resolve4(`kubernetes.default.svc.${layout.clusterDomain}`)).length > 0);
     };
-    const [cmPort, schedPort, kubeletPort, kubeletHealthz, proxyHealthz, proxyMetrics] = await freePorts(6);
     startDaemon('kube-controller-manager', bin('kube-controller-manager'), [
       `--kubeconfig=${kubeconfig}`,
       '--leader-elect=false',
@@ -289,43 +315,35 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
     startDaemon('kube-scheduler', bin('kube-scheduler'), [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedPort}`]);
     await startCoreDns();
 
-    // The kubelet: the node registers itself and turns Ready once the runtime and the pod network are.
-    writeFileSync(p.resolvConf, '# node bed: cluster DNS only, no host search domains\n');
-    writeFileSync(p.kubeletConfig, kubeletConfig(layout, { port: kubeletPort!, healthzPort: kubeletHealthz! }));
-    const kubeletStart = Date.now();
-    startDaemon('kubelet', bin('kubelet'), [
-      `--config=${p.kubeletConfig}`,
-      `--kubeconfig=${kubeconfig}`,
-      `--root-dir=${p.kubeletRoot}`,
-      `--cert-dir=${p.kubeletRoot}/pki`,
-      `--hostname-override=${nodeName}`,
-      `--node-ip=${NODE_IP}`,
-    ]);
-    startDaemon('kube-proxy', bin('kube-proxy'), [
-      `--kubeconfig=${kubeconfig}`,
-      `--hostname-override=${nodeName}`,
-      '--proxy-mode=iptables',
-      `--cluster-cidr=${POD_SUBNET}`,
-      '--conntrack-max-per-core=0',
-      '--conntrack-tcp-timeout-established=0',
-      '--conntrack-tcp-timeout-close-wait=0',
-      '--iptables-localhost-nodeports=false',
-      `--healthz-bind-address=127.0.0.1:${proxyHealthz}`,
-      `--metrics-bind-address=127.0.0.1:${proxyMetrics}`,
-    ]);
-    await waitFor('kubelet', () => nodeReady(cluster!, nodeName), 120_000);
-    const readyMs = Date.now() - kubeletStart;
+    // The kubelets: each node registers itself and turns Ready once its runtime and pod network are.
+    agents.forEach((agent, i) => startKubelet(contexts[i]!, agent));
+    const readyMs = Math.max(
+      ...(await Promise.all(
+        agents.map(async (agent) => {
+          await waitFor(`kubelet${agent.spec.suffix}`, () => nodeReady(cluster!, agent.spec.name), 120_000);
+          return Date.now() - agent.kubeletStarted;
+        }),
+      )),
+    );
     // kubeadm labels its nodes so; `p2pnc import` then sees the API server on a control-plane node.
     await mustRun(cluster, ['label', 'node', nodeName, 'node-role.kubernetes.io/control-plane=', '--overwrite']);
+    for (const spec of specs.slice(1)) await mustRun(cluster, ['label', 'node', spec.name, 'node-role.kubernetes.io/worker=', '--overwrite']);
     await waitFor('kube-controller-manager', async () => (await cluster!.kubectl(['get', 'serviceaccount', 'default', '-n', 'default'])).code === 0);
     await waitFor('kube-proxy', () => sh('iptables', ['-w', '-t', 'nat', '-S']).includes('KUBE-SERVICES'));
     // kube-proxy and the kubelet put their jumps first in FORWARD: the bed's confinement goes back on top.
     confinePods();
+    const ctr = agents[0]!.ctr;
 
     return {
       cluster,
       nodeName,
       nodeIp: NODE_IP,
+      nodes: agents.map((agent) => ({ name: agent.spec.name, ip: agent.spec.ip, ctr: agent.ctr })),
+      setNodeLink: (name, up) => {
+        const spec = specs.find((candidate) => candidate.name === name && candidate.netns);
+        if (!spec) throw new Error(`${name} is not a node with a link of its own`);
+        sh('ip', ['link', 'set', hostLink(spec), up ? 'up' : 'down']);
+      },
       dir,
       readyMs,
       ctr,
@@ -369,6 +387,29 @@ function confinePods(): void {
   }
   while (tryRun('iptables', ['-w', '-D', 'FORWARD', '-j', BED_CHAIN]));
   sh('iptables', ['-w', '-I', 'FORWARD', '1', '-j', BED_CHAIN]);
+}
+
+/**
+ * bed-0 on the pod bridge itself (10.244.0.1, its pods 10.244.0.10-199); bed-N at 10.244.0.(250-N+1)... in a
+ * network namespace of its own with pods on 10.244.N.0/24.
+ */
+function nodeSpecs(count: number): NodeSpec[] {
+  return Array.from({ length: count }, (_, i) =>
+    i === 0
+      ? { name: 'bed-0', ip: NODE_IP, suffix: '', pods: { bridge: BRIDGE, subnet: POD_SUBNET, gateway: NODE_IP, rangeStart: '10.244.0.10', rangeEnd: '10.244.0.199' } }
+      : {
+          name: `bed-${i}`,
+          ip: `10.244.0.${251 - i}`,
+          suffix: `-bed-${i}`,
+          netns: `p2pnc-bed-${i}`,
+          pods: { bridge: `p2pncbr${i}`, subnet: `10.244.${i}.0/24`, gateway: `10.244.${i}.1` },
+        },
+  );
+}
+
+/** The host side of a further node's veth. */
+function hostLink(spec: NodeSpec): string {
+  return `p2pncv${spec.name.replace('bed-', '')}`;
 }
 
 /** The harness starts etcd, then kube-apiserver. */

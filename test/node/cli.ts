@@ -1,17 +1,17 @@
 /**
- * scripts/node/up.sh and down.sh: `up` brings the node bed up, prints how to reach it and keeps it up until
+ * scripts/node/up.sh and down.sh: `up [nodes]` brings the node bed up (1 node by default), prints how to reach it and keeps it up until
  * interrupted (Ctrl-C brings it down); `down` undoes whatever a crashed or killed run left (from the state file).
  */
 import { startNodeBed } from './bed.js';
 import { STATE_FILE, readState, teardown } from './host.js';
 
-async function up(): Promise<void> {
+async function up(nodes: number): Promise<void> {
   const started = Date.now();
-  const bed = await startNodeBed();
+  const bed = await startNodeBed({ nodes });
   const kubectl = `${bed.cluster.binDir}/kubectl --kubeconfig=${bed.cluster.kubeconfig}`;
   process.stdout.write(
     [
-      `node bed up in ${((Date.now() - started) / 1000).toFixed(1)} s (node ${bed.nodeName} Ready ${(bed.readyMs / 1000).toFixed(1)} s after the kubelet started)`,
+      `node bed up in ${((Date.now() - started) / 1000).toFixed(1)} s (nodes ${bed.nodes.map((n) => `${n.name} ${n.ip}`).join(', ')}; Ready ${(bed.readyMs / 1000).toFixed(1)} s after their kubelets started)`,
       `  API server   ${bed.cluster.server}`,
       `  kubeconfig   ${bed.cluster.kubeconfig}`,
       `  logs         ${bed.dir}/*.log`,
@@ -38,7 +38,7 @@ function down(): void {
 }
 
 const command = process.argv[2];
-if (command === 'up') await up();
+if (command === 'up') await up(Number(process.argv[3] ?? '1'));
 else if (command === 'down') down();
 else {
   process.stderr.write('usage: cli.ts up|down\n');

@@ -10,6 +10,9 @@ export interface BedLayout {
   prefix: number;
   podSubnet: string;
   clusterDomain: string;
+  /** Part of the subnet the pods get (default all of it). */
+  rangeStart?: string;
+  rangeEnd?: string;
 }
 
 export const paths = (dir: string) => ({
@@ -83,7 +86,7 @@ export function cniConfig(l: BedLayout): string {
           ipam: {
             type: 'host-local',
             dataDir: `${l.dir}/cni-ipam`,
-            ranges: [[{ subnet: l.podSubnet, gateway: l.nodeIp }]],
+            ranges: [[{ subnet: l.podSubnet, gateway: l.nodeIp, ...(l.rangeStart ? { rangeStart: l.rangeStart, rangeEnd: l.rangeEnd } : {}) }]],
             routes: [{ dst: '0.0.0.0/0', gw: l.nodeIp }],
           },
         },
@@ -111,6 +114,8 @@ export function corefile(l: BedLayout, kubeconfig: string): string {
 export interface KubeletPorts {
   port: number;
   healthzPort: number;
+  /** Cluster DNS (default the node's address). */
+  dnsIp?: string;
 }
 
 /**
@@ -135,7 +140,7 @@ export function kubeletConfig(l: BedLayout, ports: KubeletPorts): string {
       enforceNodeAllocatable: [],
       failSwapOn: false,
       failCgroupV1: false,
-      clusterDNS: [l.nodeIp],
+      clusterDNS: [ports.dnsIp ?? l.nodeIp],
       clusterDomain: l.clusterDomain,
       resolvConf: p.resolvConf,
       authentication: { anonymous: { enabled: true }, webhook: { enabled: false } },

@@ -41,8 +41,10 @@ export interface HostState {
   /** Network namespaces that existed before (`ip netns list`); others named cni-* are the bed's. */
   netnsBefore: string[];
   bridge?: string;
-  /** runc's state root of containerd's runtime, for killing containers whose shim is gone. */
-  runcRoot?: string;
+  /** runc's state roots of the nodes' containerd runtimes, for killing containers whose shim is gone. */
+  runcRoots?: string[];
+  /** Network namespaces the bed created (one per extra node). */
+  netns?: string[];
   /** Other directories to remove (the control plane's). */
   extraDirs?: string[];
   /** True when containerd's cgroup parent (k8s.io) did not exist before. */
@@ -198,14 +200,14 @@ export function teardown(state: HostState, log: (line: string) => void = () => {
   const order = ['kubelet', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'coredns', 'kube-apiserver', 'etcd'];
   const rank = (name: string): number => (order.includes(name) ? order.indexOf(name) : order.length);
   const names = Object.keys(state.pids).sort((a, b) => rank(a) - rank(b));
-  for (const name of names.filter((n) => n !== 'containerd')) {
+  for (const name of names.filter((n) => !n.startsWith('containerd'))) {
     stopPid(state.pids[name]!);
   }
   const ids = removeContainers(state, log);
   for (const pid of pidsNaming(state.dir)) stopPid(pid, 3_000);
-  if (state.pids['containerd'] !== undefined) stopPid(state.pids['containerd'], 10_000);
+  for (const name of names.filter((n) => n.startsWith('containerd'))) stopPid(state.pids[name]!, 10_000);
   removeContainerCgroups(ids, state.createdCgroupParent ?? false);
-  for (const name of netnsList().filter((n) => n.startsWith('cni-') && !state.netnsBefore.includes(n))) {
+  for (const name of netnsList().filter((n) => (n.startsWith('cni-') && !state.netnsBefore.includes(n)) || state.netns?.includes(n))) {
     tryRun('ip', ['netns', 'delete', name]);
   }
   for (const path of mountsUnder(state.dir)) tryRun('umount', ['-l', path]);
@@ -234,7 +236,7 @@ export function residue(state: HostState): string[] {
   const left: string[] = [];
   for (const [name, pid] of Object.entries(state.pids)) if (pidAlive(pid)) left.push(`${name} (pid ${pid}) still running`);
   if (state.bridge && tryRun('ip', ['link', 'show', state.bridge])) left.push(`bridge ${state.bridge}`);
-  const netns = netnsList().filter((n) => n.startsWith('cni-') && !state.netnsBefore.includes(n));
+  const netns = netnsList().filter((n) => (n.startsWith('cni-') && !state.netnsBefore.includes(n)) || state.netns?.includes(n));
   if (netns.length > 0) left.push(`network namespaces ${netns.join(', ')}`);
   for (const tool of ['iptables', 'ip6tables']) {
     const chains = spawnSync(`${tool}-save`, [], { encoding: 'utf8' }).stdout?.split('\n').filter((l) => /^:(KUBE-|P2PNC-NODE-)/.test(l)) ?? [];
@@ -266,10 +268,9 @@ export function cgroupDirs(name: string): string[] {
  * returns their ids.
  */
 function removeContainers(state: HostState, log: (line: string) => void): string[] {
-  if (!state.runcRoot || !existsSync(state.runcRoot)) return [];
   const ids: string[] = [];
-  for (const namespace of readdirSync(state.runcRoot)) {
-    const root = join(state.runcRoot, namespace);
+  const roots = (state.runcRoots ?? []).filter((root) => existsSync(root));
+  for (const root of roots.flatMap((runcRoot) => readdirSync(runcRoot).map((namespace) => join(runcRoot, namespace)))) {
     const listed = spawnSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? [];
     for (const id of listed) tryRun('runc', ['--root', root, 'delete', '--force', id]);
     ids.push(...listed);
