@@ -21,15 +21,21 @@ export type YamlResult = { parsed: ParsedYaml; data: unknown } | { problems: Loc
 
 export function parseYaml(text: string): YamlResult {
   const lineCounter = new LineCounter();
-  // yaml's own uniqueKeys check is quadratic in a mapping's size; duplicateKeys() does it with a set.
-  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false });
+  let document: Document;
+  try {
+    // yaml's own uniqueKeys check is quadratic in a mapping's size; duplicateKeys() does it with a set.
+    // prettyErrors would build a source excerpt for every error: seconds for a file with 40,000 of them.
+    document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  } catch (error) {
+    return { problems: [parserFailure(error)] };
+  }
   if (document.errors.length > 0) {
     return {
       problems: document.errors.map((error) => ({
         path: '(syntax)',
         segments: [],
         message: syntaxMessage(error.message),
-        ...(error.linePos?.[0].line ? { line: error.linePos[0].line } : {}),
+        line: lineCounter.linePos(error.pos[0]).line,
       })),
     };
   }
@@ -43,10 +49,17 @@ export function parseYaml(text: string): YamlResult {
   } catch (error) {
     if (error instanceof ReferenceError && /Excessive alias count/.test(error.message)) {
       const first = aliasesOf(parsed)[0];
-      return { problems: [{ ...(first ?? { path: '(syntax)', segments: [] }), line: first?.line ?? 1, message: 'aliases expand to too much data (an alias of a node full of aliases, again and again); write the values out' }] };
+      const message = 'aliases expand to too much data (an alias of a node full of aliases, again and again); write the values out';
+      return { problems: [first ? { path: first.path, segments: first.segments, line: first.line ?? 1, message } : { path: '(syntax)', segments: [], line: 1, message }] };
     }
-    throw error;
+    return { problems: [parserFailure(error)] };
   }
+}
+
+/** Whatever else the YAML library throws on odd input is still an answer about the file, not a crash. */
+function parserFailure(error: unknown): LocatedProblem {
+  const text = error instanceof Error ? error.message : String(error);
+  return { path: '(syntax)', segments: [], line: 1, message: `cannot read the file as YAML: ${syntaxMessage(text)}` };
 }
 
 /** The first line of yaml's message, without its own "at line L, column C" (the line is printed in front). */

@@ -441,6 +441,15 @@ const textual: Record<string, TextMutation> = {
     return { text: `${text}\nextra: ${'['.repeat(depth)}${']'.repeat(depth)}\n`, note: `deep flow nesting ${depth}` };
   },
   deepCompact: (text) => ({ text: `${text}\nextra:\n${'- '.repeat(50_000)}x\n`, note: 'deep compact sequence' }),
+  manyKeys: (text, random) => {
+    const count = random.pick([2_000, 100_000]);
+    return { text: `${text}\n${Array.from({ length: count }, (_, i) => `extra${i}: 1`).join('\n')}\n`, note: `${count} unknown top-level keys` };
+  },
+  bigFlowList: (text, random) => {
+    const count = random.pick([20_000, 500_000]);
+    return { text: `${text}\nextra: [${Array(count).fill('1').join(',')}]\n`, note: `a flow list of ${count} items` };
+  },
+  deepBlock: (text) => ({ text: `${text}\nextra:\n${Array.from({ length: 1500 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n')} 1\n`, note: 'block mappings 1,500 deep' }),
   twoDocuments: (text) => ({ text: `${text}\n---\n${text}`, note: 'two documents' }),
   empty: () => ({ text: '', note: 'empty file' }),
   jsonComments: (text) => {
