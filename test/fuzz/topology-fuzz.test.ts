@@ -5,7 +5,8 @@
  *   accepted: synth writes objects that a real kube-apiserver accepts (server-side dry-run), or
  *   rejected: exit 1, each problem with file, line and path, no stack trace or "looks like a bug", a few KB of
  *             stderr at most, no output folder left, within 2 s.
- * Anything else fails, printing the seed and the case. Reproduce one with P2PNC_FUZZ_SEED and P2PNC_FUZZ_CASES.
+ * Anything else fails, printing the seed and the case. Reproduce one with P2PNC_FUZZ_SEED=<seed> P2PNC_FUZZ_ONLY=<case>;
+ * P2PNC_FUZZ_CASES sets how many cases run (default 300).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -24,6 +25,8 @@ import { rejectionProblem, runInProcess, type Outcome } from './run-case.js';
 
 const SEED = Number(process.env.P2PNC_FUZZ_SEED ?? 20261201);
 const CASES = Number(process.env.P2PNC_FUZZ_CASES ?? 300);
+/** One case number to run alone (P2PNC_FUZZ_ONLY=139), to reproduce a failure quickly. */
+const ONLY = process.env.P2PNC_FUZZ_ONLY === undefined ? undefined : Number(process.env.P2PNC_FUZZ_ONLY);
 /** Every how many cases one also runs through `node bin/p2pnc.js synth` in a child process. */
 const SUBPROCESS_EVERY = 25;
 
@@ -35,7 +38,7 @@ interface Result {
 const describeCase = (fuzzCase: FuzzCase) =>
   `case ${fuzzCase.id} (P2PNC_FUZZ_SEED=${SEED}, base ${fuzzCase.base}, ${fuzzCase.fileName}): ${fuzzCase.mutations.join('; ')}`;
 
-test(`topology fuzz: ${CASES} cases, seed ${SEED}`, async (t) => {
+test(`topology fuzz: ${ONLY === undefined ? `${CASES} cases` : `case ${ONLY}`}, seed ${SEED}`, async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'p2pnc-fuzz-'));
   const all = bases();
   const results: Result[] = [];
@@ -43,7 +46,7 @@ test(`topology fuzz: ${CASES} cases, seed ${SEED}`, async (t) => {
   try {
     await t.test('every case is accepted or cleanly rejected, in process', () => {
       const failures: string[] = [];
-      for (let id = 0; id < CASES; id++) {
+      for (let id = ONLY ?? 0; id < (ONLY === undefined ? CASES : ONLY + 1); id++) {
         const fuzzCase = makeCase(SEED, id, all);
         // Every 10th case writes into a folder holding an earlier synth's output.
         const prepare = id % 10 === 5 ? (out: string) => void synthesize(TopologySchema.parse(smallTopology()), out) : undefined;
@@ -54,9 +57,10 @@ test(`topology fuzz: ${CASES} cases, seed ${SEED}`, async (t) => {
       const count = (kind: Outcome['kind']) => results.filter((result) => result.outcome.kind === kind).length;
       const slowest = Math.max(...results.map((result) => result.outcome.ms));
       t.diagnostic(`${count('accepted')} accepted, ${count('rejected')} rejected, ${count('broken')} broken; slowest case ${Math.round(slowest)} ms of CPU; ${Math.round(performance.now() - started)} ms in all`);
+      assert.deepEqual(failures, []);
+      if (ONLY !== undefined) return;
       assert.ok(count('accepted') >= CASES / 10, `only ${count('accepted')} cases accepted: the mutations test rejection alone`);
       assert.ok(count('rejected') >= CASES / 4, `only ${count('rejected')} cases rejected`);
-      assert.deepEqual(failures, []);
     });
 
     await t.test('the real CLI in a child process agrees on a sample', async () => {
@@ -97,11 +101,12 @@ test(`topology fuzz: ${CASES} cases, seed ${SEED}`, async (t) => {
         const canary = { apiVersion: 'v1', kind: 'Service', metadata: { name: '1-canary', namespace: 'default' }, spec: { ports: [{ port: 80 }] } };
         const before = performance.now();
         const rejected = await serverRejections(cluster, [...accepted, { id: -1, objects: [canary] }]);
+        const byId = new Map(results.map((result) => [result.fuzzCase.id, result]));
         assert.match(rejected.get(-1) ?? '', /Service 1-canary: .*Invalid value: "1-canary"/);
         rejected.delete(-1);
         const failures: string[] = [];
         st.diagnostic(`${accepted.length} accepted cases, ${accepted.reduce((sum, c) => sum + c.objects.length, 0)} objects, dry-run in ${Math.round(performance.now() - before)} ms`);
-        for (const [id, why] of rejected) failures.push(`${describeCase(results[id]!.fuzzCase)}\n    -> synth accepted it, the API server refused: ${why}`);
+        for (const [id, why] of rejected) failures.push(`${describeCase(byId.get(id)!.fuzzCase)}\n    -> synth accepted it, the API server refused: ${why}`);
         assert.deepEqual(failures, []);
       } finally {
         await cluster.stop();
