@@ -20,6 +20,7 @@ interface SourceCommandOptions extends ClusterOptions {
   leaseDuration: string;
   staleAfter: string;
   staleSweepInterval: string;
+  startJitter: string;
 }
 
 export function registerSourceCommand(program: Command): void {
@@ -41,6 +42,7 @@ export function registerSourceCommand(program: Command): void {
     .option('--lease-duration <duration>', 'leader Lease duration', '15s')
     .option('--stale-after <duration>', 'mark checks no source probed for this long as Stale', '48h')
     .option('--stale-sweep-interval <duration>', 'how often the leader of a Deployment source looks for stale checks', '10m')
+    .option('--start-jitter <duration>', 'wait a random time below this before the first list (thousands of nodes restarting at once)', '0s')
     .action(async (options: SourceCommandOptions) => {
       const config = sourceConfig(options);
       // Loaded on demand, so `p2pnc target` and `p2pnc check` never load the source's dependencies.
@@ -79,12 +81,13 @@ function sourceConfig(options: SourceCommandOptions): SourceConfig {
     leaseDurationMs,
     staleAfterMs: duration(options.staleAfter, '--stale-after'),
     staleSweepIntervalMs: duration(options.staleSweepInterval, '--stale-sweep-interval'),
+    startJitterMs: duration(options.startJitter, '--start-jitter', true),
   };
 }
 
-function duration(text: string, flag: string): number {
+function duration(text: string, flag: string, allowZero = false): number {
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new UsageError(`${flag} must be a Go duration such as 60s or 500ms, got "${text}"`);
+  if (ms === undefined || ms < 0 || (ms === 0 && !allowZero)) throw new UsageError(`${flag} must be a Go duration such as 60s or 500ms, got "${text}"`);
   return ms;
 }
 

@@ -2,6 +2,15 @@
  * List, then watch from the list's resourceVersion; list again when the watch expires (410) or breaks, with
  * back-off. Keeps a cache by name and reports adds, updates and deletes: the runtime picks up new, changed and
  * deleted objects without a restart.
+ *
+ * Built to be cheap for a control plane with thousands of these at once (every node's source restarting):
+ * - lists are served from the API server's watch cache (resourceVersion 0 at first, then "not older than" the
+ *   last version seen), never read through to etcd, whatever the label selector;
+ * - the first list waits a random part of `startJitterMs`, so a rollout does not list in one instant;
+ * - back-off is jittered and grows only while failures repeat; a watch the server ends within a second without
+ *   an event counts as a failure (a proxy that closes at once must not turn into a hot loop);
+ * - watch timeouts are spread between 5 and 10 minutes, as client-go's reflector does, so watches of sources
+ *   started together do not all end and restart together.
  */
 import { KubeApiError, type KubeClient } from './client.js';
 import type { ObjectList, ObjectMeta } from './resources.js';
@@ -14,17 +23,50 @@ export interface InformerHandlers<T> {
   onError?(error: unknown): void;
 }
 
+export interface InformerTiming {
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  /** The first list waits a random delay below this. */
+  startJitterMs: number;
+  /** Watches last a random time between this and twice this. */
+  minWatchTimeoutSeconds: number;
+  /** A watch that ends sooner than this without an event is a failure. */
+  shortWatchMs: number;
+  random: () => number;
+}
+
+export const DEFAULT_INFORMER_TIMING: InformerTiming = {
+  initialBackoffMs: 500,
+  maxBackoffMs: 30_000,
+  startJitterMs: 0,
+  minWatchTimeoutSeconds: 300,
+  shortWatchMs: 1000,
+  random: Math.random,
+};
+
+export class ShortWatchError extends Error {
+  constructor(path: string) {
+    super(`the watch of ${path} ended at once without an event`);
+    this.name = 'ShortWatchError';
+  }
+}
+
 export class Informer<T extends { metadata: ObjectMeta }> {
   readonly cache = new Map<string, T>();
   private synced = false;
+  /** The newest resourceVersion seen, so a relist is served from the watch cache no older than it. */
+  private lastVersion: string | undefined;
+  private readonly timing: InformerTiming;
 
   constructor(
     private readonly client: KubeClient,
     private readonly path: string,
     private readonly labelSelector: string | undefined,
     private readonly handlers: InformerHandlers<T>,
-    private readonly backoff = { initialMs: 500, maxMs: 30_000 },
-  ) {}
+    timing: Partial<InformerTiming> = {},
+  ) {
+    this.timing = { ...DEFAULT_INFORMER_TIMING, ...timing };
+  }
 
   get hasSynced(): boolean {
     return this.synced;
@@ -32,25 +74,31 @@ export class Informer<T extends { metadata: ObjectMeta }> {
 
   /** Runs until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    let delay = this.backoff.initialMs;
+    const { random, initialBackoffMs, maxBackoffMs, startJitterMs } = this.timing;
+    if (startJitterMs > 0) await sleep(random() * startJitterMs, signal);
+    let failures = 0;
     while (!signal.aborted) {
       try {
         const resourceVersion = await this.list(signal);
-        delay = this.backoff.initialMs;
-        await this.watchFrom(resourceVersion, signal);
+        await this.watchFrom(resourceVersion, signal, () => (failures = 0));
       } catch (error) {
         if (signal.aborted) return;
-        if (!(error instanceof KubeApiError && error.isExpired)) {
-          this.handlers.onError?.(error);
-          await sleep(delay, signal);
-          delay = Math.min(delay * 2, this.backoff.maxMs);
+        // An expired version is routine (the watch cache moved on): list again at once.
+        if (error instanceof KubeApiError && error.isExpired) {
+          this.lastVersion = undefined;
+          continue;
         }
+        this.handlers.onError?.(error);
+        failures += 1;
+        const capped = Math.min(initialBackoffMs * 2 ** Math.min(failures - 1, 30), maxBackoffMs);
+        await sleep(capped / 2 + (random() * capped) / 2, signal);
       }
     }
   }
 
   private async list(signal: AbortSignal): Promise<string> {
-    const list = await this.client.get<ObjectList<T>>(this.path, { query: { labelSelector: this.labelSelector }, signal, timeoutMs: 60_000 });
+    const query = { labelSelector: this.labelSelector, resourceVersion: this.lastVersion ?? '0', resourceVersionMatch: 'NotOlderThan' };
+    const list = await this.client.get<ObjectList<T>>(this.path, { query, signal, timeoutMs: 60_000 });
     const seen = new Set<string>();
     for (const item of list.items) {
       seen.add(item.metadata.name);
@@ -63,20 +111,27 @@ export class Informer<T extends { metadata: ObjectMeta }> {
       }
     }
     this.synced = true;
+    this.lastVersion = list.metadata.resourceVersion;
     this.handlers.onSynced?.();
     return list.metadata.resourceVersion;
   }
 
-  private async watchFrom(resourceVersion: string, signal: AbortSignal): Promise<void> {
+  private async watchFrom(resourceVersion: string, signal: AbortSignal, onHealthy: () => void): Promise<void> {
     let version = resourceVersion;
+    const { minWatchTimeoutSeconds, shortWatchMs, random } = this.timing;
     // A watch ends after the server's timeout; resume from the last version seen without listing again.
     while (!signal.aborted) {
+      const started = Date.now();
+      let events = 0;
       await this.client.watch<T>(
         this.path,
-        { labelSelector: this.labelSelector, resourceVersion: version, timeoutSeconds: 300 },
+        { labelSelector: this.labelSelector, resourceVersion: version, timeoutSeconds: Math.floor(minWatchTimeoutSeconds * (1 + random())) },
         (event) => {
           if (event.type === 'ERROR') return;
+          events += 1;
+          if (events === 1) onHealthy();
           version = event.object.metadata.resourceVersion ?? version;
+          this.lastVersion = version;
           if (event.type === 'ADDED' || event.type === 'MODIFIED') this.upsert(event.object);
           else if (event.type === 'DELETED') {
             const known = this.cache.get(event.object.metadata.name);
@@ -86,6 +141,9 @@ export class Informer<T extends { metadata: ObjectMeta }> {
         },
         signal,
       );
+      if (signal.aborted) return;
+      if (events === 0 && Date.now() - started < shortWatchMs) throw new ShortWatchError(this.path);
+      if (Date.now() - started >= shortWatchMs) onHealthy();
     }
   }
 

@@ -10,6 +10,8 @@ export interface ObjectMeta {
   creationTimestamp?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** Server-side apply's bookkeeping: large, and never read here (the operator commands drop it on reading). */
+  managedFields?: unknown[];
 }
 
 export interface CheckObject {
@@ -21,7 +23,8 @@ export interface CheckObject {
 }
 
 export interface ObjectList<T> {
-  metadata: { resourceVersion: string };
+  /** `continue` is set on a page of a paginated list when more follow. */
+  metadata: { resourceVersion: string; continue?: string };
   items: T[];
 }
 

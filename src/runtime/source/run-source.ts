@@ -26,6 +26,7 @@ export interface SourceConfig {
   leaseDurationMs: number;
   staleAfterMs: number;
   staleSweepIntervalMs: number;
+  startJitterMs: number;
 }
 
 export async function runSource(config: SourceConfig): Promise<void> {
@@ -49,6 +50,7 @@ export async function runSource(config: SourceConfig): Promise<void> {
     staleAfterMs: config.staleAfterMs,
     // Per-node sources leave the namespace-wide sweep to the Deployment source's leader.
     ...(config.nodeName ? {} : { staleSweepIntervalMs: config.staleSweepIntervalMs }),
+    startJitterMs: config.startJitterMs,
   };
   let runner: SourceRunner | undefined;
   const server = await startSourceServer(config.metricsPort, metrics.registry, () => (runner ? runner.hasSynced : config.leaderElection));

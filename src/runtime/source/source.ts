@@ -40,6 +40,8 @@ export interface SourceOptions {
   staleAfterMs?: number;
   /** Sweep every check of the namespace for staleness this often; only one source (a Deployment leader) should. @default off */
   staleSweepIntervalMs?: number;
+  /** The first list of checks waits a random delay below this, so thousands of sources restarting together spread out. @default 0 */
+  startJitterMs?: number;
 }
 
 interface CheckState {
@@ -76,7 +78,7 @@ export class SourceRunner {
         this.apiServerAnswered();
       },
       onError: (error) => this.options.logger.warn('listing or watching checks failed; retrying', { error: String(error) }),
-    });
+    }, { startJitterMs: options.startJitterMs ?? 0 });
     this.writer = new StatusWriter(client, {
       namespace: options.namespace,
       scheduler: this.writeScheduler,
