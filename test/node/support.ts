@@ -45,12 +45,12 @@ export async function getJson<T>(bed: NodeBed, args: string[]): Promise<T> {
   return JSON.parse(res.stdout) as T;
 }
 
-export async function checks(bed: NodeBed): Promise<LiveCheck[]> {
-  return (await getJson<{ items: LiveCheck[] }>(bed, ['get', 'podnetworkconnectivitychecks', '-n', NAMESPACE, '--show-managed-fields'])).items;
+export async function checks(bed: NodeBed, namespace = NAMESPACE): Promise<LiveCheck[]> {
+  return (await getJson<{ items: LiveCheck[] }>(bed, ['get', 'podnetworkconnectivitychecks', '-n', namespace, '--show-managed-fields'])).items;
 }
 
-export async function pods(bed: NodeBed, selector?: string): Promise<LivePod[]> {
-  const args = ['get', 'pods', '-n', NAMESPACE, ...(selector ? ['-l', selector] : [])];
+export async function pods(bed: NodeBed, selector?: string, namespace = NAMESPACE): Promise<LivePod[]> {
+  const args = ['get', 'pods', '-n', namespace, ...(selector ? ['-l', selector] : [])];
   return (await getJson<{ items: LivePod[] }>(bed, args)).items;
 }
 
