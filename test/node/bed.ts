@@ -44,7 +44,7 @@ const CLUSTER_CIDR = '10.244.0.0/16';
 /** The image name the synthesized manifests use (the topology schema's default). */
 export const DEFAULT_IMAGE = 'ghcr.io/p2pnc/p2pnc:0.1.0';
 const K8S_BINARIES = ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'coredns'];
-const HOST_TOOLS = ['containerd', 'containerd-shim-runc-v2', 'ctr', 'runc', 'iptables', 'ip6tables', 'ip'];
+const HOST_TOOLS = ['containerd', 'containerd-shim-runc-v2', 'ctr', 'runc', 'iptables', 'ip6tables', 'ip', 'nsenter', 'flock'];
 
 export class NodeUnavailable extends Error {
   override readonly name = 'NodeUnavailable';

@@ -2,6 +2,7 @@
  * scripts/node/up.sh and down.sh: `up [nodes]` brings the node bed up (1 node by default), prints how to reach it and keeps it up until
  * interrupted (Ctrl-C brings it down); `down` undoes whatever a crashed or killed run left (from the state file).
  */
+import { spawnSync } from 'node:child_process';
 import { startNodeBed } from './bed.js';
 import { STATE_FILE, readState, teardown } from './host.js';
 
@@ -27,7 +28,12 @@ async function up(nodes: number): Promise<void> {
   process.stdout.write('node bed down\n');
 }
 
-function down(): void {
+function down(force: boolean): void {
+  // A bed that is up holds the lock: bring it down with Ctrl-C where it runs (or --force here).
+  if (!force && spawnSync('flock', ['-n', `${STATE_FILE}.lock`, 'true']).status !== 0) {
+    process.stderr.write('node bed: one is up (it holds the lock); stop it where it runs, or pass --force\n');
+    process.exit(1);
+  }
   const state = readState();
   if (!state) {
     process.stdout.write(`node bed: nothing to undo (no ${STATE_FILE})\n`);
@@ -39,7 +45,7 @@ function down(): void {
 
 const command = process.argv[2];
 if (command === 'up') await up(Number(process.argv[3] ?? '1'));
-else if (command === 'down') down();
+else if (command === 'down') down(process.argv.includes('--force'));
 else {
   process.stderr.write('usage: cli.ts up|down\n');
   process.exit(2);

@@ -5,7 +5,7 @@
  * pod bridge.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -224,6 +224,7 @@ export function teardown(state: HostState, log: (line: string) => void = () => {
     }
   }
   removeContainerLogLinks(state);
+  keepLogs([state.dir, ...(state.extraDirs ?? [])]);
   for (const dir of [state.dir, ...(state.extraDirs ?? [])]) {
     if (mountsUnder(dir).length === 0) rmSync(dir, { recursive: true, force: true });
     else log(`left ${dir}: mounts remain under it`);
@@ -291,6 +292,23 @@ function removeContainerCgroups(ids: string[], parentCreated: boolean): void {
     while (existsSync(dir) && !tryRun('rmdir', [dir]) && Date.now() < deadline) sleepSync(100);
   }
   if (parentCreated) for (const dir of cgroupDirs(CGROUP_PARENT)) tryRun('rmdir', [dir]);
+}
+
+/** Where the last bed's component logs are kept after teardown, for a failure to be read afterwards. */
+export const LAST_LOGS = join(dirname(STATE_FILE), 'last-logs');
+
+function keepLogs(dirs: string[]): void {
+  rmSync(LAST_LOGS, { recursive: true, force: true });
+  mkdirSync(LAST_LOGS, { recursive: true });
+  for (const dir of dirs.filter((d) => existsSync(d))) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.log'))) {
+      try {
+        copyFileSync(join(dir, file), join(LAST_LOGS, file));
+      } catch {
+        // unreadable: skip
+      }
+    }
+  }
 }
 
 /** The kubelet links container logs into /var/log/containers (a fixed path): remove the bed's links, and the folder
