@@ -59,6 +59,10 @@ export const CheckProbeSchema = z.object({
   insecureSkipVerify: z.boolean().optional().meta({ description: 'Skip TLS certificate verification (default true)' }),
 });
 
+/** What a check keeps and how often a healthy one is written, unless its spec says otherwise (OpenShift-sized). */
+export const DEFAULT_STATUS_HISTORY = { entries: 20, outages: 20 } as const;
+export const DEFAULT_REFRESH_INTERVAL = '10m';
+
 export const CheckSpecSchema = z.object({
   sourcePod: z.string().regex(DNS1123_SUBDOMAIN).meta({ description: 'The source: <source>[-<node>] (OpenShift: the source pod)' }),
   targetEndpoint: z.string().regex(/^\S+:\d*$/).meta({ description: 'host:port probed; [addr]:port for IPv6' }),
@@ -69,6 +73,16 @@ export const CheckSpecSchema = z.object({
   probe: CheckProbeSchema.optional().meta({ description: 'How to probe (p2pnc). Default: tcp' }),
   interval: durationString.optional().meta({ description: 'Probe interval as a Go duration (p2pnc). Default: 60s' }),
   timeout: durationString.optional().meta({ description: 'Probe timeout as a Go duration (p2pnc). Default: 10s' }),
+  history: z
+    .object({
+      entries: z.int().min(1).max(20).optional().meta({ description: 'Successes and failures kept, each. Default: 20' }),
+      outages: z.int().min(1).max(20).optional().meta({ description: 'Outages kept. Default: 20' }),
+    })
+    .optional()
+    .meta({ description: 'How much the status keeps (p2pnc): less on large clusters' }),
+  refreshInterval: durationString
+    .optional()
+    .meta({ description: 'A status without a transition is written at most this often, as a Go duration (p2pnc). Default: 10m' }),
   source: z
     .object({ name: z.string(), node: z.string().optional() })
     .optional()

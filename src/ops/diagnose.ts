@@ -34,8 +34,9 @@ export interface DiagnoseOptions {
   /** Namespace of the checks, used in the next commands. @default p2pnc */
   namespace?: string;
   /**
-   * A check whose newest result is older than this is silent. @default the larger of 20 minutes and 3 intervals:
-   * a healthy check's status is written only every 10 minutes (--steady-write-interval), so younger results are current.
+   * A check whose newest result is older than this is silent. @default the larger of 20 minutes, 3 intervals, and its
+   * refresh interval (spec.refreshInterval, 10m by default) plus 2 intervals: a healthy check's status is written only
+   * once per refresh interval, so younger results are current.
    */
   silentAfterMs?: number;
 }
@@ -70,7 +71,8 @@ class Diagnoser {
   ) {
     this.namespace = options.namespace ?? 'p2pnc';
     for (const row of rows) {
-      const silence = options.silentAfterMs ?? Math.max(SILENCE_FLOOR_MS, 3 * row.intervalMs);
+      // A healthy check is written once per refresh interval: its newest stored result may be that old, plus a probe.
+      const silence = options.silentAfterMs ?? Math.max(SILENCE_FLOOR_MS, 3 * row.intervalMs, row.refreshMs + 2 * row.intervalMs);
       const age = (time: Date | undefined) => (time ? options.now.getTime() - time.getTime() : Number.POSITIVE_INFINITY);
       if (!row.lastProbe) {
         if (age(row.createdAt) > silence) this.quiet.set(row, 'never-probed');

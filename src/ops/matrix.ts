@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import type { LogEntry } from '../api/check.js';
 import type { CheckObject } from '../runtime/kube/resources.js';
-import { checkLabel, intervalMs } from '../runtime/source/check-target.js';
+import { checkLabel, intervalMs, refreshMs } from '../runtime/source/check-target.js';
 import { findCondition, REACHABLE, STALE } from '../runtime/status/reducer.js';
 import { newestTimeMs } from '../runtime/status/log-entries.js';
 import { timeMs } from '../runtime/status/time.js';
@@ -66,6 +66,8 @@ export interface CheckRow {
   /** HTTP path of http and https probes. */
   probePath?: string;
   intervalMs: number;
+  /** How often a healthy check's status is written at least: its newest stored result may be this old. */
+  refreshMs: number;
   state: CheckState;
   /** When Reachable last flipped. */
   changedAt?: Date;
@@ -108,6 +110,7 @@ export function toRow(object: CheckObject): CheckRow {
     endpoint: spec.targetPod ? `${spec.targetPod.service} pod on ${spec.targetPod.node}:${spec.targetPod.port}` : spec.targetEndpoint,
     probe: spec.probe?.kind ?? 'tcp',
     intervalMs: intervalMs(spec),
+    refreshMs: refreshMs(spec),
     state: 'pending',
     outages: status?.outages?.length ?? 0,
   };

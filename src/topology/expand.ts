@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CheckSpec } from '../api/check.js';
+import { checkStatusSettings, checkStatusSpec } from './check-status.js';
 import { checkName, MAX_LABEL_VALUE, nodeLabelValue, shortHash, slug, truncateWithHash, uniqueSlugs } from './naming.js';
 import type { Source, Target, Topology, TopologyNode } from './schema.js';
 
@@ -33,13 +34,14 @@ export function expand(topology: Topology): PlannedCheck[] {
   const slugs = uniqueSlugs(topology.nodes.map((node) => node.name));
   const endpointsByTarget = new Map(topology.targets.map((target) => [target.name, targetEndpoints(topology, target, slugs)]));
   const checks: PlannedCheck[] = [];
+  const statusSpec = checkStatusSpec(checkStatusSettings(topology));
   for (const source of topology.sources) {
     const targets = topology.targets
       .filter((target) => source.targets === undefined || source.targets.includes(target.name))
       .map((target) => ({ target, selector: endpointSelector(source, target, endpointsByTarget.get(target.name)!) }));
     for (const sourceNode of sourceNodes(topology, source)) {
       for (const { target, selector } of targets) {
-        for (const endpoint of selector(sourceNode)) checks.push(plan(topology, source, sourceNode, target, endpoint, slugs));
+        for (const endpoint of selector(sourceNode)) checks.push(plan(topology, source, sourceNode, target, endpoint, slugs, statusSpec));
       }
     }
   }
@@ -168,7 +170,15 @@ export function ringNeighbours(from: string, candidates: readonly string[], k: n
   return new HashRing(candidates, salt).next(from, k);
 }
 
-function plan(topology: Topology, source: Source, sourceNode: TopologyNode | undefined, target: Target, endpoint: Endpoint, slugs: Map<string, string>): PlannedCheck {
+function plan(
+  topology: Topology,
+  source: Source,
+  sourceNode: TopologyNode | undefined,
+  target: Target,
+  endpoint: Endpoint,
+  slugs: Map<string, string>,
+  statusSpec: Pick<CheckSpec, 'history' | 'refreshInterval'>,
+): PlannedCheck {
   const sourcePart = sourceNode ? `${source.name}-${slugs.get(sourceNode.name)}` : source.name;
   const labels: Record<string, string> = {
     'app.kubernetes.io/name': 'p2pnc',
@@ -190,6 +200,7 @@ function plan(topology: Topology, source: Source, sourceNode: TopologyNode | und
     probe: probeSpec,
     interval: target.interval ?? topology.interval,
     timeout: target.timeout ?? topology.timeout,
+    ...statusSpec,
     source: { name: source.name, ...(sourceNode ? { node: sourceNode.name } : {}) },
     target: {
       name: target.name,

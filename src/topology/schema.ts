@@ -245,6 +245,24 @@ export const MonitoringSchema = z.strictObject({
     .meta({ description: 'Alert thresholds of the PrometheusRule' }),
 });
 
+const historyLength = (what: string) =>
+  z.int(`${what} must be a whole number`).min(1, `${what} must be between 1 and 20`).max(20, `${what} must be between 1 and 20`);
+
+const CheckStatusSettingsSchema = z.strictObject({
+  entries: historyLength('checkStatus.entries')
+    .optional()
+    .meta({ description: 'Successes and failures each check keeps, each (OpenShift keeps 10). @default 20 up to 250 nodes, 10 up to 1,000, 5 beyond' }),
+  outages: historyLength('checkStatus.outages')
+    .optional()
+    .meta({ description: 'Outages each check keeps. @default 20 up to 250 nodes, 10 up to 1,000, 5 beyond' }),
+  refreshInterval: duration
+    .optional()
+    .meta({
+      description:
+        'A healthy check (no transition) has its status written at most this often; transitions are written at once. @default 10m up to 250 nodes, 30m up to 1,000, 60m beyond',
+    }),
+});
+
 const TopologyObject = z.strictObject({
     cluster: dnsLabel('cluster').meta({ description: 'Cluster name, used in labels and the Argo CD Application' }),
     namespace: dnsLabel('namespace').default('p2pnc').meta({ description: 'Namespace for p2pnc. @default p2pnc' }),
@@ -264,6 +282,9 @@ const TopologyObject = z.strictObject({
       .strictObject({ port: port.default(6443) })
       .default({ port: 6443 })
       .meta({ description: 'Port of the API server the source talks to (egress NetworkPolicy). @default 6443' }),
+    checkStatus: CheckStatusSettingsSchema.optional().meta({
+      description: "What each check's status keeps and how often a healthy one is written: smaller and rarer on large clusters (see the README's sizing)",
+    }),
     monitoring: MonitoringSchema.default({ serviceMonitor: false, prometheusRule: false, labels: {}, alerts: alertDefaults }).meta({
       description: 'Prometheus monitoring objects (need prometheus-operator CRDs), all off by default',
     }),

@@ -7,6 +7,8 @@ import { probe } from '../probe/probe.js';
 import type { ProbeResult, ProbeTarget } from '../types.js';
 
 export const DEFAULT_INTERVAL_MS = 60_000;
+/** DEFAULT_REFRESH_INTERVAL of the check API (10m), and the source's --steady-write-interval default. */
+export const DEFAULT_REFRESH_INTERVAL_MS = 600_000;
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface Lookups {
@@ -22,6 +24,11 @@ export function checkLabel(name: string): string {
 
 export function intervalMs(spec: CheckSpec): number {
   return (spec.interval && parseDuration(spec.interval)) || DEFAULT_INTERVAL_MS;
+}
+
+/** The spacing of a healthy check's status writes. */
+export function refreshMs(spec: CheckSpec): number {
+  return (spec.refreshInterval && parseDuration(spec.refreshInterval)) || DEFAULT_REFRESH_INTERVAL_MS;
 }
 
 export function timeoutMs(spec: CheckSpec): number {

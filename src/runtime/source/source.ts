@@ -11,7 +11,8 @@ import type { KubeClient } from '../kube/client.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer, sleep } from '../kube/informer.js';
 import { paths, type CheckObject } from '../kube/resources.js';
-import { markStale, record, REACHABLE, statusPolicy, type StatusPolicy } from '../status/reducer.js';
+import { parseDuration } from '../../topology/duration.js';
+import { markStale, policyForCheck, record, REACHABLE, statusPolicy, type StatusPolicy } from '../status/reducer.js';
 import { mergeForWrite, writePolicy, WriteScheduler, type WritePolicy } from '../status/write-policy.js';
 import type { ProbeResult } from '../types.js';
 import { intervalMs, probeCheck } from './check-target.js';
@@ -47,6 +48,8 @@ export interface SourceOptions {
 interface CheckState {
   object: CheckObject;
   status: CheckStatus;
+  /** The source's policy with this check's own history caps. */
+  policy: StatusPolicy;
 }
 
 export class SourceRunner {
@@ -83,6 +86,7 @@ export class SourceRunner {
       namespace: options.namespace,
       scheduler: this.writeScheduler,
       cached: (name) => this.informer.cache.get(name),
+      caps: (name) => this.checks.get(name)?.policy ?? this.policy,
       onWritten: (name, merged) => this.adoptWritten(name, merged),
       onError: (name, error) => this.options.logger.warn('status write failed; will retry', { check: name, error: String(error) }),
       onResult: (result) => this.options.metrics.countWrite(this.options.source, result),
@@ -158,11 +162,13 @@ export class SourceRunner {
     const known = this.checks.get(name);
     if (!known) {
       const status = object.status ?? {};
-      this.checks.set(name, { object, status });
+      this.checks.set(name, { object, status, policy: policyForCheck(this.policy, object.spec) });
       this.writeScheduler.adopt(name, status, Date.now());
       if (this.informer.hasSynced) this.publishGauges();
     } else known.object = object;
     if (previous && isDeepStrictEqual(previous.spec, object.spec)) return;
+    if (known) known.policy = policyForCheck(this.policy, object.spec);
+    this.writeScheduler.setSteadyInterval(name, object.spec.refreshInterval ? parseDuration(object.spec.refreshInterval) : undefined);
     if (object.spec.targetPod) this.watchTargetPods(object.spec.targetPod.service);
     this.scheduler.upsert(name, { intervalMs: this.options.intervalOverrideMs ?? intervalMs(object.spec), run: () => this.probeCheck(name) });
   }
@@ -188,7 +194,7 @@ export class SourceRunner {
   private apply(name: string, result: ProbeResult): void {
     const state = this.checks.get(name);
     if (!state) return;
-    const outcome = record(state.status, result, this.policy);
+    const outcome = record(state.status, result, state.policy);
     // A probe makes the check fresh again: drop a Stale mark a sweep may have left.
     state.status = markStale(outcome.status, result.time, result.time, this.staleAfterMs);
     const change = this.writeScheduler.update(name, state.status, Date.now());
@@ -210,7 +216,7 @@ export class SourceRunner {
   private adoptWritten(name: string, written: CheckStatus): void {
     const state = this.checks.get(name);
     if (!state) return;
-    state.status = mergeForWrite(state.status, written, this.policy);
+    state.status = mergeForWrite(state.status, written, state.policy);
     this.writeScheduler.update(name, state.status, Date.now());
   }
 

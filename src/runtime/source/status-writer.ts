@@ -5,6 +5,7 @@
 import type { CheckStatus } from '../../api/check.js';
 import { isServerUnavailable, KubeApiError, type KubeClient } from '../kube/client.js';
 import { paths, type CheckObject } from '../kube/resources.js';
+import type { StatusPolicy } from '../status/reducer.js';
 import { mergeForWrite, statusPatch, WriteScheduler, type WriteErrorKind, type WriteJob } from '../status/write-policy.js';
 
 export interface StatusWriterOptions {
@@ -12,6 +13,8 @@ export interface StatusWriterOptions {
   scheduler: WriteScheduler;
   /** The stored object as last seen by the watch (no request needed in the common case). */
   cached(name: string): CheckObject | undefined;
+  /** The history caps of a check, for merging with the stored status. @default the runtime's defaults */
+  caps?(name: string): Pick<StatusPolicy, 'maxEntries' | 'maxOutages'>;
   /** Called with the merged status after a write, so probing continues from what is stored. */
   onWritten(name: string, status: CheckStatus): void;
   onError?(name: string, error: unknown): void;
@@ -81,7 +84,7 @@ export class StatusWriter {
     try {
       let remote = this.options.cached(name);
       if (job.mergeWithRemote || !remote) remote = await this.client.get<CheckObject>(paths.check(namespace, name), { timeoutMs: 10_000 });
-      const merged = mergeForWrite(job.status, remote.status);
+      const merged = mergeForWrite(job.status, remote.status, this.options.caps?.(name));
       await this.client.mergePatch(paths.checkStatus(namespace, name), statusPatch(merged, remote.metadata.resourceVersion), { timeoutMs: 10_000 });
       scheduler.writeSucceeded(name, this.now());
       this.stats.writes++;

@@ -5,7 +5,7 @@
  * The status is the only state: the current failure streak is read back from the failures list (failures newer
  * than the newest success), so the reducer survives restarts and works on a status read from the API server.
  */
-import type { CheckStatus, Condition, LogEntry, Outage } from '../../api/check.js';
+import { DEFAULT_STATUS_HISTORY, type CheckSpec, type CheckStatus, type Condition, type LogEntry, type Outage } from '../../api/check.js';
 import { formatDuration } from '../../topology/duration.js';
 import type { ProbeResult } from '../types.js';
 import { insertNewestFirst, newestTimeMs, toLogEntry } from './log-entries.js';
@@ -34,8 +34,8 @@ export interface StatusPolicy {
 }
 
 export const DEFAULT_STATUS_POLICY: StatusPolicy = {
-  maxEntries: 20,
-  maxOutages: 20,
+  maxEntries: DEFAULT_STATUS_HISTORY.entries,
+  maxOutages: DEFAULT_STATUS_HISTORY.outages,
   maxOutageLogs: 5,
   confirmFailures: 2,
   confirmRetryMs: 5000,
@@ -45,6 +45,18 @@ export const DEFAULT_STATUS_POLICY: StatusPolicy = {
 
 export function statusPolicy(overrides: Partial<StatusPolicy> = {}): StatusPolicy {
   return { ...DEFAULT_STATUS_POLICY, ...overrides };
+}
+
+/**
+ * The policy for one check: its spec's history caps over the source's policy. A failure streak is read from the
+ * failures list, so confirming takes at most entries + 1 failures however few the check keeps.
+ */
+export function policyForCheck(base: StatusPolicy, spec: Pick<CheckSpec, 'history'>): StatusPolicy {
+  const entries = spec.history?.entries;
+  const outages = spec.history?.outages;
+  if (entries === undefined && outages === undefined) return base;
+  const maxEntries = entries ?? base.maxEntries;
+  return { ...base, maxEntries, maxOutages: outages ?? base.maxOutages, confirmFailures: Math.min(base.confirmFailures, maxEntries + 1) };
 }
 
 export type OutageTransition = 'outage-opened' | 'outage-closed';

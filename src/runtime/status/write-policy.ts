@@ -118,6 +118,8 @@ interface CheckWriteState {
   failedOnServer?: boolean;
   /** The last attempt failed in a way that means the remote copy may differ from what we last wrote. */
   mergeWithRemote: boolean;
+  /** This check's own spacing of writes without a transition, when its spec sets one. */
+  steadyIntervalMs?: number;
 }
 
 export interface WriteJob {
@@ -149,6 +151,14 @@ export class WriteScheduler {
     this.checks.set(check, { ...cleanState(status), ...(lastWriteAt !== undefined && { lastWriteAt }) });
   }
 
+  /** Spaces this check's writes without a transition by `steadyIntervalMs` instead of the policy's (its spec's refreshInterval). */
+  setSteadyInterval(check: string, steadyIntervalMs: number | undefined): void {
+    const state = this.checks.get(check);
+    if (!state) return;
+    if (steadyIntervalMs === undefined) delete state.steadyIntervalMs;
+    else state.steadyIntervalMs = steadyIntervalMs;
+  }
+
   /** Takes the latest local status of a check (tracking it if new); returns how it changed from the previous one. */
   update(check: string, status: CheckStatus, now: number): ChangeKind {
     const tracked = this.checks.get(check);
@@ -176,7 +186,7 @@ export class WriteScheduler {
       return dirty.transitionSince + Math.min(this.policy.coalesceMs, this.policy.transitionDelayMs);
     }
     const steadyFrom = state.lastWriteAt ?? dirty.since;
-    return Math.max(dirty.since, steadyFrom + this.policy.steadyIntervalMs);
+    return Math.max(dirty.since, steadyFrom + (state.steadyIntervalMs ?? this.policy.steadyIntervalMs));
   }
 
   /**
