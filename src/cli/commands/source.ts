@@ -36,7 +36,7 @@ export function registerSourceCommand(program: Command): void {
     .option('--interval <duration>', 'override every check\'s interval (testing)')
     .option('--confirm-failures <n>', 'consecutive failures that open an outage', '2')
     .option('--confirm-retry <duration>', 're-probe this soon after a first failure', '5s')
-    .option('--steady-write-interval <duration>', 'at most one status write per check this often without a transition', '10m')
+    .option('--steady-write-interval <duration>', 'at most one status write per check this often without a transition, for checks whose spec sets no refreshInterval', '10m')
     .option('--per-check-metrics', 'label metrics per check (N^2 series in a mesh)')
     .option('--no-leader-elect', 'do not elect a leader (single replica)')
     .option('--lease-duration <duration>', 'leader Lease duration', '15s')
