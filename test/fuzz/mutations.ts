@@ -367,6 +367,38 @@ const structured: Record<string, Mutation> = {
     target.probe = probe;
     return `probe ${target.name} = ${JSON.stringify(probe).slice(0, 80)}`;
   },
+  fields(data, random) {
+    const field = random.pick(['clusterDomain', 'apiServer', 'replicas', 'addressFamily', 'noChecks', 'backends', 'scrapeInterval', 'targetPorts']);
+    const source = item(data, 'sources', random);
+    const target = item(data, 'targets', random);
+    let value: Json;
+    switch (field) {
+      case 'clusterDomain':
+        data.clusterDomain = value = random.pick(['cluster.local', 'example.org', 'Cluster.Local', `${'a'.repeat(64)}.local`, 'c.l.', `${'a.'.repeat(130)}x`]);
+        break;
+      case 'apiServer':
+        data.apiServer = value = { port: random.pick(PORTS) };
+        break;
+      case 'replicas':
+        if (source) source.replicas = value = random.pick([0, 1, 5, 6, 2.5]);
+        break;
+      case 'addressFamily':
+        if (target) target.addressFamily = value = random.pick(['IPv4', 'IPv6', 'both', 'ipv6']);
+        break;
+      case 'noChecks':
+        if (target) Object.assign(target, (value = { kind: 'p2pnc-target', perNode: false, viaService: false }));
+        break;
+      case 'backends':
+        if (target) target.backends = value = random.pick(['kubernetes-apiserver-endpoint', 'etcd', target.name, 'nowhere']);
+        break;
+      case 'scrapeInterval':
+        data.monitoring = value = { serviceMonitor: true, scrapeInterval: random.pick(DURATIONS) };
+        break;
+      default:
+        data.target = value = { name: 'network-check-target', port: random.pick(PORTS), servicePort: random.pick(PORTS) };
+    }
+    return `fields ${field} = ${JSON.stringify(value)?.slice(0, 80)}`;
+  },
   host(data, random) {
     const endpoint = (data.targets ?? []).find((target: Json) => target?.kind === 'endpoint') ?? item(data, 'targets', random);
     if (!endpoint) return 'host: no target';
@@ -465,7 +497,7 @@ const textual: Record<string, TextMutation> = {
 // ---------------------------------------------------------------------------------------------
 
 /** Mutations whose values are often valid: they find what synth accepts and the API server would not. */
-const GENTLE = ['names', 'labels', 'image', 'workerRole', 'probe', 'host', 'mesh', 'badDuration', 'badAddress', 'badPort'];
+const GENTLE = ['names', 'labels', 'image', 'workerRole', 'probe', 'host', 'mesh', 'badDuration', 'badAddress', 'badPort', 'fields'];
 const GENTLE_TEXT = ['utf8Bom', 'crlf', 'validAliases'];
 
 /**

@@ -42,6 +42,9 @@ export function runInProcess(fuzzCase: FuzzCase, dir: string, prepare?: (out: st
     synthesize(topology, out);
     const ms = elapsed();
     const { objects } = readDist(out);
+    // An accepted topology may warn, each warning located like an error; nothing else goes to stderr.
+    const stray = stderr.split('\n').find((line) => line !== '' && !/^warning: \S+:\d+: \S.*?: \S/.test(line));
+    if (stray !== undefined) return { kind: 'broken', why: `stderr of an accepted topology: ${stray}`, stderr, ms };
     return { kind: 'accepted', objects, stderr, ms };
   } catch (error) {
     const write = process.stderr.write;
