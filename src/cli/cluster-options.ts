@@ -30,14 +30,19 @@ export function addFromFileOption(command: Command): Command {
  * time it was saved, as its newest entry tells; and their namespace: for a file, the one its checks carry unless -n
  * was given (advice such as `kubectl -n <ns> ...` must name where they live). Loads only the reader it uses.
  */
-export async function readChecksFrom(options: CheckSourceOptions, command?: Command): Promise<{ checks: CheckObject[]; now: Date; namespace: string }> {
+export async function readChecksFrom(
+  options: CheckSourceOptions,
+  command?: Command,
+  /** Label selectors for the API server (see ops/filters serverSelectors); a file is read whole. */
+  selectors?: readonly string[],
+): Promise<{ checks: CheckObject[]; now: Date; namespace: string }> {
   if (options.fromFile) {
     const { capturedAt, readChecksFile } = await import('../ops/checks-file.js');
     const checks = readChecksFile(options.fromFile);
     const namespaceGiven = command !== undefined && command.getOptionValueSource('namespace') !== 'default';
     return { checks, now: capturedAt(checks) ?? new Date(), namespace: namespaceGiven ? options.namespace : (commonNamespace(checks) ?? options.namespace) };
   }
-  const checks = await (await import('../ops/cluster-checks.js')).readChecks(options);
+  const checks = await (await import('../ops/cluster-checks.js')).readChecks(options, selectors);
   return { checks, now: new Date(), namespace: options.namespace };
 }
 

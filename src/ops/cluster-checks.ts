@@ -46,11 +46,17 @@ export async function listChecks(client: KubeClient, namespace: string, options:
   return checks.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
-/** Opens a client, reads the checks, closes the client. */
-export async function readChecks(options: ClusterOptions): Promise<CheckObject[]> {
+/**
+ * Opens a client, reads the checks (only those some label selector picks, when given), closes the client. A check
+ * picked by several selectors is read once.
+ */
+export async function readChecks(options: ClusterOptions, selectors?: readonly string[]): Promise<CheckObject[]> {
   const client = clusterClient(options);
   try {
-    return await listChecks(client, options.namespace);
+    if (!selectors) return await listChecks(client, options.namespace);
+    const byName = new Map<string, CheckObject>();
+    for (const labelSelector of selectors) for (const check of await listChecks(client, options.namespace, { labelSelector })) byName.set(check.metadata.name, check);
+    return [...byName.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   } finally {
     client.close();
   }

@@ -1,4 +1,5 @@
 /** `p2pnc status` filters: by source, node (either end), target and state; each flag takes a comma-separated list. */
+import { LABEL_SOURCE, LABEL_SOURCE_NODE, LABEL_TARGET, LABEL_TARGET_NODE } from '../topology/expand.js';
 import { nodeLabelValue } from '../topology/naming.js';
 import { UsageError } from '../util/errors.js';
 import { CHECK_STATES, type CheckRow, type CheckState } from './matrix.js';
@@ -61,6 +62,23 @@ export function applyFilter(rows: readonly CheckRow[], filter: StatusFilter): Ch
       (!filter.states || filter.states.includes(row.state)),
   );
 }
+
+/**
+ * Label selectors whose union holds every check the filter can keep, for the API server to choose them: one node's or
+ * one source's checks are read without the whole namespace. Undefined when the filter names no source, node or target.
+ * A node is either end of a check, so --node gives two selectors (source node, target node).
+ */
+export function serverSelectors(filter: StatusFilter): string[] | undefined {
+  const common = [
+    ...(filter.sources ? [inSet(LABEL_SOURCE, filter.sources)] : []),
+    ...(filter.targets ? [inSet(LABEL_TARGET, filter.targets)] : []),
+  ];
+  if (!filter.nodes) return common.length > 0 ? [common.join(',')] : undefined;
+  const labels = filter.nodes.map(nodeLabelValue);
+  return [LABEL_SOURCE_NODE, LABEL_TARGET_NODE].map((key) => [...common, inSet(key, labels)].join(','));
+}
+
+const inSet = (key: string, values: readonly string[]): string => `${key} in (${[...new Set(values)].sort().join(',')})`;
 
 function list(flag: string, text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;

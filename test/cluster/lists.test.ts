@@ -6,6 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { LIST_PAGE_SIZE, listChecks } from '../../src/ops/cluster-checks.js';
+import { runCli } from '../helpers/process.js';
 import { KubeClient } from '../../src/runtime/kube/client.js';
 import { kubeconfigFile } from '../../src/runtime/kube/config.js';
 import { Informer } from '../../src/runtime/kube/informer.js';
@@ -77,6 +78,24 @@ test('checks are read in pages, and the informer lists from the watch cache', as
       const cacheAfter = metricSum(metricsAfter, 'apiserver_cache_list_total', CHECKS);
       assert.ok(cacheAfter - cacheBefore >= informers.length, `every informer list served from the cache (${cacheAfter - cacheBefore} of ${informers.length})`);
       assert.equal(metricSum(metricsAfter, 'etcd_requests_total', { ...CHECKS, operation: 'list' }), etcdBefore, 'no list of checks reached etcd');
+    });
+
+    await t.test('status --source and --node have the API server pick the checks, not the client', async () => {
+      const returned = async () => {
+        const metrics = await mustKubectl(cluster, ['get', '--raw', '/metrics']);
+        return metricSum(metrics, 'apiserver_cache_list_returned_objects_total', CHECKS) + metricSum(metrics, 'apiserver_storage_list_returned_objects_total', CHECKS);
+      };
+      for (const args of [['--source', 'prober'], ['--node', 'node-a'], ['--target', 'api']]) {
+        const before = await returned();
+        const run = await runCli(['status', '-n', NAMESPACE, '--kubeconfig', cluster.kubeconfig, '-o', 'json', ...args]);
+        assert.equal(run.code, 0, run.output);
+        assert.deepEqual(JSON.parse(run.output).sources.flatMap((source: { checks: { check: string }[] }) => source.checks.map((row) => row.check)), ['prober-to-api-node-a']);
+        const read = (await returned()) - before;
+        assert.ok(read <= 2, `${args.join(' ')}: the API server returned ${read} checks, not the namespace's ${EXTRA + 1}`);
+      }
+      const unknown = await runCli(['status', '-n', NAMESPACE, '--kubeconfig', cluster.kubeconfig, '--source', 'nosuch']);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.output, /--source "nosuch": no check has this source \(known: bulk, prober\)/);
     });
   } finally {
     client.close();

@@ -37,7 +37,7 @@ export function registerStatusCommand(program: Command): void {
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency takes a whole number of at least 1, got "${options.concurrency}"`);
       if (options.probe && options.fromFile) throw new UsageError('--probe reads target pods and client certificates from the cluster; use it without --from-file');
       // Loaded on demand, so the runtime's commands never load the operator tools.
-      const [{ applyFilter, parseFilter }, { toRows }, { renderStatus }, { stdoutPalette }] = await Promise.all([
+      const [{ applyFilter, parseFilter, serverSelectors }, { toRows }, { renderStatus }, { stdoutPalette }] = await Promise.all([
         import('../../ops/filters.js'),
         import('../../ops/matrix.js'),
         import('../../ops/render-status.js'),
@@ -46,8 +46,18 @@ export function registerStatusCommand(program: Command): void {
       const filter = parseFilter(options);
       const palette = stdoutPalette();
       if (!options.probe) {
-        const { checks, now } = await readChecksFrom(options, self);
-        process.stdout.write(renderStatus({ time: now, rows: applyFilter(toRows(checks), filter) }, format, palette));
+        // The API server picks the checks of the named sources, nodes and targets. When a name matches nothing, the
+        // whole namespace is read, so the error lists the names that do exist.
+        const selectors = options.fromFile ? undefined : serverSelectors(filter);
+        const { checks, now } = await readChecksFrom(options, self, selectors);
+        let rows;
+        try {
+          rows = applyFilter(toRows(checks), filter);
+        } catch (error) {
+          if (!(selectors && error instanceof UsageError)) throw error;
+          rows = applyFilter(toRows((await readChecksFrom(options, self)).checks), filter);
+        }
+        process.stdout.write(renderStatus({ time: now, rows }, format, palette));
         return;
       }
       const { clusterClient, listChecks } = await import('../../ops/cluster-checks.js');
