@@ -7,12 +7,7 @@ import { z } from 'zod';
 import { GO_DURATION_PATTERN } from '../topology/duration.js';
 import { DNS1123_SUBDOMAIN } from '../topology/schema.js';
 
-export const GROUP = 'p2pnc.io';
-export const VERSION = 'v1alpha1';
-export const API_VERSION = `${GROUP}/${VERSION}`;
-export const KIND = 'PodNetworkConnectivityCheck';
-export const PLURAL = 'podnetworkconnectivitychecks';
-export const SHORT_NAME = 'pncc';
+export { API_VERSION, DEFAULT_REFRESH_INTERVAL, DEFAULT_STATUS_HISTORY, GROUP, KIND, PLURAL, SHORT_NAME, VERSION } from './constants.js';
 
 const dateTime = (description: string) => z.string().nullable().meta({ format: 'date-time', description });
 
@@ -58,10 +53,6 @@ export const CheckProbeSchema = z.object({
   serverName: z.string().optional().meta({ description: 'TLS server name (SNI)' }),
   insecureSkipVerify: z.boolean().optional().meta({ description: 'Skip TLS certificate verification (default true)' }),
 });
-
-/** What a check keeps and how often a healthy one is written, unless its spec says otherwise (OpenShift-sized). */
-export const DEFAULT_STATUS_HISTORY = { entries: 20, outages: 20 } as const;
-export const DEFAULT_REFRESH_INTERVAL = '10m';
 
 export const CheckSpecSchema = z.object({
   sourcePod: z.string().regex(DNS1123_SUBDOMAIN).meta({ description: 'The source: <source>[-<node>] (OpenShift: the source pod)' }),

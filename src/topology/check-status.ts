@@ -3,7 +3,8 @@
  * API server's and etcd's cost per check (bytes stored, CPU per write), so large clusters keep less and write
  * healthy checks more rarely. Transitions are always written at once, whatever the size.
  */
-import { DEFAULT_REFRESH_INTERVAL, DEFAULT_STATUS_HISTORY, type CheckSpec } from '../api/check.js';
+import type { CheckSpec } from '../api/check.js';
+import { DEFAULT_REFRESH_INTERVAL, DEFAULT_STATUS_HISTORY } from '../api/constants.js';
 import type { Topology } from './schema.js';
 
 export interface CheckStatusSettings {

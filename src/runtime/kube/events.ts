@@ -3,7 +3,7 @@
  * network cannot flood the API server: a burst of 25, then one every 10 s. Events the API server could not take
  * (unreachable, 5xx, 429) wait in a small queue, newest kept, and go out in order when it answers again.
  */
-import { API_VERSION, KIND } from '../../api/check.js';
+import { API_VERSION, KIND } from '../../api/constants.js';
 import { isServerUnavailable, type KubeClient } from './client.js';
 import { paths, type ObjectMeta } from './resources.js';
 

@@ -1,5 +1,6 @@
 /** Paths and shapes of the API objects the runtime reads and writes. */
-import { GROUP, PLURAL, VERSION, type CheckSpec, type CheckStatus } from '../../api/check.js';
+import type { CheckSpec, CheckStatus } from '../../api/check.js';
+import { GROUP, PLURAL, VERSION } from '../../api/constants.js';
 
 export interface ObjectMeta {
   name: string;

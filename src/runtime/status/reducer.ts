@@ -5,7 +5,8 @@
  * The status is the only state: the current failure streak is read back from the failures list (failures newer
  * than the newest success), so the reducer survives restarts and works on a status read from the API server.
  */
-import { DEFAULT_STATUS_HISTORY, type CheckSpec, type CheckStatus, type Condition, type LogEntry, type Outage } from '../../api/check.js';
+import type { CheckSpec, CheckStatus, Condition, LogEntry, Outage } from '../../api/check.js';
+import { DEFAULT_STATUS_HISTORY } from '../../api/constants.js';
 import { formatDuration } from '../../topology/duration.js';
 import type { ProbeResult } from '../types.js';
 import { insertNewestFirst, newestTimeMs, toLogEntry } from './log-entries.js';
