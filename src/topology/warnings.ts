@@ -20,6 +20,18 @@ export function topologyWarnings(topology: Topology): TopologyProblem[] {
         message: `role "${role}" places the DaemonSet's pods on nodes labelled node-role.kubernetes.io/${role}, and ${why}: its pods run nowhere unless you label the nodes (kubectl label node NAME node-role.kubernetes.io/${role}=) or select them by nodeLabels`,
       });
     });
+    for (const key of Object.keys(source.nodeLabels ?? {})) {
+      const role = key.startsWith(ROLE_PREFIX) ? key.slice(ROLE_PREFIX.length) : undefined;
+      const why = role === undefined ? undefined : UNLABELLED_ROLES[role];
+      if (!why) continue;
+      warnings.push({
+        path: `sources[${i}].nodeLabels.${key}`,
+        segments: ['sources', i, 'nodeLabels', key],
+        message: `the DaemonSet's pods go to nodes labelled ${key}, and ${why}: label the nodes or select them by another label`,
+      });
+    }
   });
   return warnings;
 }
+
+const ROLE_PREFIX = 'node-role.kubernetes.io/';

@@ -18,17 +18,19 @@ import { smallTopology } from '../helpers/topologies.js';
 
 /** The error of topology text, checked for the shape every rejection has. */
 function rejection(text: string, file = 'topology.yaml'): string {
-  const started = performance.now();
+  // CPU time: the suites share two cores, and waiting for one is not the input's doing.
+  const started = process.cpuUsage();
   let caught: unknown;
   try {
     parseTopology(text, file);
   } catch (error) {
     caught = error;
   }
-  const elapsed = performance.now() - started;
+  const used = process.cpuUsage(started);
+  const elapsed = (used.user + used.system) / 1000;
   assert.ok(caught instanceof TopologyError, `expected a TopologyError, got ${String(caught)}`);
   const message = caught.message;
-  assert.ok(elapsed < 2000, `took ${Math.round(elapsed)} ms`);
+  assert.ok(elapsed < 2000, `took ${Math.round(elapsed)} ms of CPU`);
   assert.ok(message.length < 4096, `${message.length} characters of error`);
   assert.doesNotMatch(message, /[\u0000-\u0008\u000b-\u001f\u007f]/, 'no control characters');
   for (const line of message.split('\n').slice(1)) assert.match(line, /^ {2}(\S+:\d+: \S.*: \S|and \d+ more problems?$)/, line);
@@ -146,6 +148,14 @@ describe('warnings', () => {
     assert.equal(warnings[0]!.path, 'sources[1].roles[0]');
     assert.match(warnings[0]!.message, /kubeadm does not put node-role\.kubernetes\.io\/worker on its workers/);
     assert.ok(warnings[0]!.line! > 1);
+  });
+
+  test('so is one selecting the worker role label by nodeLabels', () => {
+    const topology = smallTopology() as any;
+    topology.sources[1] = { name: 'mesh', kind: 'DaemonSet', nodeLabels: { 'node-role.kubernetes.io/worker': '' } };
+    for (const node of topology.nodes) node.labels = { ...node.labels, 'node-role.kubernetes.io/worker': '' };
+    const { warnings } = readTopology(stringify(topology));
+    assert.deepEqual(warnings.map((warning) => warning.path), ['sources[1].nodeLabels.node-role.kubernetes.io/worker']);
   });
 });
 
