@@ -39,6 +39,10 @@ const BUILD_SCRIPT = join(REPO_ROOT, 'scripts/node/build.sh');
 const BRIDGE = 'p2pncbr0';
 const NODE_IP = '10.244.0.1';
 const POD_SUBNET = '10.244.0.0/24';
+/** The test control plane's --service-cluster-ip-range. */
+const SERVICE_CIDR = '10.96.0.0/16';
+const SERVICE_RULE = 'p2pnc node bed: Service IP without endpoints';
+const OFF_MACHINE_RULE = 'p2pnc node bed: pod traffic leaving the machine';
 /** Every node's pods: 10.244.<node>.0/24. */
 const CLUSTER_CIDR = '10.244.0.0/16';
 /** The image name the synthesized manifests use (the topology schema's default). */
@@ -81,12 +85,12 @@ export interface NodeBed {
   /** `ctr -n k8s.io` against the first node's containerd. */
   ctr(args: string[]): string;
   stopCoreDns(): void;
-  /** SIGSTOP / SIGCONT the kubelet: the node stops acting on its pods (and reporting), its containers keep running. */
-  pauseKubelet(): void;
-  resumeKubelet(): void;
+  /** SIGSTOP / SIGCONT one of the bed's processes by name (kube-controller-manager, kubelet, ...): it stops acting. */
+  pause(component: string): void;
+  resume(component: string): void;
   /** Turns IPv4 forwarding on the pod bridge off or back on: traffic the node routes between pods (Services) stops. */
   setBridgeForwarding(on: boolean): void;
-  /** Packets from pods that the confinement rule rejected (they would have left the machine). */
+  /** Packets from pods that the confinement rule rejected as leaving the machine (Service IPs without endpoints aside). */
   rejectedPackets(): number;
   startCoreDns(): Promise<void>;
   /** Audit events of writes to p2pnc.io objects (user, verb, subresource, name). */
@@ -354,11 +358,11 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
       startCoreDns,
       setBridgeForwarding: (on) => writeSysctl(`net.ipv4.conf.${BRIDGE}.forwarding`, on ? '1' : '0'),
       rejectedPackets: () => {
-        const rule = sh('iptables', ['-w', '-L', BED_CHAIN, '-v', '-x', '-n']).split('\n').find((line) => line.includes('REJECT'));
+        const rule = sh('iptables', ['-w', '-L', BED_CHAIN, '-v', '-x', '-n']).split('\n').find((line) => line.includes(OFF_MACHINE_RULE));
         return Number(rule?.trim().split(/\s+/)[0] ?? NaN);
       },
-      pauseKubelet: () => process.kill(state.pids['kubelet']!, 'SIGSTOP'),
-      resumeKubelet: () => process.kill(state.pids['kubelet']!, 'SIGCONT'),
+      pause: (component) => process.kill(pidOf(state, component), 'SIGSTOP'),
+      resume: (component) => process.kill(pidOf(state, component), 'SIGCONT'),
       auditEvents: () =>
         existsSync(p.auditLog)
           ? readFileSync(p.auditLog, 'utf8')
@@ -383,7 +387,12 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
 function confinePods(): void {
   if (!tryRun('iptables', ['-w', '-L', BED_CHAIN, '-n'])) {
     sh('iptables', ['-w', '-N', BED_CHAIN]);
-    sh('iptables', ['-w', '-A', BED_CHAIN, '-i', BRIDGE, '!', '-o', BRIDGE, '-j', 'REJECT', '--reject-with', 'icmp-admin-prohibited']);
+    const leaving = ['-i', BRIDGE, '!', '-o', BRIDGE];
+    const reject = ['-j', 'REJECT', '--reject-with', 'icmp-admin-prohibited'];
+    // Two rules, one count each: a Service IP with no endpoints at that moment is not DNATed and would follow the
+    // default route (kube-proxy rejects it too, later in FORWARD); anything else is a pod aiming off the machine.
+    sh('iptables', ['-w', '-A', BED_CHAIN, ...leaving, '-d', SERVICE_CIDR, '-m', 'comment', '--comment', SERVICE_RULE, ...reject]);
+    sh('iptables', ['-w', '-A', BED_CHAIN, ...leaving, '-m', 'comment', '--comment', OFF_MACHINE_RULE, ...reject]);
   }
   while (tryRun('iptables', ['-w', '-D', 'FORWARD', '-j', BED_CHAIN]));
   sh('iptables', ['-w', '-I', 'FORWARD', '1', '-j', BED_CHAIN]);
@@ -410,6 +419,12 @@ function nodeSpecs(count: number): NodeSpec[] {
 /** The host side of a further node's veth. */
 function hostLink(spec: NodeSpec): string {
   return `p2pncv${spec.name.replace('bed-', '')}`;
+}
+
+function pidOf(state: HostState, component: string): number {
+  const pid = state.pids[component];
+  if (pid === undefined) throw new Error(`no ${component} in the bed (${Object.keys(state.pids).join(', ')})`);
+  return pid;
 }
 
 /** The harness starts etcd, then kube-apiserver. */

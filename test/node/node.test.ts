@@ -164,15 +164,15 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
     const name = (await checks(bed)).find((c) => targetOf(c) === TARGET && c.metadata.labels['p2pnc.io/target-node'] === bed.nodeName)?.metadata.name;
     assert.ok(name, 'a check of the target on the node');
     const check = async () => (await checks(bed)).find((c) => c.metadata.name === name)!;
+    // The DaemonSet's replacement answers within about 2 s, before a second failure could confirm an outage: the
+    // controllers are held (kube-controller-manager paused) until the outage is recorded, as a busy control plane would.
+    bed.pause('kube-controller-manager');
     const deleted = Date.now();
-    const del = await bed.cluster.kubectl(['delete', 'pod', '-n', NAMESPACE, old.metadata.name, '--wait=false']);
-    assert.equal(del.code, 0, del.stderr);
-    // The DaemonSet's replacement answers within about 2 s, before a second failure could confirm an outage: hold the
-    // node (the kubelet paused) from the moment the old container exits, as a slow or busy node would.
-    await eventually(async () => (runningPods(bed).includes(old.metadata.name) ? undefined : true), 60_000, 'the old target container gone');
-    bed.pauseKubelet();
     let down: LiveCheck;
     try {
+      const del = await bed.cluster.kubectl(['delete', 'pod', '-n', NAMESPACE, old.metadata.name, '--wait=false']);
+      assert.equal(del.code, 0, del.stderr);
+      await eventually(async () => (runningPods(bed).includes(old.metadata.name) ? undefined : true), 60_000, 'the old target container gone');
       down = await eventually(
         async () => {
           const c = await check();
@@ -183,7 +183,7 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
         'an outage of the target on the node',
       ).catch(async (error: Error) => assert.fail(await failure(error.message)));
     } finally {
-      bed.resumeKubelet();
+      bed.resume('kube-controller-manager');
     }
     t.diagnostic(`outage opened: ${condition(down)?.message}`);
     const fresh = await eventually(
