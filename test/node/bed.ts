@@ -240,7 +240,11 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
   };
 
   let cluster: Cluster | undefined;
+  let stopped = false;
+  // Once only: after the lock is released, another bed may own the bridge, the chains and the CNI namespaces.
   const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
     if (cluster) recordControlPlane(state, cluster);
     teardown(state);
     exitHookFor = undefined;
