@@ -95,7 +95,7 @@ export interface NodeBed {
   startCoreDns(): Promise<void>;
   /** Audit events of writes to p2pnc.io objects (user, verb, subresource, name). */
   auditEvents(): AuditEvent[];
-  /** What stop() left on the host: empty when the machine is as it was found. */
+  /** What stop() left on the host (as it was when stop() returned): empty when the machine is as it was found. */
   residue(): string[];
   /** The last lines of one component's log. */
   logTail(component: string, lines?: number): string;
@@ -241,6 +241,7 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
 
   let cluster: Cluster | undefined;
   let stopped = false;
+  let left: string[] | undefined;
   // Once only: after the lock is released, another bed may own the bridge, the chains and the CNI namespaces.
   const stop = (): void => {
     if (stopped) return;
@@ -248,6 +249,8 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
     if (cluster) recordControlPlane(state, cluster);
     teardown(state);
     exitHookFor = undefined;
+    // Taken while the lock is still held, so the next bed's bridge and chains are not counted as this one's.
+    left = residue(state);
     unlock();
   };
 
@@ -375,7 +378,7 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
               .map((line) => JSON.parse(line) as AuditEvent)
           : [],
       logTail,
-      residue: () => residue(state),
+      residue: () => left ?? residue(state),
       stop,
     };
   } catch (error) {
