@@ -18,7 +18,10 @@ import { synthesize } from '../../charts/app.js';
 import { TopologySchema } from '../../src/topology/schema.js';
 import { defaultBinDir } from '../cluster/harness.js';
 import { inCI, startOrSkip } from '../cluster/support.js';
+import { parseTopology } from '../../src/topology/load.js';
+import { readDist } from '../helpers/synth.js';
 import { smallTopology } from '../helpers/topologies.js';
+import { edgeTopologies } from './edge-topologies.js';
 import { serverRejections } from './api-server.js';
 import { bases, makeCase, type FuzzCase } from './mutations.js';
 import { rejectionProblem, runInProcess, type Outcome } from './run-case.js';
@@ -101,6 +104,13 @@ test(`topology fuzz: ${ONLY === undefined ? `${CASES} cases` : `case ${ONLY}`}, 
       if (!cluster) return;
       try {
         const accepted = results.flatMap(({ fuzzCase, outcome }) => (outcome.kind === 'accepted' ? [{ id: fuzzCase.id, objects: outcome.objects }] : []));
+        // Hand-made topologies at the limit of every format go along, as cases -2, -3, ...
+        const edges = edgeTopologies();
+        edges.forEach(({ topology }, i) => {
+          const out = join(root, `edge-${i}`, 'dist');
+          synthesize(parseTopology(JSON.stringify(topology), 'edge.json'), out);
+          accepted.push({ id: -2 - i, objects: readDist(out).objects });
+        });
         // A canary the server must refuse (a Service name starting with a digit) proves the check can fail.
         const canary = { apiVersion: 'v1', kind: 'Service', metadata: { name: '1-canary', namespace: 'default' }, spec: { ports: [{ port: 80 }] } };
         const before = performance.now();
@@ -110,7 +120,9 @@ test(`topology fuzz: ${ONLY === undefined ? `${CASES} cases` : `case ${ONLY}`}, 
         rejected.delete(-1);
         const failures: string[] = [];
         st.diagnostic(`${accepted.length} accepted cases, ${accepted.reduce((sum, c) => sum + c.objects.length, 0)} objects, dry-run in ${Math.round(performance.now() - before)} ms`);
-        for (const [id, why] of rejected) failures.push(`${describeCase(byId.get(id)!.fuzzCase)}\n    -> synth accepted it, the API server refused: ${why}`);
+        for (const [id, why] of rejected)
+          if (id <= -2) failures.push(`edge topology "${edges[-2 - id]!.name}" -> the API server refused: ${why}`);
+          else failures.push(`${describeCase(byId.get(id)!.fuzzCase)}\n    -> synth accepted it, the API server refused: ${why}`);
         assert.deepEqual(failures, []);
       } finally {
         await cluster.stop();
