@@ -42,7 +42,7 @@ const PANELS: PanelSpec[] = [
   {
     type: 'stat',
     title: 'Checks down',
-    description: 'Checks with Reachable=False: a confirmed outage or an invalid check. `kubectl get pncc -o wide` lists them; `p2pnc diagnose` says what they share.',
+    description: 'Checks in a confirmed outage (invalid checks are counted apart, in p2pnc_invalid_checks). `kubectl get pncc -o wide` lists them; `p2pnc diagnose` says what they share.',
     unit: 'short',
     width: 6,
     height: 4,

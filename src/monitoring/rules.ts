@@ -29,6 +29,7 @@ export interface AlertRulesProps {
 export const ALERTS = {
   outage: 'P2PNCConnectivityOutage',
   noResults: 'P2PNCSourceNoResults',
+  invalid: 'P2PNCInvalidChecks',
   stale: 'P2PNCStaleChecks',
   highLatency: 'P2PNCHighLatency',
 } as const;
@@ -55,8 +56,8 @@ export function alertRules(props: AlertRulesProps): RuleGroup[] {
           annotations: {
             summary: '{{ $value }} network paths probed by {{ $labels.source }} are down',
             description:
-              `Source {{ $labels.source }} in namespace {{ $labels.namespace }} has had {{ $value }} checks with Reachable=False ` +
-              `(a confirmed outage, or an invalid check) for more than ${alerts.outageFor}. List them with \`${kubectlChecks}\`; ` +
+              `Source {{ $labels.source }} in namespace {{ $labels.namespace }} has had {{ $value }} checks in a confirmed outage ` +
+              `for more than ${alerts.outageFor}. List them with \`${kubectlChecks}\`; ` +
               '`p2pnc diagnose` tells which nodes and targets the failures share.',
           },
         },
@@ -78,6 +79,20 @@ export function alertRules(props: AlertRulesProps): RuleGroup[] {
               `has checks but reported no probe result for ${alerts.noResultsFor}, or its metrics are gone: its checks are not being probed ` +
               'and their status grows old. Look at its pods and logs (`kubectl logs -n {{ $labels.namespace }} -l app.kubernetes.io/instance={{ $labels.source }}`); ' +
               '`p2pnc diagnose` shows when each check was last probed.',
+          },
+        },
+        {
+          alert: ALERTS.invalid,
+          // A typo in the topology is not a network fault: its own warning, never the critical outage alert.
+          expr: `sum by (namespace, source) (p2pnc_invalid_checks{${ns}}) > 0`,
+          for: '5m',
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: '{{ $value }} checks of {{ $labels.source }} cannot be probed as written',
+            description:
+              'Source {{ $labels.source }} in namespace {{ $labels.namespace }} has {{ $value }} checks whose spec it cannot probe (Reachable=False, ' +
+              `reason InvalidCheck): an endpoint that does not parse, a client certificate Secret that is missing, a target pod that does not exist. ` +
+              `The condition's message says which; fix the topology (or the Secret) and synth again. List them with \`${kubectlChecks}\`; \`p2pnc diagnose\` shows each with its reason.`,
           },
         },
         {

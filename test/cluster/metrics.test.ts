@@ -29,12 +29,14 @@ test('source metrics follow the checks', async (t) => {
     cluster: 'metrics',
     nodes: [{ name: 'node-a', addresses: ['127.0.0.1'] }],
     sources: [
-      { name: 'prober', kind: 'Deployment', targets: ['up', 'down'] },
+      { name: 'prober', kind: 'Deployment', targets: ['up', 'down', 'nocert'] },
       { name: 'gone', kind: 'Deployment', targets: ['up'] },
     ],
     targets: [
       { name: 'up', kind: 'endpoint', host: '127.0.0.1', port: up.port },
       { name: 'down', kind: 'endpoint', host: '127.0.0.1', port: downPort },
+      // Its client certificate Secret does not exist: an invalid check, not an outage.
+      { name: 'nocert', kind: 'endpoint', host: '127.0.0.1', port: up.port, probe: { kind: 'tls', tlsClientCert: 'no-such-secret' } },
     ],
   });
   // A check of a source that no longer runs, last probed three hours ago.
@@ -53,9 +55,14 @@ test('source metrics follow the checks', async (t) => {
       const text = await until(
         'an outage on prober-to-down, the status of both checks written and a stale sweep',
         // Writes are per check and asynchronous to the gauges: wait for both checks' first writes.
-        (x) => sample(x, 'p2pnc_open_outages', prober) === 1 && sample(x, 'p2pnc_stale_checks', prober) !== undefined && (sample(x, 'p2pnc_status_writes_total', { ...prober, result: 'success' }) ?? 0) >= 2,
+        (x) =>
+          sample(x, 'p2pnc_open_outages', prober) === 1 &&
+          sample(x, 'p2pnc_invalid_checks', prober) === 1 &&
+          sample(x, 'p2pnc_stale_checks', prober) !== undefined &&
+          (sample(x, 'p2pnc_status_writes_total', { ...prober, result: 'success' }) ?? 0) >= 3,
       );
-      assert.equal(sample(text, 'p2pnc_checks', prober), 2);
+      assert.equal(sample(text, 'p2pnc_checks', prober), 3);
+      assert.equal(sample(text, 'p2pnc_open_outages', prober), 1, 'the invalid check is not counted as an outage');
       assert.equal(sample(text, 'p2pnc_stale_checks', prober), 1, 'gone-to-up is stale; prober-to-up and prober-to-down are not');
       assert.ok(sample(text, 'p2pnc_probes_total', { ...prober, target_kind: 'endpoint', result: 'success' })! > 0);
       assert.ok(sample(text, 'p2pnc_probes_total', { ...prober, target_kind: 'endpoint', result: 'refused' })! >= 2);
@@ -65,13 +72,13 @@ test('source metrics follow the checks', async (t) => {
 
     await t.test('deleting a check lowers the check count and closes its outage in the gauge', async () => {
       await mustKubectl(cluster, ['delete', 'pncc', 'prober-to-down', '-n', NAMESPACE]);
-      const text = await until('the gauges after the delete', (x) => sample(x, 'p2pnc_checks', prober) === 1);
+      const text = await until('the gauges after the delete', (x) => sample(x, 'p2pnc_checks', prober) === 2);
       assert.equal(sample(text, 'p2pnc_open_outages', prober), 0);
     });
 
     await t.test('a check added after the start is counted', async () => {
       await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, 'checks.yaml')]);
-      await until('the check count back at 2', (x) => sample(x, 'p2pnc_checks', prober) === 2);
+      await until('the check count back at 3', (x) => sample(x, 'p2pnc_checks', prober) === 3);
     });
   } finally {
     await source.stop('SIGKILL');

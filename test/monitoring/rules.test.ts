@@ -52,7 +52,7 @@ function latency(labels: string, seconds: number, minutes: number): Series[] {
 }
 
 const outageDescription = (source: string, value: string) =>
-  `Source ${source} in namespace p2pnc has had ${value} checks with Reachable=False (a confirmed outage, or an invalid check) for more than 5m. ` +
+  `Source ${source} in namespace p2pnc has had ${value} checks in a confirmed outage for more than 5m. ` +
   `List them with \`kubectl get pncc -n p2pnc -l p2pnc.io/source=${source} -o wide\`; \`p2pnc diagnose\` tells which nodes and targets the failures share.`;
 
 const noResultsDescription = (source: string, pod?: string) =>
@@ -60,7 +60,35 @@ const noResultsDescription = (source: string, pod?: string) =>
   `its checks are not being probed and their status grows old. Look at its pods and logs (\`kubectl logs -n p2pnc -l app.kubernetes.io/instance=${source}\`); ` +
   '`p2pnc diagnose` shows when each check was last probed.';
 
+const invalidDescription = (source: string, value: string) =>
+  `Source ${source} in namespace p2pnc has ${value} checks whose spec it cannot probe (Reachable=False, reason InvalidCheck): an endpoint that does not parse, ` +
+  "a client certificate Secret that is missing, a target pod that does not exist. The condition's message says which; fix the topology (or the Secret) and synth again. " +
+  `List them with \`kubectl get pncc -n p2pnc -l p2pnc.io/source=${source} -o wide\`; \`p2pnc diagnose\` shows each with its reason.`;
+
 const unitTests = [
+  {
+    name: 'an invalid check is a warning of its own, never the critical outage alert',
+    interval: '1m',
+    input_series: [
+      ...healthySources(20),
+      { series: `p2pnc_open_outages{${LEADER}}`, values: '0x20' },
+      { series: `p2pnc_invalid_checks{${LEADER}}`, values: '0x2 2x18' },
+    ],
+    alert_rule_test: [
+      { eval_time: '5m', alertname: ALERTS.invalid, exp_alerts: [] },
+      {
+        eval_time: '10m',
+        alertname: ALERTS.invalid,
+        exp_alerts: [
+          {
+            exp_labels: { severity: 'warning', namespace: 'p2pnc', source: 'network-check-source' },
+            exp_annotations: { summary: '2 checks of network-check-source cannot be probed as written', description: invalidDescription('network-check-source', '2') },
+          },
+        ],
+      },
+      { eval_time: '15m', alertname: ALERTS.outage, exp_alerts: [] },
+    ] satisfies AlertCheck[],
+  },
   {
     name: 'an outage alerts after 5m, summed over pods, only in the p2pnc namespace, and resolves',
     interval: '1m',
@@ -218,7 +246,7 @@ const unitTests = [
 ];
 
 describe('PrometheusRule', () => {
-  test('has the four alerts, each with a severity, a summary and a description naming p2pnc diagnose', () => {
+  test('has the five alerts, each with a severity, a summary and a description naming p2pnc diagnose', () => {
     const rules = rule.spec.groups.flatMap((group: { rules: unknown[] }) => group.rules);
     assert.deepEqual(rules.map((r: { alert: string }) => r.alert), Object.values(ALERTS));
     for (const r of rules) {
@@ -231,6 +259,7 @@ describe('PrometheusRule', () => {
     const metrics = new SourceMetrics(false);
     metrics.observe({ time: new Date(), success: true, latencyMs: 2, reason: 'TCPConnect', message: 'ok' }, { source: 's', targetKind: 'node', check: 'c' });
     metrics.setOpenOutages('s', 0);
+    metrics.setInvalidChecks('s', 0);
     metrics.setChecks('s', 1);
     metrics.setStaleChecks('s', 0);
     const exposition = await metrics.registry.metrics();
@@ -254,7 +283,7 @@ describe('PrometheusRule', () => {
     if (!haveTool(t, 'promtool', 'prometheus')) return;
     const result = spawnSync('promtool', ['check', 'rules', rulesFile], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /SUCCESS: 4 rules found/);
+    assert.match(result.stdout, /SUCCESS: 5 rules found/);
   });
 
   test('promtool test rules: each alert fires when it should and not otherwise', (t) => {

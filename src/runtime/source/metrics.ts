@@ -16,6 +16,7 @@ export class SourceMetrics {
   private readonly probes: Counter<string>;
   private readonly latency: Histogram<string>;
   private readonly openOutages: Gauge<string>;
+  private readonly invalidChecks: Gauge<string>;
   private readonly checks: Gauge<string>;
   private readonly staleChecks: Gauge<string>;
   private readonly writes: Counter<string>;
@@ -37,7 +38,13 @@ export class SourceMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
-    this.openOutages = new Gauge({ name: 'p2pnc_open_outages', help: 'Checks with an outage in progress', labelNames: ['source'], registers: [this.registry] });
+    this.openOutages = new Gauge({ name: 'p2pnc_open_outages', help: 'Checks with an outage in progress (Reachable=False for a network failure)', labelNames: ['source'], registers: [this.registry] });
+    this.invalidChecks = new Gauge({
+      name: 'p2pnc_invalid_checks',
+      help: 'Checks this source cannot probe because their spec is wrong (Reachable=False, reason InvalidCheck): a topology to fix, not a network to repair',
+      labelNames: ['source'],
+      registers: [this.registry],
+    });
     this.checks = new Gauge({ name: 'p2pnc_checks', help: 'Checks this source probes', labelNames: ['source'], registers: [this.registry] });
     this.staleChecks = new Gauge({
       name: 'p2pnc_stale_checks',
@@ -57,6 +64,10 @@ export class SourceMetrics {
 
   setOpenOutages(source: string, count: number): void {
     this.openOutages.set({ source }, count);
+  }
+
+  setInvalidChecks(source: string, count: number): void {
+    this.invalidChecks.set({ source }, count);
   }
 
   setChecks(source: string, count: number): void {

@@ -147,6 +147,7 @@ export class SourceRunner {
     // A replica that stops leading keeps serving /metrics: it must not go on reporting the leader's numbers.
     this.options.metrics.setChecks(this.options.source, 0);
     this.options.metrics.setOpenOutages(this.options.source, 0);
+    this.options.metrics.setInvalidChecks(this.options.source, 0);
     if (this.options.staleSweepIntervalMs) this.options.metrics.setStaleChecks(this.options.source, 0);
     return left;
   }
@@ -154,7 +155,7 @@ export class SourceRunner {
   /** Checks probed and open outages; after the first sync, on every change of the check set. */
   private publishGauges(): void {
     this.options.metrics.setChecks(this.options.source, this.checks.size);
-    this.options.metrics.setOpenOutages(this.options.source, this.openOutages());
+    this.publishDownCounts();
   }
 
   private upsert(object: CheckObject, previous: CheckObject | undefined): void {
@@ -207,8 +208,8 @@ export class SourceRunner {
       void this.events
         .record(state.object.metadata, opened ? 'Warning' : 'Normal', opened ? 'ConnectivityOutageDetected' : 'ConnectivityRestored', `${outage?.message ?? ''}: ${result.message}`)
         .catch((error: unknown) => this.options.logger.warn('recording an event failed', { check: name, error: String(error) }));
-      this.options.metrics.setOpenOutages(this.options.source, this.openOutages());
     }
+    if (outcome.transition || change === 'transition') this.publishDownCounts();
     if (change === 'transition') this.writer.kick();
   }
 
@@ -220,10 +221,22 @@ export class SourceRunner {
     this.writeScheduler.update(name, state.status, Date.now());
   }
 
-  private openOutages(): number {
-    let open = 0;
-    for (const state of this.checks.values()) if (state.status.conditions?.find((condition) => condition.type === REACHABLE)?.status === 'False') open++;
-    return open;
+  /** Checks down for a network failure, and checks whose spec cannot be probed: two gauges, two alerts. */
+  private downCounts(): { outages: number; invalid: number } {
+    const counts = { outages: 0, invalid: 0 };
+    for (const state of this.checks.values()) {
+      const reachable = state.status.conditions?.find((condition) => condition.type === REACHABLE);
+      if (reachable?.status !== 'False') continue;
+      if (this.policy.invalidCheckReasons.includes(reachable.reason ?? '')) counts.invalid++;
+      else counts.outages++;
+    }
+    return counts;
+  }
+
+  private publishDownCounts(): void {
+    const { outages, invalid } = this.downCounts();
+    this.options.metrics.setOpenOutages(this.options.source, outages);
+    this.options.metrics.setInvalidChecks(this.options.source, invalid);
   }
 
   private watchTargetPods(service: string): void {
