@@ -98,6 +98,8 @@ function structureProblem(text: string): LocatedProblem | undefined {
   let quote: string | undefined;
   let lineStart = true;
   let compact = 0;
+  /** The last top-level key, `nodes` in `nodes: [[[...`: the path a nesting problem is under. */
+  let topKey = /^([A-Za-z][A-Za-z0-9]*):(\s|$)/.exec(text.slice(0, 65))?.[1];
   let entries = 0;
   const tooMany = (): LocatedProblem => ({
     path: '(file)',
@@ -112,6 +114,8 @@ function structureProblem(text: string): LocatedProblem | undefined {
       line++;
       lineStart = true;
       compact = 0;
+      const key = /^([A-Za-z][A-Za-z0-9]*):(\s|$)/.exec(text.slice(i + 1, i + 66));
+      if (key) topKey = key[1];
       if (quote === undefined) continue;
     }
     if (quote !== undefined) {
@@ -132,7 +136,12 @@ function structureProblem(text: string): LocatedProblem | undefined {
     else if (lineStart && (char === '-' || char === '?' || char === ':') && /\s/.test(text[i + 1] ?? '\n')) compact++;
     else if (char !== ' ' && char !== '\t' && char !== '\r') lineStart = false;
     if (depth + compact > MAX_NESTING)
-      return { path: '(syntax)', segments: [], line, message: `nested deeper than ${MAX_NESTING} levels; a topology needs at most 6 (brackets or '- - -' chains)` };
+      return {
+        path: topKey ?? '(syntax)',
+        segments: topKey ? [topKey] : [],
+        line,
+        message: `nested deeper than ${MAX_NESTING} levels; a topology needs at most 6 (brackets or '- - -' chains)`,
+      };
   }
   return undefined;
 }
