@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { KubeClient } from '../../src/runtime/kube/client.js';
+import { kubeconfigFile } from '../../src/runtime/kube/config.js';
+import { sweepStaleChecks } from '../../src/runtime/source/stale-sweeper.js';
 import { eventually, startCli } from '../helpers/process.js';
 import { synthToTemp } from '../helpers/synth.js';
 import { mustKubectl, startOrSkip } from './support.js';
@@ -60,6 +63,39 @@ test('stale checks are marked and pruned', async (t) => {
     await t.test('only the inactive check is gone', async () => {
       const names = (await mustKubectl(cluster, ['get', 'pncc', '-n', NAMESPACE, '-o', 'name'])).trim().split('\n').sort();
       assert.deepEqual(names, ['podnetworkconnectivitycheck.p2pnc.io/gone-to-api', 'podnetworkconnectivitycheck.p2pnc.io/prober-to-lb']);
+    });
+
+    await t.test('a sweep that may not mark a check says so instead of swallowing the 403', async () => {
+      const namespace = 'sweep-rbac';
+      const reader = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace } };
+      const role = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'reader', namespace },
+        rules: [{ apiGroups: ['p2pnc.io'], resources: ['podnetworkconnectivitychecks'], verbs: ['get', 'list'] }],
+      };
+      const binding = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'reader', namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
+        subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace }],
+      };
+      const check = { apiVersion: 'p2pnc.io/v1alpha1', kind: 'PodNetworkConnectivityCheck', metadata: { name: 'old', namespace }, spec: { sourcePod: 'x', targetEndpoint: '127.0.0.1:9' } };
+      await mustKubectl(cluster, ['create', 'namespace', namespace]);
+      await mustKubectl(cluster, ['apply', '--server-side', '-f', '-'], { input: [reader, role, binding, check].map((object) => JSON.stringify(object)).join('\n') });
+      await mustKubectl(cluster, ['patch', 'pncc', 'old', '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify(oldStatus)]);
+      const client = new KubeClient(kubeconfigFile(await cluster.kubeconfigFor(await cluster.tokenFor(namespace, 'reader'))));
+      try {
+        const sweep = await sweepStaleChecks(client, namespace, 3600_000);
+        assert.deepEqual(sweep.marked, []);
+        assert.equal(sweep.stale, 1, 'it is stale, even if this sweep could not mark it');
+        assert.equal(sweep.failed.length, 1);
+        assert.equal(sweep.failed[0]!.check, 'old');
+        assert.match(sweep.failed[0]!.error, /forbidden/);
+      } finally {
+        client.close();
+      }
     });
   } finally {
     await source.stop('SIGKILL');

@@ -13,6 +13,8 @@ export interface SchedulerOptions {
   /** Fraction of the interval by which each period varies, e.g. 0.1 = ±5%. @default 0.1 */
   jitter?: number;
   random?: () => number;
+  /** A run that threw (probes report failures as results, so this is a bug to see, not a network fault). */
+  onError?: (check: string, error: unknown) => void;
 }
 
 interface Entry {
@@ -103,7 +105,7 @@ export class ProbeScheduler {
     this.inFlight++;
     entry.check
       .run()
-      .catch(() => undefined)
+      .catch((error: unknown) => this.options.onError?.(name, error))
       .finally(() => {
         entry.running = false;
         this.inFlight--;

@@ -69,7 +69,10 @@ export class SourceRunner {
     private readonly options: SourceOptions,
   ) {
     this.policy = statusPolicy(options.statusPolicy);
-    this.scheduler = new ProbeScheduler({ concurrency: options.concurrency ?? 256 });
+    this.scheduler = new ProbeScheduler({
+      concurrency: options.concurrency ?? 256,
+      onError: (check, error) => this.options.logger.error('probing a check failed unexpectedly; it is probed again next interval', { check, error: String(error) }),
+    });
     this.writeScheduler = new WriteScheduler(writePolicy(options.writePolicy), (delay) => delay * (0.5 + Math.random() / 2));
     this.certificates = new ClientCertificates(client, options.namespace);
     this.events = new EventRecorder(client, { component: 'p2pnc-source', instance: options.identity });
@@ -126,9 +129,11 @@ export class SourceRunner {
       await sleep(everyMs, this.abort.signal);
       if (this.abort.signal.aborted) return;
       await sweepStaleChecks(this.client, this.options.namespace, this.staleAfterMs)
-        .then(({ marked, stale }) => {
+        .then(({ marked, stale, failed }) => {
           if (!this.abort.signal.aborted) this.options.metrics.setStaleChecks(this.options.source, stale);
           if (marked.length > 0) this.options.logger.info('marked stale checks', { checks: marked });
+          // An RBAC 403 or a rejected patch must show, not vanish: the sweep goes on, and says what it could not mark.
+          if (failed.length > 0) this.options.logger.warn('could not mark stale checks', { count: failed.length, first: failed[0] });
         })
         .catch((error: unknown) => this.options.logger.warn('stale sweep failed', { error: String(error) }));
     }

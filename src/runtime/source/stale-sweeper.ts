@@ -3,8 +3,9 @@
  * in kubectl and in `p2pnc status`: typically checks of a removed node or source. Run by the leader of a
  * Deployment source over every check in the namespace; it never deletes (that is `p2pnc prune`).
  */
-import type { KubeClient } from '../kube/client.js';
-import { paths, type CheckObject, type ObjectList } from '../kube/resources.js';
+import { KubeApiError, type KubeClient } from '../kube/client.js';
+import { listInPages } from '../kube/list-pages.js';
+import { paths, type CheckObject } from '../kube/resources.js';
 import { findCondition, lastProbeTime, markStale, STALE } from '../status/reducer.js';
 import { statusPatch } from '../status/write-policy.js';
 
@@ -13,23 +14,36 @@ export interface StaleSweep {
   marked: string[];
   /** Checks of the namespace that are stale after this sweep, newly marked or not. */
   stale: number;
+  /** Marks that failed for another reason than a source writing the check meanwhile (409) or its deletion (404). */
+  failed: { check: string; error: string }[];
 }
 
+/** Reads the namespace in pages (memory stays one page, whatever the number of checks) and marks what is stale. */
 export async function sweepStaleChecks(client: KubeClient, namespace: string, staleAfterMs: number, now = new Date()): Promise<StaleSweep> {
-  const list = await client.get<ObjectList<CheckObject>>(paths.checks(namespace), { timeoutMs: 60_000 });
-  const marked: string[] = [];
-  let stale = 0;
-  for (const check of list.items) {
-    const status = check.status ?? {};
-    const createdAt = check.metadata.creationTimestamp ? new Date(check.metadata.creationTimestamp) : undefined;
-    const next = markStale(status, lastProbeTime(status), now, staleAfterMs, createdAt);
-    if (findCondition(next, STALE)?.status === 'True') stale++;
-    if (next === status) continue;
+  const sweep: StaleSweep = { marked: [], stale: 0, failed: [] };
+  await listInPages<CheckObject>(
+    client,
+    paths.checks(namespace),
+    async (checks) => {
+      for (const check of checks) await sweepOne(client, namespace, check, staleAfterMs, now, sweep);
+    },
+    { onRestart: () => (sweep.stale = 0) },
+  );
+  return sweep;
+}
+
+async function sweepOne(client: KubeClient, namespace: string, check: CheckObject, staleAfterMs: number, now: Date, sweep: StaleSweep): Promise<void> {
+  const status = check.status ?? {};
+  const createdAt = check.metadata.creationTimestamp ? new Date(check.metadata.creationTimestamp) : undefined;
+  const next = markStale(status, lastProbeTime(status), now, staleAfterMs, createdAt);
+  if (findCondition(next, STALE)?.status === 'True') sweep.stale++;
+  if (next === status) return;
+  try {
     // Guarded by resourceVersion: a source writing the check meanwhile wins, and the next sweep looks again.
-    await client
-      .mergePatch(paths.checkStatus(namespace, check.metadata.name), statusPatch(next, check.metadata.resourceVersion), { timeoutMs: 10_000 })
-      .then(() => marked.push(check.metadata.name))
-      .catch(() => undefined);
+    await client.mergePatch(paths.checkStatus(namespace, check.metadata.name), statusPatch(next, check.metadata.resourceVersion), { timeoutMs: 10_000 });
+    sweep.marked.push(check.metadata.name);
+  } catch (error) {
+    if (error instanceof KubeApiError && (error.isConflict || error.isNotFound)) return;
+    sweep.failed.push({ check: check.metadata.name, error: String(error) });
   }
-  return { marked, stale };
 }
