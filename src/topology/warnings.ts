@@ -1,5 +1,5 @@
 /** A valid topology that probably does not do what was meant: said on stderr, synth goes on. */
-import type { TopologyProblem } from './issues.js';
+import { formatPath, type TopologyProblem } from './issues.js';
 import type { Topology } from './schema.js';
 
 /** Roles come from `node-role.kubernetes.io/<role>` labels; kubeadm sets only control-plane's. */
@@ -15,7 +15,7 @@ export function topologyWarnings(topology: Topology): TopologyProblem[] {
       const why = UNLABELLED_ROLES[role];
       if (!why) return;
       warnings.push({
-        path: `sources[${i}].roles[${j}]`,
+        path: formatPath(['sources', i, 'roles', j]),
         segments: ['sources', i, 'roles', j],
         message: `role "${role}" places the DaemonSet's pods on nodes labelled node-role.kubernetes.io/${role}, and ${why}: its pods run nowhere unless you label the nodes (kubectl label node NAME node-role.kubernetes.io/${role}=) or select them by nodeLabels`,
       });
@@ -25,7 +25,7 @@ export function topologyWarnings(topology: Topology): TopologyProblem[] {
       const why = role === undefined ? undefined : UNLABELLED_ROLES[role];
       if (!why) continue;
       warnings.push({
-        path: `sources[${i}].nodeLabels.${key}`,
+        path: formatPath(['sources', i, 'nodeLabels', key]),
         segments: ['sources', i, 'nodeLabels', key],
         message: `the DaemonSet's pods go to nodes labelled ${key}, and ${why}: label the nodes or select them by another label`,
       });

@@ -155,7 +155,7 @@ describe('warnings', () => {
     topology.sources[1] = { name: 'mesh', kind: 'DaemonSet', nodeLabels: { 'node-role.kubernetes.io/worker': '' } };
     for (const node of topology.nodes) node.labels = { ...node.labels, 'node-role.kubernetes.io/worker': '' };
     const { warnings } = readTopology(stringify(topology));
-    assert.deepEqual(warnings.map((warning) => warning.path), ['sources[1].nodeLabels.node-role.kubernetes.io/worker']);
+    assert.deepEqual(warnings.map((warning) => warning.path), ['sources[1].nodeLabels."node-role.kubernetes.io/worker"']);
   });
 });
 
