@@ -6,7 +6,7 @@ import type { TopologyProblem } from './issues.js';
 /** Problems listed in full; the rest are counted. */
 export const MAX_LISTED_PROBLEMS = 20;
 /** Longest message printed for one problem. */
-const MAX_MESSAGE = 320;
+const MAX_MESSAGE = 480;
 /** The listed problems stop before this many characters, so that the whole error stays within a screen or two. */
 const MAX_LISTED_CHARS = 2400;
 
