@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseDocument } from 'yaml';
 import type { LogEntry } from '../../src/api/check.js';
+import { eventsOf } from '../cluster/source-fixtures.js';
 import { eventually, runCli } from '../helpers/process.js';
 import { syncInWaves } from './argo-sync.js';
 import type { NodeBed } from './bed.js';
@@ -201,6 +202,18 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
     ).catch(async (error: Error) => assert.fail(await failure(error.message)));
     const outage = up.status!.outages![0]!;
     assert.equal(outage.start, down.status!.outages![0]!.start);
+    // The Events a user sees with `kubectl describe`, reported by the source's pod.
+    const [source] = await pods(bed, 'app.kubernetes.io/component=source');
+    const events = await eventually(
+      async () => {
+        const all = await eventsOf(bed.cluster, NAMESPACE, name);
+        const reasons = all.filter((e) => Date.parse(e.firstTimestamp) >= deleted - 1_000).map((e) => e.reason);
+        return reasons.includes('ConnectivityOutageDetected') && reasons.includes('ConnectivityRestored') ? all : undefined;
+      },
+      30_000,
+      'the outage and restore events',
+    );
+    assert.ok(events.every((e) => e.reportingInstance === source?.metadata.name), `events reported by ${source?.metadata.name}`);
     t.diagnostic(`new pod ${fresh.metadata.name} (${fresh.status.podIP}); outage ${outage.start} .. ${outage.end}: ${outage.message}`);
   });
 
