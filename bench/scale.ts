@@ -1,0 +1,709 @@
+/**
+ * bench:scale: what N nodes' worth of p2pnc costs one control plane, measured on the test bed's real kube-apiserver
+ * and etcd (test/cluster/harness.ts), next to the goals of issue 16 at 5,000 nodes.
+ *
+ * Per N (8 checks per node: a DaemonSet source probing 3 masters' API servers, the default Service and the external
+ * load balancer, and a mesh DaemonSet with 2 neighbours to the target pods: its own node's and 2 others), in a fresh cluster:
+ * - the CRD and namespace as `p2pnc synth` writes them, then every check (from the project's expand(), labelled as
+ *   dist/ labels them) by server-side apply, as `kubectl apply --server-side` sends it;
+ * - every check's status from the project's reducer (record()) folding a long history: successes, and past outages
+ *   (two timeouts confirming each, a change to "refused", then recovery) until every list is at its cap, written
+ *   with statusPatch() as a JSON merge patch on /status, as the source's status writer sends it;
+ * - etcd's DB size, kube-apiserver's RSS (above the same server's RSS before any check), one unpaginated LIST of all
+ *   checks and the operator commands' paginated listChecks(), `p2pnc status -o json` as a real process;
+ * - apiserver CPU per status patch (a burst at a fixed rate, less its idle CPU over as long), so the cores that
+ *   steady writes take at a refresh interval of 10, 30 or 60 minutes; the time to absorb 10 % of all checks
+ *   transitioning at once;
+ * - every source pod restarting at once: one project Informer per (DaemonSet source, node), with the runtime's
+ *   selector and timing, started together: time until all synced, apiserver CPU, and whether any list reached etcd.
+ * Status sizes per check are printed for the runtime's default caps and for smaller ones, whatever caps the cluster
+ * holds. Below 5,000 nodes every figure is also extrapolated linearly to 5,000, and printed as such.
+ *
+ * A memory guard reads MemAvailable every second: below --min-available-gib (3) the cluster is stopped and the run
+ * exits non-zero; a run whose estimated peak would not fit is refused before it starts.
+ *
+ *   node --import tsx bench/scale.ts [--nodes 500[,2000]] [--caps 20/20[,5/5]] [--min-available-gib 3]
+ */
+import { spawn } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CheckStatus } from '../src/api/check.js';
+import { LIST_PAGE_SIZE, listChecks } from '../src/ops/cluster-checks.js';
+import { KubeClient } from '../src/runtime/kube/client.js';
+import { kubeconfigFile, type KubeConfig } from '../src/runtime/kube/config.js';
+import { Informer } from '../src/runtime/kube/informer.js';
+import { paths, type CheckObject } from '../src/runtime/kube/resources.js';
+import { DEFAULT_STATUS_POLICY, record, statusPolicy, type StatusPolicy } from '../src/runtime/status/reducer.js';
+import { DEFAULT_WRITE_POLICY, statusPatch } from '../src/runtime/status/write-policy.js';
+import { expand, LABEL_SOURCE, LABEL_SOURCE_NODE, type PlannedCheck } from '../src/topology/expand.js';
+import { nodeLabelValue } from '../src/topology/naming.js';
+import { TopologySchema, type Topology } from '../src/topology/schema.js';
+import { ok, refused, timeout, type Outcome } from '../test/ops/support.js';
+import { synthToTemp } from '../test/helpers/synth.js';
+import { defaultBinDir, startCluster, type Cluster } from '../test/cluster/harness.js';
+import { goal } from './goal.js';
+
+const TARGET_NODES = 5000;
+const NAMESPACE = 'p2pnc';
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const KiB = 1024;
+const CLK_TCK = 100;
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** Issue 16's goals at 5,000 nodes. */
+const GOALS = {
+  apiserverBytes: 2 * GiB,
+  etcdBytes: 300 * 1000 ** 2,
+  steadyCores: 0.2,
+  burstSeconds: 15,
+  watchingSeconds: 60,
+  statusSeconds: 30,
+  statusRssBytes: 1 * GiB,
+};
+
+const { values: args } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '500' },
+    caps: { type: 'string', default: `${DEFAULT_STATUS_POLICY.maxEntries}/${DEFAULT_STATUS_POLICY.maxOutages}` },
+    'min-available-gib': { type: 'string', default: '3' },
+    'patch-rate': { type: 'string', default: '10' },
+    'patch-count': { type: 'string', default: '600' },
+  },
+});
+const NODE_COUNTS = args.nodes.split(',').map((text) => parsePositive(text, '--nodes'));
+const CAPS = args.caps.split(',').map((text) => {
+  const [entries, outages] = text.split('/').map((part) => parsePositive(part, '--caps'));
+  if (entries === undefined || outages === undefined || entries > 20 || outages > 20) throw new Error(`--caps takes entries/outages (1-20 each), e.g. 20/20,5/5; got "${text}"`);
+  return { maxEntries: entries, maxOutages: outages };
+});
+const MIN_AVAILABLE = Number(args['min-available-gib']) * GiB;
+const PATCH_RATE = parsePositive(args['patch-rate'], '--patch-rate');
+const PATCH_COUNT = parsePositive(args['patch-count'], '--patch-count');
+
+function parsePositive(text: string | undefined, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} takes whole numbers of at least 1, got "${text}"`);
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load: a generated topology, 8 checks per node
+
+function scaleTopology(nodes: number): Topology {
+  return TopologySchema.parse({
+    cluster: 'scale',
+    namespace: NAMESPACE,
+    nodes: Array.from({ length: nodes }, (_, i) => ({
+      name: `node-${String(i).padStart(5, '0')}.scale.example.com`,
+      addresses: [`10.${Math.floor(i / 65536) + 16}.${Math.floor(i / 256) % 256}.${i % 256}`],
+      roles: [i < 3 ? 'master' : 'worker'],
+    })),
+    sources: [
+      { name: 'network-check-source', kind: 'DaemonSet', targets: ['kubernetes-apiserver-endpoint', 'kubernetes-default-service-cluster', 'load-balancer-api-external'] },
+      { name: 'mesh', kind: 'DaemonSet', mesh: { neighbours: 2 }, targets: ['network-check-target'] },
+    ],
+    targets: [
+      { name: 'kubernetes-apiserver-endpoint', kind: 'node', roles: ['master'], port: 6443 },
+      { name: 'kubernetes-default-service-cluster', kind: 'service', service: { namespace: 'default', name: 'kubernetes', port: 443 } },
+      { name: 'load-balancer-api-external', kind: 'endpoint', host: 'api.scale.example.com', port: 6443 },
+      { name: 'network-check-target', kind: 'p2pnc-target' },
+    ],
+  });
+}
+
+function checkObject(planned: PlannedCheck): CheckObject {
+  return {
+    apiVersion: 'p2pnc.io/v1alpha1',
+    kind: 'PodNetworkConnectivityCheck',
+    metadata: { name: planned.name, namespace: NAMESPACE, labels: planned.labels, ...(planned.annotations ? { annotations: planned.annotations } : {}) },
+    spec: planned.spec,
+  };
+}
+
+type Profile = 'full' | 'one outage' | 'healthy';
+
+/**
+ * A status as a source writes it after a long history probing every minute. `full`: enough past outages (each two
+ * timeouts 5 s apart, confirming it, then "refused" a minute later, then recovery; 10 minutes apart, the healthy
+ * probes between them left out as they change nothing kept) to bring every list to its cap;
+ * `one outage`: one such outage an hour ago; `healthy`: successes only. Each ends with minutes of successes.
+ */
+function statusOf(check: CheckObject, profile: Profile, policy: StatusPolicy, end: number): CheckStatus {
+  const outages = profile === 'full' ? policy.maxOutages + 2 : profile === 'one outage' ? 1 : 0;
+  const steps: Array<{ at: number; outcome: Outcome }> = [];
+  let time = end - (outages * 10 + policy.maxEntries + 60) * 60_000;
+  for (let i = 0; i < outages; i++) {
+    steps.push({ at: time, outcome: timeout }, { at: time + 5_000, outcome: timeout }, { at: time + 60_000, outcome: refused }, { at: time + 120_000, outcome: ok });
+    time += 10 * 60_000;
+  }
+  for (; time <= end; time += 60_000) if (end - time <= (policy.maxEntries + 2) * 60_000) steps.push({ at: time, outcome: ok });
+  let status: CheckStatus | undefined;
+  for (const step of steps) status = record(status, step.outcome(check, new Date(step.at)), policy).status;
+  return status!;
+}
+
+const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
+
+// ---------------------------------------------------------------------------------------------
+// Memory guard
+
+let guardCluster: Cluster | undefined;
+let guardTripped = false;
+
+function memAvailable(): number {
+  const line = readFileSync('/proc/meminfo', 'utf8').split('\n').find((text) => text.startsWith('MemAvailable:'));
+  return Number(line?.split(/\s+/)[1] ?? 0) * KiB;
+}
+
+/** Below the floor: stops the cluster at once and exits non-zero (the harness kills any child left). */
+function startMemoryGuard(): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    const available = memAvailable();
+    if (available >= MIN_AVAILABLE || guardTripped) return;
+    guardTripped = true;
+    console.error(`memory guard: MemAvailable ${gib(available)} fell below ${gib(MIN_AVAILABLE)}; stopping the cluster and the run`);
+    const cluster = guardCluster;
+    const stopped = cluster ? cluster.stop() : Promise.resolve();
+    void Promise.race([stopped, new Promise((done) => setTimeout(done, 20_000))]).finally(() => process.exit(3));
+  }, 1000);
+  timer.unref();
+  return timer;
+}
+
+function checkGuard(): void {
+  if (guardTripped) throw new Error('memory guard tripped');
+}
+
+/**
+ * Rough peak memory of a run, from the issue's figures (the API server held about 15 times the statuses it stored,
+ * etcd and this process a few times more): refuse what obviously does not fit.
+ */
+function estimatedPeak(checks: number, statusBytes: number): number {
+  return 1.5 * GiB + checks * (statusBytes + 2 * KiB) * 24;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes and the API server
+
+function procStatus(pid: number, field: string): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((text) => text.startsWith(`${field}:`));
+  return Number(line?.split(/\s+/)[1] ?? 0) * KiB;
+}
+
+/** User + system CPU of a process, in ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+function etcdClientUrl(pid: number): string {
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const flag = argv.find((arg) => arg.startsWith('--listen-client-urls='));
+  if (!flag) throw new Error('cannot find etcd client URL');
+  return flag.slice('--listen-client-urls='.length).split(',')[0]!;
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? dirBytes(path) : statSync(path).size;
+  }
+  return total;
+}
+
+function metricValue(metrics: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** A GET read as a stream: its size and time, and its text when asked (never one string for a huge body). */
+function rawGet(config: KubeConfig, path: string, keepText: boolean): Promise<{ bytes: number; ms: number; text: string }> {
+  const started = performance.now();
+  const url = new URL(path, config.server);
+  const token = config.token?.();
+  return new Promise((done, fail) => {
+    const req = httpsRequest(url, { headers: { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, ...(config.ca ? { ca: config.ca } : {}), rejectUnauthorized: !config.insecureSkipTlsVerify, timeout: 300_000 }, (res) => {
+      let bytes = 0;
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (keepText) chunks.push(chunk);
+      });
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) >= 400) fail(new Error(`GET ${path}: HTTP ${res.statusCode}`));
+        else done({ bytes, ms: performance.now() - started, text: keepText ? Buffer.concat(chunks).toString('utf8') : '' });
+      });
+      res.on('error', fail);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+async function pool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      if (index % 200 === 0) checkGuard();
+      await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/** Loading the cluster on a busy machine: an API server timeout is retried (twice), not the end of the run. */
+async function retried<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let failures = 0; ; failures++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (failures >= 2) throw error;
+      await sleep(2000);
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** `p2pnc status -o json > /dev/null` as a real process: wall time, and peak RSS from /usr/bin/time -v. */
+function runStatus(kubeconfig: string): Promise<{ ms: number; peakRss: number; code: number; error: string }> {
+  const argv = [process.execPath, join(ROOT, 'bin/p2pnc.js'), 'status', '--kubeconfig', kubeconfig, '-n', NAMESPACE, '-o', 'json'];
+  const started = performance.now();
+  return new Promise((done) => {
+    const child = spawn('/usr/bin/time', ['-v', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      const error = stderr.split('\n').find((line) => /error|Invalid|heap/i.test(line)) ?? '';
+      done({ ms, peakRss: Number(peak?.[1] ?? 0) * KiB, code: code ?? -1, error: error.trim() });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run
+
+interface RunResult {
+  nodes: number;
+  checks: number;
+  caps: { maxEntries: number; maxOutages: number };
+  statusBytes: number;
+  objectBytes: number;
+  applyMs: number;
+  statusWriteMs: number;
+  etcdDb: number;
+  etcdDbInUse: number;
+  etcdDbBase: number;
+  etcdDir: number;
+  apiRssBase: number;
+  apiRss: number;
+  apiRssPeak: number;
+  etcdRss: number;
+  listBytes: number;
+  listMs: number;
+  pagedMs: number;
+  pagedCount: number;
+  status: { ms: number; peakRss: number; code: number; error: string };
+  statusBase: { ms: number; peakRss: number };
+  cpuMsPerPatch: number;
+  idleCores: number;
+  patchLatencyP99: number;
+  burstChecks: number;
+  burstMs: number;
+  burstCpuMs: number;
+  burstErrors: number;
+  patchErrors: number;
+  informers: number;
+  syncedMs: number | undefined;
+  syncedCount: number;
+  informerErrors: number;
+  informerCpuMs: number;
+  etcdLists: number;
+  cacheLists: number;
+  apiRssWatching: number;
+}
+
+async function run(nodes: number, caps: { maxEntries: number; maxOutages: number }): Promise<RunResult> {
+  const policy = statusPolicy(caps);
+  const topology = scaleTopology(nodes);
+  const planned = expand(topology);
+  const objects = planned.map(checkObject);
+  const checks = objects.length;
+  const sampleBytes = jsonBytes(statusOf(objects[0]!, 'full', policy, Date.now()));
+  const estimate = estimatedPeak(checks, sampleBytes);
+  const available = memAvailable();
+  console.log(`\n== ${nodes} nodes, ${checks} checks (${(checks / nodes).toFixed(1)} per node), caps ${caps.maxEntries}/${caps.maxOutages}: estimated peak ${gib(estimate)}, MemAvailable ${gib(available)}`);
+  if (available - estimate < MIN_AVAILABLE) throw new Error(`refusing ${nodes} nodes: the estimated peak ${gib(estimate)} would leave less than ${gib(MIN_AVAILABLE)} of the ${gib(available)} available`);
+
+  const binDir = defaultBinDir();
+  const cluster = await startCluster({ build: !['etcd', 'kube-apiserver', 'kubectl'].every((bin) => existsFile(join(binDir, bin))) });
+  guardCluster = cluster;
+  const clients: KubeClient[] = [];
+  try {
+    const [etcdPid, apiPid] = cluster.pids();
+    if (etcdPid === undefined || apiPid === undefined || !cluster.dir) throw new Error('bench:scale needs the local test cluster (not P2PNC_TEST_KUBECONFIG)');
+    const etcdUrl = etcdClientUrl(etcdPid);
+    const etcdMetrics = async () => (await (await fetch(`${etcdUrl}/metrics`)).text());
+    const config = kubeconfigFile(cluster.kubeconfig);
+    const client = () => {
+      const made = new KubeClient(config);
+      clients.push(made);
+      return made;
+    };
+    const apiMetrics = async () => (await rawGet(config, '/metrics', true)).text;
+
+    // The CRD and namespace exactly as synth writes them.
+    const { dir } = synthToTemp({ ...scaleTopologyInputSmall() });
+    const applied = await cluster.kubectl(['apply', '--server-side', '-f', join(dir, 'foundation.yaml')]);
+    if (applied.code !== 0) throw new Error(`applying foundation.yaml: ${applied.stderr}`);
+    await cluster.kubectl(['wait', '--for=condition=Established', 'crd/podnetworkconnectivitychecks.p2pnc.io', '--timeout=60s']);
+    await sleep(3000);
+    const apiRssBase = procStatus(apiPid, 'VmRSS');
+    // `p2pnc status` with no check: its fixed cost (node, the CLI, one request), the base of its extrapolation.
+    const statusBase = await runStatus(cluster.kubeconfig);
+    const etcdDbBase = metricValue(await etcdMetrics(), 'etcd_mvcc_db_total_size_in_bytes');
+
+    // Every check, by server-side apply (as kubectl apply --server-side: field manager kubectl).
+    const writers = Array.from({ length: 4 }, client);
+    const versions: string[] = new Array(checks);
+    let started = performance.now();
+    await pool(objects, 32, async (object, index) => {
+      const created = await retried(() =>
+        writers[index % writers.length]!.request<CheckObject>('PATCH', paths.check(NAMESPACE, object.metadata.name), {
+          body: object,
+          contentType: 'application/apply-patch+yaml',
+          query: { fieldManager: 'kubectl', force: true },
+          timeoutMs: 60_000,
+        }),
+      );
+      versions[index] = created.metadata.resourceVersion!;
+    });
+    const applyMs = performance.now() - started;
+    console.log(`  applied ${checks} checks in ${(applyMs / 1000).toFixed(1)} s`);
+
+    // Every status, from the reducer, written as the status writer writes it.
+    const end = Date.now();
+    const statuses: string[] = new Array(checks);
+    let statusBytesTotal = 0;
+    started = performance.now();
+    await pool(objects, 32, async (object, index) => {
+      const status = statusOf(object, 'full', policy, end);
+      const text = JSON.stringify(status);
+      statusBytesTotal += Buffer.byteLength(text);
+      statuses[index] = text;
+      const written = await retried(() => writers[index % writers.length]!.mergePatch<CheckObject>(paths.checkStatus(NAMESPACE, object.metadata.name), statusPatch(status), { timeoutMs: 60_000 }));
+      versions[index] = written.metadata.resourceVersion!;
+    });
+    const statusWriteMs = performance.now() - started;
+    console.log(`  wrote ${checks} statuses (${(statusBytesTotal / checks / KiB).toFixed(1)} KiB each) in ${(statusWriteMs / 1000).toFixed(1)} s`);
+    await sleep(5000);
+
+    const apiRss = procStatus(apiPid, 'VmRSS');
+    const etcdText = await etcdMetrics();
+    const etcdDb = metricValue(etcdText, 'etcd_mvcc_db_total_size_in_bytes');
+    const etcdDbInUse = metricValue(etcdText, 'etcd_mvcc_db_total_size_in_use_in_bytes');
+    const etcdDir = dirBytes(join(cluster.dir, 'etcd'));
+    const etcdRss = procStatus(etcdPid, 'VmRSS');
+
+    // One unpaginated LIST of everything, as `kubectl get pncc -A -o json` sends it; then the operator commands' read.
+    const list = await rawGet(config, paths.checks(NAMESPACE), false);
+    const objectBytes = list.bytes / checks;
+    console.log(`  LIST all: ${mib(list.bytes)} in ${(list.ms / 1000).toFixed(2)} s`);
+    checkGuard();
+    started = performance.now();
+    const paged = await listChecks(writers[0]!, NAMESPACE);
+    const pagedMs = performance.now() - started;
+    const pagedCount = paged.length;
+    paged.length = 0;
+    console.log(`  listChecks (pages of ${LIST_PAGE_SIZE}): ${pagedCount} checks in ${(pagedMs / 1000).toFixed(2)} s`);
+    checkGuard();
+    const status = await runStatus(cluster.kubeconfig);
+    console.log(`  p2pnc status -o json: exit ${status.code} in ${(status.ms / 1000).toFixed(2)} s, peak RSS ${mib(status.peakRss)}${status.error ? ` (${status.error})` : ''}`);
+    checkGuard();
+
+    // Steady writes: the API server's CPU per status patch, at a fixed rate, less its idle CPU.
+    await sleep(3000);
+    const idleWindowMs = 10_000;
+    let cpu = cpuMs(apiPid);
+    await sleep(idleWindowMs);
+    const idleCpuRate = (cpuMs(apiPid) - cpu) / idleWindowMs;
+    const count = Math.min(PATCH_COUNT, checks);
+    const picks = Array.from({ length: count }, (_, i) => Math.floor((i * checks) / count));
+    const latencies: number[] = [];
+    let patchErrors = 0;
+    cpu = cpuMs(apiPid);
+    started = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      const due = started + (i * 1000) / PATCH_RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      if (i % 100 === 0) checkGuard();
+      const index = picks[i]!;
+      inFlight.push(
+        (async () => {
+          const object = objects[index]!;
+          const next = record(JSON.parse(statuses[index]!) as CheckStatus, ok(object, new Date()), policy).status;
+          const sent = performance.now();
+          try {
+            const written = await writers[i % writers.length]!.mergePatch<CheckObject>(paths.checkStatus(NAMESPACE, object.metadata.name), statusPatch(next, versions[index]), { timeoutMs: 60_000 });
+            versions[index] = written.metadata.resourceVersion!;
+            statuses[index] = JSON.stringify(next);
+          } catch {
+            patchErrors += 1;
+          }
+          latencies.push(performance.now() - sent);
+        })(),
+      );
+    }
+    await Promise.all(inFlight);
+    const patchWallMs = performance.now() - started;
+    const cpuMsPerPatch = Math.max(cpuMs(apiPid) - cpu - idleCpuRate * patchWallMs, 0) / count;
+    latencies.sort((a, b) => a - b);
+    const patchLatencyP99 = latencies[Math.floor(latencies.length * 0.99)] ?? 0;
+    console.log(`  ${count} status patches at ${PATCH_RATE}/s: ${cpuMsPerPatch.toFixed(1)} apiserver CPU-ms each (idle ${(idleCpuRate * 1000).toFixed(0)} ms/s subtracted), p99 ${patchLatencyP99.toFixed(0)} ms, ${patchErrors} failed`);
+
+    // A burst: 10 % of all checks open an outage at once; each source writes its own, so many writes in flight.
+    const burst = Array.from({ length: Math.floor(checks / 10) }, (_, i) => i * 10);
+    const burstBodies = burst.map((index) => {
+      const object = objects[index]!;
+      const now = Date.now();
+      let next = record(JSON.parse(statuses[index]!) as CheckStatus, timeout(object, new Date(now - 5000)), policy).status;
+      next = record(next, timeout(object, new Date(now)), policy).status;
+      return { index, body: statusPatch(next, versions[index]) };
+    });
+    const burstClients = Array.from({ length: 16 }, client);
+    cpu = cpuMs(apiPid);
+    started = performance.now();
+    let burstErrors = 0;
+    let burstError = '';
+    await pool(burstBodies, 128, async ({ index, body }, i) => {
+      try {
+        const written = await burstClients[i % burstClients.length]!.mergePatch<CheckObject>(paths.checkStatus(NAMESPACE, objects[index]!.metadata.name), body, { timeoutMs: 60_000 });
+        versions[index] = written.metadata.resourceVersion!;
+      } catch (error) {
+        burstErrors += 1;
+        burstError ||= error instanceof Error ? error.message : String(error);
+      }
+    });
+    const burstMs = performance.now() - started;
+    const burstCpuMs = cpuMs(apiPid) - cpu;
+    burstBodies.length = 0;
+    console.log(`  burst of ${burst.length} transitions: absorbed in ${(burstMs / 1000).toFixed(1)} s (${(burstCpuMs / 1000).toFixed(1)} apiserver CPU-s), ${burstErrors} failed${burstError ? ` (${burstError})` : ''}`);
+    for (const made of burstClients) made.close();
+    checkGuard();
+
+    // Every source pod restarting at once: one informer per (DaemonSet source, node), the runtime's selector.
+    await sleep(3000);
+    const selectors = topology.sources.flatMap((source) => topology.nodes.map((node) => `${LABEL_SOURCE}=${source.name},${LABEL_SOURCE_NODE}=${nodeLabelValue(node.name)}`));
+    const metricsBefore = await apiMetrics();
+    const CHECKS_METRIC = { group: 'p2pnc.io', resource: 'podnetworkconnectivitychecks' };
+    const etcdListsBefore = metricValue(metricsBefore, 'etcd_requests_total', { ...CHECKS_METRIC, operation: 'list' });
+    const cacheListsBefore = metricValue(metricsBefore, 'apiserver_cache_list_total', CHECKS_METRIC);
+    const abort = new AbortController();
+    setMaxListeners(0, abort.signal);
+    let informerErrors = 0;
+    const informerClients: KubeClient[] = [];
+    const informers = selectors.map((selector, i) => {
+      if (i % 8 === 0) informerClients.push(client());
+      return new Informer<CheckObject>(informerClients[informerClients.length - 1]!, paths.checks(NAMESPACE), selector, { onUpsert() {}, onDelete() {}, onError: () => void (informerErrors += 1) });
+    });
+    cpu = cpuMs(apiPid);
+    started = performance.now();
+    const running = informers.map((informer) => informer.run(abort.signal));
+    let syncedMs: number | undefined;
+    const deadline = started + 180_000;
+    while (performance.now() < deadline) {
+      checkGuard();
+      if (informers.every((informer) => informer.hasSynced)) {
+        syncedMs = performance.now() - started;
+        break;
+      }
+      await sleep(100);
+    }
+    const syncedCount = informers.filter((informer) => informer.hasSynced).length;
+    await sleep(2000);
+    const informerCpuMs = cpuMs(apiPid) - cpu;
+    const apiRssWatching = procStatus(apiPid, 'VmRSS');
+    const metricsAfter = await apiMetrics();
+    const etcdLists = metricValue(metricsAfter, 'etcd_requests_total', { ...CHECKS_METRIC, operation: 'list' }) - etcdListsBefore;
+    const cacheLists = metricValue(metricsAfter, 'apiserver_cache_list_total', CHECKS_METRIC) - cacheListsBefore;
+    abort.abort();
+    await Promise.all(running);
+    for (const made of informerClients) made.close();
+    console.log(`  ${informers.length} informers: ${syncedCount} synced${syncedMs === undefined ? ' (not all within 180 s)' : ` in ${(syncedMs / 1000).toFixed(1)} s`}, ${informerErrors} errors, ${(informerCpuMs / 1000).toFixed(1)} apiserver CPU-s, lists at etcd ${etcdLists}, from the cache ${cacheLists}`);
+
+    const apiRssPeak = procStatus(apiPid, 'VmHWM');
+    return {
+      nodes, checks, caps, statusBytes: statusBytesTotal / checks, objectBytes, applyMs, statusWriteMs, etcdDb, etcdDbInUse, etcdDbBase, etcdDir,
+      apiRssBase, apiRss, apiRssPeak, etcdRss, listBytes: list.bytes, listMs: list.ms, pagedMs, pagedCount, status, statusBase, cpuMsPerPatch, idleCores: idleCpuRate,
+      patchLatencyP99, burstChecks: burst.length, burstMs, burstCpuMs, burstErrors, patchErrors, informers: informers.length, syncedMs, syncedCount, informerErrors, informerCpuMs,
+      etcdLists, cacheLists, apiRssWatching,
+    };
+  } finally {
+    for (const made of clients) made.close();
+    await cluster.stop();
+    guardCluster = undefined;
+  }
+}
+
+function existsFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A 4-node topology: synth's CRD and namespace are the same whatever the size. */
+function scaleTopologyInputSmall() {
+  const { nodes, sources, targets } = scaleTopology(4);
+  return { cluster: 'scale', namespace: NAMESPACE, nodes, sources, targets };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+const gib = (bytes: number) => `${(bytes / GiB).toFixed(2)} GiB`;
+const mib = (bytes: number) => `${(bytes / MiB).toFixed(0)} MiB`;
+const mb = (bytes: number) => `${(bytes / 1000 ** 2).toFixed(0)} MB`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Status sizes per check for each cap setting: no cluster needed, the reducer alone. */
+function printStatusSizes(): void {
+  const objects = expand(scaleTopology(60)).map(checkObject);
+  const sample = objects.filter((_, i) => i % 3 === 0);
+  const settings = [
+    { maxEntries: DEFAULT_STATUS_POLICY.maxEntries, maxOutages: DEFAULT_STATUS_POLICY.maxOutages },
+    { maxEntries: 10, maxOutages: 10 },
+    { maxEntries: 10, maxOutages: 5 },
+    { maxEntries: 5, maxOutages: 10 },
+    { maxEntries: 5, maxOutages: 5 },
+  ];
+  const end = Date.now();
+  console.log(`status size per check (JSON bytes, mean of ${sample.length} checks of every kind; maxOutageLogs ${DEFAULT_STATUS_POLICY.maxOutageLogs}); x${TARGET_NODES * 8} checks = the statuses at ${TARGET_NODES} nodes`);
+  console.log(`  ${'caps entries/outages'.padEnd(24)} ${'full'.padStart(9)} ${'one outage'.padStart(11)} ${'healthy'.padStart(9)}   ${'full x 40,000'.padStart(13)}`);
+  for (const caps of settings) {
+    const policy = statusPolicy(caps);
+    const mean = (profile: Profile) => sample.reduce((sum, object) => sum + jsonBytes(statusOf(object, profile, policy, end)), 0) / sample.length;
+    const [full, one, healthy] = (['full', 'one outage', 'healthy'] as const).map(mean) as [number, number, number];
+    const isDefault = caps.maxEntries === DEFAULT_STATUS_POLICY.maxEntries && caps.maxOutages === DEFAULT_STATUS_POLICY.maxOutages;
+    const label = `${caps.maxEntries}/${caps.maxOutages}${isDefault ? ' (default)' : ''}`;
+    console.log(`  ${label.padEnd(24)} ${`${(full / KiB).toFixed(1)} KiB`.padStart(9)} ${`${(one / KiB).toFixed(1)} KiB`.padStart(11)} ${`${(healthy / KiB).toFixed(1)} KiB`.padStart(9)}   ${mb(full * TARGET_NODES * 8).padStart(13)}`);
+  }
+}
+
+interface Figure {
+  label: string;
+  value: number;
+  show: (value: number) => string;
+  /** Extrapolated value at 5,000 nodes (linear in nodes). */
+  at5000: number;
+  goal?: { limit: number; text: string };
+}
+
+function figures(r: RunResult): Figure[] {
+  const scale = TARGET_NODES / r.nodes;
+  const linear = (value: number, base = 0) => base + (value - base) * scale;
+  const cores = (interval: number) => (r.checks / (interval / 1000)) * (r.cpuMsPerPatch / 1000);
+  const out: Figure[] = [
+    { label: 'status per check (full, at caps)', value: r.statusBytes, show: (v) => `${(v / KiB).toFixed(1)} KiB`, at5000: r.statusBytes },
+    { label: 'object per check in a LIST', value: r.objectBytes, show: (v) => `${(v / KiB).toFixed(1)} KiB`, at5000: r.objectBytes },
+    { label: 'apiserver RSS above base, settled', value: r.apiRss - r.apiRssBase, show: gib, at5000: linear(r.apiRss - r.apiRssBase), goal: { limit: GOALS.apiserverBytes, text: '<= 2 GB attributable' } },
+    { label: 'apiserver RSS above base, peak', value: r.apiRssPeak - r.apiRssBase, show: gib, at5000: linear(r.apiRssPeak - r.apiRssBase), goal: { limit: GOALS.apiserverBytes, text: '<= 2 GB attributable' } },
+    { label: 'etcd DB size (total)', value: r.etcdDb, show: mb, at5000: linear(r.etcdDb, r.etcdDbBase), goal: { limit: GOALS.etcdBytes, text: '<= 300 MB' } },
+    { label: 'etcd DB in use', value: r.etcdDbInUse, show: mb, at5000: linear(r.etcdDbInUse, r.etcdDbBase) },
+    { label: 'LIST all, unpaginated: bytes', value: r.listBytes, show: mib, at5000: linear(r.listBytes) },
+    { label: 'LIST all, unpaginated: time', value: r.listMs, show: secs, at5000: linear(r.listMs) },
+    { label: `listChecks (pages of ${LIST_PAGE_SIZE}): time`, value: r.pagedMs, show: secs, at5000: linear(r.pagedMs) },
+    { label: '`p2pnc status -o json`: time', value: r.status.ms, show: secs, at5000: linear(r.status.ms, r.statusBase.ms), goal: { limit: GOALS.statusSeconds * 1000, text: '<= 30 s' } },
+    { label: '`p2pnc status -o json`: peak RSS', value: r.status.peakRss, show: mib, at5000: linear(r.status.peakRss, r.statusBase.peakRss), goal: { limit: GOALS.statusRssBytes, text: '<= 1 GB' } },
+    { label: 'apiserver CPU per status patch', value: r.cpuMsPerPatch, show: (v) => `${v.toFixed(1)} ms`, at5000: r.cpuMsPerPatch },
+  ];
+  for (const minutes of [10, 30, 60]) {
+    const interval = minutes * 60_000;
+    const isDefault = interval === DEFAULT_WRITE_POLICY.steadyIntervalMs;
+    out.push({ label: `steady writes, 1 per check per ${minutes} min${isDefault ? ' (default)' : ''}`, value: cores(interval), show: (v) => `${v.toFixed(3)} cores`, at5000: linear(cores(interval)), goal: { limit: GOALS.steadyCores, text: '<= 0.2 cores' } });
+  }
+  const burstTotal = DEFAULT_WRITE_POLICY.transitionDelayMs + r.burstMs;
+  out.push(
+    { label: `10 % burst (${r.burstChecks}${r.burstErrors ? `, ${r.burstErrors} FAILED` : ''}): delay + absorb`, value: r.burstErrors ? Number.POSITIVE_INFINITY : burstTotal, show: (v) => (Number.isFinite(v) ? secs(v) : `failed (${secs(r.burstMs)})`), at5000: r.burstErrors ? Number.POSITIVE_INFINITY : DEFAULT_WRITE_POLICY.transitionDelayMs + linear(r.burstMs), goal: { limit: GOALS.burstSeconds * 1000, text: '<= 15 s' } },
+    { label: `${r.informers} informers: all synced`, value: r.syncedMs ?? Number.POSITIVE_INFINITY, show: (v) => (Number.isFinite(v) ? secs(v) : `not all (${r.syncedCount})`), at5000: linear(r.syncedMs ?? Number.POSITIVE_INFINITY), goal: { limit: GOALS.watchingSeconds * 1000, text: '<= 60 s' } },
+    { label: `${r.informers} informers: apiserver CPU`, value: r.informerCpuMs, show: (v) => `${(v / 1000).toFixed(1)} CPU-s`, at5000: linear(r.informerCpuMs) },
+    { label: `${r.informers} informers: lists at etcd`, value: r.etcdLists, show: (v) => `${v} (cache ${r.cacheLists})`, at5000: r.etcdLists * scale, goal: { limit: 0, text: 'none' } },
+  );
+  return out;
+}
+
+function report(r: RunResult): void {
+  const extrapolated = r.nodes < TARGET_NODES;
+  console.log(`\nbench:scale  ${r.nodes} nodes, ${r.checks} checks, caps ${r.caps.maxEntries}/${r.caps.maxOutages}, apiserver base RSS ${gib(r.apiRssBase)}, p2pnc status with no check ${secs(r.statusBase.ms)} ${mib(r.statusBase.peakRss)}, idle ${(r.idleCores * 1000).toFixed(0)} CPU-ms/s`);
+  console.log(`  (apply ${secs(r.applyMs)}, status writes ${secs(r.statusWriteMs)}; etcd data dir ${mb(r.etcdDir)}, etcd RSS ${gib(r.etcdRss)}; apiserver RSS with all informers watching ${gib(r.apiRssWatching)}; patch p99 ${r.patchLatencyP99.toFixed(0)} ms)`);
+  console.log(`  ${'figure'.padEnd(48)} ${`at ${r.nodes}`.padStart(16)}   ${extrapolated ? `at ${TARGET_NODES} (linear extrapolation)` : ''}`.padEnd(36) + '   goal at 5,000');
+  for (const figure of figures(r)) {
+    console.log(`  ${figure.label.padEnd(48)} ${figure.show(figure.value).padStart(16)}   ${(extrapolated ? figure.show(figure.at5000) : '').padEnd(32)}   ${figure.goal?.text ?? ''}`);
+  }
+  for (const figure of figures(r)) {
+    if (!figure.goal) continue;
+    const at = extrapolated ? figure.at5000 : figure.value;
+    const where = extrapolated ? `at ${TARGET_NODES} extrapolated from ${r.nodes} nodes` : `at ${r.nodes}`;
+    goal(at <= figure.goal.limit, `${figure.label} ${figure.show(at)} ${figure.goal.text} (${where}, caps ${r.caps.maxEntries}/${r.caps.maxOutages})`);
+  }
+  if (r.status.code !== 0) console.log(`  p2pnc status failed: exit ${r.status.code} ${r.status.error}`);
+}
+
+/** With two sizes at the same caps: the line through both, which does not assume cost is proportional to nodes. */
+function reportFit(results: RunResult[]): void {
+  for (const caps of CAPS) {
+    const same = results.filter((r) => r.caps.maxEntries === caps.maxEntries && r.caps.maxOutages === caps.maxOutages).sort((a, b) => a.nodes - b.nodes);
+    if (same.length < 2) continue;
+    const [small, large] = [same[0]!, same[same.length - 1]!];
+    if (large.nodes >= TARGET_NODES) continue;
+    console.log(`\nextrapolation to ${TARGET_NODES} nodes by the line through ${small.nodes} and ${large.nodes} nodes (caps ${caps.maxEntries}/${caps.maxOutages}): an extrapolation, not a measurement`);
+    const a = figures(small);
+    const b = figures(large);
+    a.forEach((fa, i) => {
+      const fb = b[i]!;
+      const fit = fb.value + ((fb.value - fa.value) * (TARGET_NODES - large.nodes)) / (large.nodes - small.nodes);
+      console.log(`  ${fb.label.replace(/^\d+ informers/, 'informers').padEnd(48)} ${fb.show(fit).padStart(16)}   ${fb.goal?.text ?? ''}`);
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  const guard = startMemoryGuard();
+  printStatusSizes();
+  const results: RunResult[] = [];
+  try {
+    for (const nodes of NODE_COUNTS) {
+      for (const caps of CAPS) {
+        const result = await run(nodes, caps);
+        results.push(result);
+        report(result);
+      }
+    }
+    reportFit(results);
+  } finally {
+    clearInterval(guard);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:scale failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
