@@ -8,18 +8,18 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
-import { delimiter, dirname, join } from 'node:path';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
 import { startCluster, type Cluster } from '../cluster/harness.js';
 import { AUDIT_POLICY, corefile, paths, type BedLayout } from './configs.js';
+import { guardExit, lockMachine, releaseExitGuard } from './guard.js';
 import { nodeDir, plumbNode, startKubelet, startRuntime, type AgentContext, type NodeSpec } from './node-agent.js';
 import {
   BED_CHAIN,
   CGROUP_PARENT,
   cgroupDirs,
   REPO_ROOT,
-  STATE_FILE,
   netnsList,
   pidAlive,
   readState,
@@ -137,53 +137,6 @@ function ensureBuilt(): void {
   if (!result.stdout.includes('up to date')) process.stderr.write(result.stdout);
 }
 
-let exitHookFor: HostState | undefined;
-let exitHookInstalled = false;
-function guardExit(state: HostState): void {
-  exitHookFor = state;
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    if (exitHookFor) teardown(exitHookFor);
-  });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = (): void => {
-      if (exitHookFor) teardown(exitHookFor);
-      exitHookFor = undefined;
-      process.removeListener(signal, onSignal);
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
-}
-
-/**
- * One node bed per machine (the bridge, ports and state file are fixed): an exclusive flock held by a child process
- * for the bed's life. The child ends when its stdin closes, so the lock goes with this process however it ends.
- */
-async function lockMachine(timeoutMs = 15 * 60_000): Promise<() => void> {
-  mkdirSync(dirname(STATE_FILE), { recursive: true });
-  const holder = spawn('flock', ['-x', '-w', String(Math.round(timeoutMs / 1000)), `${STATE_FILE}.lock`, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const locked = await new Promise<boolean>((resolveLock) => {
-    let waiting: NodeJS.Timeout | undefined = setTimeout(() => process.stderr.write('node bed: waiting for another node bed on this machine to finish\n'), 2_000);
-    const done = (ok: boolean): void => {
-      if (waiting) clearTimeout(waiting);
-      waiting = undefined;
-      resolveLock(ok);
-    };
-    holder.stdout!.once('data', () => done(true));
-    holder.once('exit', () => done(false));
-  });
-  if (!locked) throw new Error(`another node bed held ${STATE_FILE}.lock for ${timeoutMs / 1000} s`);
-  // Neither the lock holder nor its pipes keep this process alive.
-  holder.unref();
-  holder.stdout!.destroy();
-  (holder.stdin as unknown as Socket).unref();
-  return () => holder.stdin!.end();
-}
-
 export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> {
   const reason = nodeBedUnavailable();
   if (reason) throw new NodeUnavailable(reason);
@@ -248,7 +201,7 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
     stopped = true;
     if (cluster) recordControlPlane(state, cluster);
     teardown(state);
-    exitHookFor = undefined;
+    releaseExitGuard();
     // Taken while the lock is still held, so the next bed's bridge and chains are not counted as this one's.
     left = residue(state);
     unlock();
