@@ -72,7 +72,8 @@ export async function startRuntime(ctx: AgentContext, spec: NodeSpec): Promise<N
   };
   writeFileSync(p.containerdConfig, containerdConfig(dir, ctx.sandboxImage));
   writeFileSync(join(p.cniConfDir, '10-p2pnc-node-bed.conflist'), cniConfig(layout));
-  ctx.startDaemon(`containerd${spec.suffix}`, ...inNetns(spec, 'containerd', ['--config', p.containerdConfig]));
+  // A pull of an image the bed lacks goes to a proxy on a closed loopback port: it fails here, nothing leaves.
+  ctx.startDaemon(`containerd${spec.suffix}`, ...inNetns(spec, 'env', [...NO_PULLS, 'containerd', '--config', p.containerdConfig]));
   const ctr = (args: string[]): string => sh('ctr', ['-a', p.containerdSocket, '-n', 'k8s.io', ...args]);
   await ctx.waitFor(`containerd${spec.suffix}`, () => existsSync(p.containerdSocket) && tryRun('ctr', ['-a', p.containerdSocket, 'version']));
   for (const archive of ctx.archives) ctr(['images', 'import', archive]);
@@ -116,6 +117,9 @@ export function startKubelet(ctx: AgentContext, agent: NodeAgent): void {
     ]),
   );
 }
+
+/** Registry traffic through a proxy at 127.0.0.1:9 (discard; nothing listens there in the bed). */
+const NO_PULLS = ['HTTP_PROXY=http://127.0.0.1:9', 'HTTPS_PROXY=http://127.0.0.1:9', 'NO_PROXY=', 'http_proxy=', 'https_proxy=', 'no_proxy='];
 
 function inNetns(spec: NodeSpec, bin: string, args: string[]): [string, string[]] {
   return spec.netns ? ['nsenter', [`--net=/run/netns/${spec.netns}`, '--', bin, ...args]] : [bin, args];
