@@ -680,7 +680,7 @@ function reportFit(results: RunResult[]): void {
     a.forEach((fa, i) => {
       const fb = b[i]!;
       const fit = fb.value + ((fb.value - fa.value) * (TARGET_NODES - large.nodes)) / (large.nodes - small.nodes);
-      console.log(`  ${fb.label.replace(/^\d+ informers/, 'informers').padEnd(48)} ${fb.show(fit).padStart(16)}   ${fb.goal?.text ?? ''}`);
+      console.log(`  ${fb.label.replace(/^\d+ informers/, 'informers').padEnd(48)} ${(fit < 0 ? 'n/a (noisy)' : fb.show(fit)).padStart(16)}   ${fb.goal?.text ?? ''}`);
     });
   }
 }
