@@ -199,7 +199,7 @@ const structured: Record<string, Mutation> = {
     const kind = random.pick(['nodes', 'roles', 'expectedStatus', 'badNodes', 'sourceTargets', 'labels']);
     switch (kind) {
       case 'nodes': {
-        const count = random.pick([50, 200, 300]);
+        const count = random.pick([50, 2000]);
         const role = item(data, 'nodes', random)?.roles?.[0];
         for (let i = 0; i < count; i++) data.nodes?.push?.({ name: `fuzz-node-${i}`, addresses: [`10.200.${i >> 8}.${i & 255}`], ...(role ? { roles: [role] } : {}) });
         return `hugeList ${count} more nodes with role ${role}`;

@@ -60,8 +60,9 @@ test(`topology fuzz: ${ONLY === undefined ? `${CASES} cases` : `case ${ONLY}`}, 
         if (outcome.kind === 'broken') failures.push(`${describeCase(fuzzCase)}\n    -> ${outcome.why}\n    stderr: ${outcome.stderr.slice(0, 1500)}`);
       }
       const count = (kind: Outcome['kind']) => results.filter((result) => result.outcome.kind === kind).length;
-      const slowest = Math.max(...results.map((result) => result.outcome.ms));
-      t.diagnostic(`${count('accepted')} accepted, ${count('rejected')} rejected, ${count('broken')} broken; slowest case ${Math.round(slowest)} ms of CPU; ${Math.round(performance.now() - started)} ms in all`);
+      const slowestCase = results.reduce((a, b) => (b.outcome.ms > a.outcome.ms ? b : a));
+      const slowest = slowestCase.outcome.ms;
+      t.diagnostic(`${count('accepted')} accepted, ${count('rejected')} rejected, ${count('broken')} broken; slowest case ${Math.round(slowest)} ms of CPU (${slowestCase.outcome.kind}: ${slowestCase.fuzzCase.mutations.join('; ').slice(0, 120)}); ${Math.round(performance.now() - started)} ms in all`);
       assert.deepEqual(failures, []);
       if (ONLY !== undefined) return;
       assert.ok(count('accepted') >= CASES / 10, `only ${count('accepted')} cases accepted: the mutations test rejection alone`);
