@@ -5,6 +5,7 @@ import { NetworkPolicies } from '../src/constructs/network-policies.js';
 import { METRICS_PORT, SourceWorkload } from '../src/constructs/source-workload.js';
 import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
 import { TargetWorkload } from '../src/constructs/target-workload.js';
+import { sourceStartJitter } from '../src/topology/cluster-size.js';
 import type { PlannedCheck } from '../src/topology/expand.js';
 import type { Topology } from '../src/topology/schema.js';
 
@@ -23,6 +24,7 @@ export class WorkloadsChart extends Chart {
         namespace: topology.namespace,
         image: topology.image,
         serviceAccount: props.sourceAccounts.get(source.name)!,
+        startJitter: sourceStartJitter(topology),
         placement:
           source.kind === 'Deployment'
             ? { ...(source.node ? { nodeName: source.node } : {}) }

@@ -20,6 +20,11 @@ export interface SourceWorkloadProps {
   readonly memoryRequest?: Size;
   /** Memory limit; probing 10,000 checks stays under 128Mi. @default 160Mi */
   readonly memoryLimit?: Size;
+  /**
+   * A DaemonSet's pods wait a random time below this before their first list, so a rollout or an API server restart
+   * on thousands of nodes does not list in one instant (`p2pnc source --start-jitter`). @default none
+   */
+  readonly startJitter?: string;
 }
 
 /**
@@ -46,7 +51,13 @@ export class SourceWorkload extends Construct {
           name: 'source',
           image: props.image,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-          args: ['source', '--source', source.name, ...(perNode ? ['--per-node'] : [])],
+          args: [
+            'source',
+            '--source',
+            source.name,
+            ...(perNode ? ['--per-node'] : []),
+            ...(perNode && props.startJitter && props.startJitter !== '0s' ? ['--start-jitter', props.startJitter] : []),
+          ],
           ports: [{ name: 'metrics', number: METRICS_PORT }],
           envVariables: {
             P2PNC_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),

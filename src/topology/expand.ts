@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CheckSpec } from '../api/check.js';
-import { checkStatusSettings, checkStatusSpec } from './check-status.js';
+import { checkStatusSettings, checkStatusSpec } from './cluster-size.js';
 import { checkName, MAX_LABEL_VALUE, nodeLabelValue, shortHash, slug, truncateWithHash, uniqueSlugs } from './naming.js';
 import type { Source, Target, Topology, TopologyNode } from './schema.js';
 

@@ -1,5 +1,5 @@
 /**
- * What a check's status keeps and how often a healthy one is written, by cluster size: the spec says it (only where it
+ * What a cluster's size changes. What a check's status keeps and how often a healthy one is written: the spec says it (only where it
  * differs from the runtime's defaults), the source's reducer and write scheduler obey it, and diagnose reads it so a
  * check written hourly is not called silent after 20 minutes.
  */
@@ -10,7 +10,8 @@ import { diagnose } from '../../src/ops/diagnose.js';
 import { policyForCheck, record, statusPolicy } from '../../src/runtime/status/reducer.js';
 import { WriteScheduler } from '../../src/runtime/status/write-policy.js';
 import type { ProbeResult } from '../../src/runtime/types.js';
-import { checkStatusSettings } from '../../src/topology/check-status.js';
+import { checkStatusSettings, sourceStartJitter } from '../../src/topology/cluster-size.js';
+import { synthToTemp } from '../helpers/synth.js';
 import { expand } from '../../src/topology/expand.js';
 import { TopologySchema, type TopologyInput } from '../../src/topology/schema.js';
 import { checksOf, NOW, withStatuses } from '../ops/support.js';
@@ -46,6 +47,21 @@ describe('checkStatusSettings', () => {
     const messages = result.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     assert.ok(messages.includes('checkStatus.entries: checkStatus.entries must be between 1 and 20'), messages.join('\n'));
     assert.ok(messages.includes('checkStatus.outages: checkStatus.outages must be between 1 and 20'), messages.join('\n'));
+  });
+});
+
+describe('DaemonSet sources spread their first list on large clusters', () => {
+  test('no jitter up to 250 nodes, 10s up to 1,000, 30s beyond; Deployments never wait', () => {
+    assert.equal(sourceStartJitter(TopologySchema.parse(cluster(250))), '0s');
+    assert.equal(sourceStartJitter(TopologySchema.parse(cluster(251))), '10s');
+    assert.equal(sourceStartJitter(TopologySchema.parse(cluster(1001))), '30s');
+    const argsOf = (nodes: number) => {
+      const input = cluster(nodes, { sources: [{ name: 'probe', kind: 'Deployment' }, { name: 'mesh', kind: 'DaemonSet', mesh: { neighbours: 1 } }] });
+      const workloads = synthToTemp(input).objects.filter((object) => object.kind === 'DaemonSet' || object.kind === 'Deployment');
+      return Object.fromEntries(workloads.filter((w) => w.metadata.name !== 'network-check-target').map((w) => [w.metadata.name, w.spec.template.spec.containers[0].args.join(' ')]));
+    };
+    assert.deepEqual(argsOf(3), { probe: 'source --source probe', mesh: 'source --source mesh --per-node' });
+    assert.deepEqual(argsOf(1200), { probe: 'source --source probe', mesh: 'source --source mesh --per-node --start-jitter 30s' });
   });
 });
 

@@ -1,0 +1,59 @@
+/**
+ * What a cluster's size changes, chosen from bench:scale's measurements on a real API server and etcd:
+ * - what each check's status keeps and how often a healthy one is written: the status is the API server's and etcd's
+ *   cost per check (44 KiB full at 20/20 caps, 11 KiB at 5/5; 54 vs 15 apiserver CPU-ms per patch), so large
+ *   clusters keep less and write healthy checks more rarely. Transitions are always written at once;
+ * - how widely the per-node sources of a DaemonSet spread their first list after a rollout or an API server restart.
+ */
+import type { CheckSpec } from '../api/check.js';
+import { DEFAULT_REFRESH_INTERVAL, DEFAULT_STATUS_HISTORY } from '../api/constants.js';
+import type { Topology } from './schema.js';
+
+export interface CheckStatusSettings {
+  entries: number;
+  outages: number;
+  refreshInterval: string;
+}
+
+interface SizeClass {
+  upToNodes: number;
+  status: CheckStatusSettings;
+  /** Each per-node source waits a random time below this before its first list ('0s': none). */
+  startJitter: string;
+}
+
+/** Size classes by node count, smallest first; the first whose bound the cluster does not exceed applies. */
+export const SIZE_CLASSES: readonly SizeClass[] = [
+  { upToNodes: 250, status: { ...DEFAULT_STATUS_HISTORY, refreshInterval: DEFAULT_REFRESH_INTERVAL }, startJitter: '0s' },
+  { upToNodes: 1000, status: { entries: 10, outages: 10, refreshInterval: '30m' }, startJitter: '10s' },
+  { upToNodes: Number.POSITIVE_INFINITY, status: { entries: 5, outages: 5, refreshInterval: '60m' }, startJitter: '30s' },
+];
+
+function sizeClass(topology: Pick<Topology, 'nodes'>): SizeClass {
+  return SIZE_CLASSES.find((candidate) => topology.nodes.length <= candidate.upToNodes)!;
+}
+
+export function checkStatusSettings(topology: Pick<Topology, 'nodes' | 'checkStatus'>): CheckStatusSettings {
+  return { ...sizeClass(topology).status, ...definedOnly(topology.checkStatus ?? {}) };
+}
+
+/** The spread of a DaemonSet source's first lists (`p2pnc source --start-jitter`), '0s' for none. */
+export function sourceStartJitter(topology: Pick<Topology, 'nodes'>): string {
+  return sizeClass(topology).startJitter;
+}
+
+/** The spec fields that say so, only where they differ from the runtime's defaults (small clusters' checks stay as they were). */
+export function checkStatusSpec(settings: CheckStatusSettings): Pick<CheckSpec, 'history' | 'refreshInterval'> {
+  const history = {
+    ...(settings.entries !== DEFAULT_STATUS_HISTORY.entries && { entries: settings.entries }),
+    ...(settings.outages !== DEFAULT_STATUS_HISTORY.outages && { outages: settings.outages }),
+  };
+  return {
+    ...(Object.keys(history).length > 0 && { history }),
+    ...(settings.refreshInterval !== DEFAULT_REFRESH_INTERVAL && { refreshInterval: settings.refreshInterval }),
+  };
+}
+
+function definedOnly<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
