@@ -1,6 +1,6 @@
 /** Entry point of `cdk8s synth` (see cdk8s.yaml): synthesizes the topology named by P2PNC_TOPOLOGY (default topology.yaml). */
 import { loadTopologyFile } from '../src/topology/load.js';
-import { runOrExit } from '../src/cli/run.js';
+import { runOrExit } from '../src/util/report-error.js';
 import { synthesize } from './app.js';
 
 runOrExit(() => {

@@ -6,7 +6,7 @@ import { ServiceMonitor } from '../src/constructs/service-monitor.js';
 import { METRICS_PORT } from '../src/constructs/source-workload.js';
 import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
 import { alertRules, promDuration } from '../src/monitoring/rules.js';
-import { parseDuration } from '../src/topology/duration.js';
+import { parseDuration } from '../src/api/duration.js';
 import type { PlannedCheck } from '../src/topology/expand.js';
 import type { Topology } from '../src/topology/schema.js';
 

@@ -4,8 +4,8 @@
  * OpenShift's checks read p2pnc's. The spec keeps OpenShift's fields and adds p2pnc's own.
  */
 import { z } from 'zod';
-import { GO_DURATION_PATTERN } from '../topology/duration.js';
-import { DNS1123_SUBDOMAIN } from '../topology/schema.js';
+import { GO_DURATION_PATTERN } from './duration.js';
+import { DNS1123_SUBDOMAIN } from './labels.js';
 
 export { API_VERSION, DEFAULT_REFRESH_INTERVAL, DEFAULT_STATUS_HISTORY, GROUP, KIND, PLURAL, SHORT_NAME, VERSION } from './constants.js';
 

@@ -11,7 +11,7 @@ import { registerStatusCommand } from './commands/status.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerTargetCommand } from './commands/target.js';
 import { addExamples, describeDefaults } from './help.js';
-import { reportError } from './run.js';
+import { reportError } from '../util/report-error.js';
 
 export const VERSION = '0.1.0';
 

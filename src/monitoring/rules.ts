@@ -3,7 +3,7 @@
  * Pure: the same topology gives the same rules, so dist/ stays reproducible and promtool can test them offline.
  */
 import type { Monitoring } from '../topology/schema.js';
-import { parseDuration } from '../topology/duration.js';
+import { parseDuration } from '../api/duration.js';
 
 export interface AlertingRule {
   alert: string;

@@ -1,6 +1,6 @@
 /** `p2pnc status` output: a table (`-o table`, `-o wide`) or a document (`-o json`, `-o yaml`) of the check matrix. */
 import { stringify } from 'yaml';
-import { formatDuration } from '../topology/duration.js';
+import { formatDuration } from '../api/duration.js';
 import { toLogEntry } from '../runtime/status/log-entries.js';
 import { formatTime } from '../runtime/status/time.js';
 import type { ProbeResult } from '../runtime/types.js';

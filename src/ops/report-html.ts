@@ -6,7 +6,7 @@
  */
 import type { CheckObject } from '../runtime/kube/resources.js';
 import { formatTime } from '../runtime/status/time.js';
-import { formatDuration } from '../topology/duration.js';
+import { formatDuration } from '../api/duration.js';
 import { countStates, describeSource, type CheckRow, type CheckState } from './matrix.js';
 import { buildReport, MAX_ALL_TIMELINES, type CheckTimeline, type MatrixCell, type MatrixColumn, type ReportModel } from './report-model.js';
 

@@ -5,7 +5,7 @@
 import type { CheckStatus, LogEntry } from '../api/check.js';
 import type { CheckObject } from '../runtime/kube/resources.js';
 import { timeMs } from '../runtime/status/time.js';
-import { parseDuration } from '../topology/duration.js';
+import { parseDuration } from '../api/duration.js';
 import { compareRows, countStates, sourceKey, toRow, type CheckRow, type CheckState, type SourceRef } from './matrix.js';
 
 /** A cell takes the state of its worst check: the first of these its checks have. */

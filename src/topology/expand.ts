@@ -9,11 +9,8 @@ import { checkStatusSettings, checkStatusSpec } from './cluster-size.js';
 import { checkName, MAX_LABEL_VALUE, nodeLabelValue, shortHash, slug, truncateWithHash, uniqueSlugs } from './naming.js';
 import type { Source, Target, Topology, TopologyNode } from './schema.js';
 
-export const LABEL_SOURCE = 'p2pnc.io/source';
-export const LABEL_SOURCE_NODE = 'p2pnc.io/source-node';
-export const LABEL_TARGET = 'p2pnc.io/target';
-export const LABEL_TARGET_NODE = 'p2pnc.io/target-node';
-export const LABEL_TARGET_KIND = 'p2pnc.io/target-kind';
+export { LABEL_SOURCE, LABEL_SOURCE_NODE, LABEL_TARGET, LABEL_TARGET_KIND, LABEL_TARGET_NODE } from '../api/labels.js';
+import { LABEL_SOURCE, LABEL_SOURCE_NODE, LABEL_TARGET, LABEL_TARGET_KIND, LABEL_TARGET_NODE } from '../api/labels.js';
 
 export interface PlannedCheck {
   name: string;

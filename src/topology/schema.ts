@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { GO_DURATION_PATTERN, parseDuration } from './duration.js';
+import { GO_DURATION_PATTERN, parseDuration } from '../api/duration.js';
 import { quote } from './echo.js';
 import {
   dns1035Label,
@@ -22,7 +22,7 @@ import {
 } from './formats.js';
 
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export { DNS1123_SUBDOMAIN } from '../api/labels.js';
 
 /** A string of one format: the same regular expression in zod and in the JSON Schema (`pattern`, `maxLength`). */
 export function formatted(format: Format) {

@@ -9,7 +9,7 @@ import { KubeApiError, KubeClient } from '../../src/runtime/kube/client.js';
 import { loadKubeConfig } from '../../src/runtime/kube/config.js';
 import { insertNewestFirst } from '../../src/runtime/status/log-entries.js';
 import { formatTime } from '../../src/runtime/status/time.js';
-import { parseDuration } from '../../src/topology/duration.js';
+import { parseDuration } from '../../src/api/duration.js';
 import type { RunningProcess } from '../helpers/process.js';
 import { eventually } from '../helpers/process.js';
 import type { Cluster } from './harness.js';

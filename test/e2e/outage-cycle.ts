@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { CheckStatus, Outage } from '../../src/api/check.js';
-import { parseDuration } from '../../src/topology/duration.js';
+import { parseDuration } from '../../src/api/duration.js';
 import { reachable, storedSecond } from '../cluster/source-fixtures.js';
 import type { CheckHistory } from './check-history.js';
 import type { CheckEvent, NetnsCluster } from './netns-cluster.js';

@@ -1,11 +1,11 @@
 /**
  * One fuzz case through synth's code path, in this process: load the file, synthesize into a fresh folder, and
- * print an error as the CLI does (src/cli/run.ts reportError). The outcome is classified, never trusted.
+ * print an error as the CLI does (src/util/report-error.ts reportError). The outcome is classified, never trusted.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { synthesize } from '../../charts/app.js';
-import { reportError } from '../../src/cli/run.js';
+import { reportError } from '../../src/util/report-error.js';
 import { loadTopologyFile } from '../../src/topology/load.js';
 import { readDist, type K8sObject } from '../helpers/synth.js';
 import type { FuzzCase } from './mutations.js';

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { addExamples, outputFormatOption } from '../help.js';
 import { type Endpoint, InvalidEndpointError, formatEndpoint, parseEndpoint, parseExpectedStatus, probe } from '../../runtime/probe/index.js';
 import type { ProbeKind, ProbeResult, ProbeTarget } from '../../runtime/types.js';
-import { formatDuration, parseDuration } from '../../topology/duration.js';
+import { formatDuration, parseDuration } from '../../api/duration.js';
 import { UsageError } from '../../util/errors.js';
 
 type CheckFormat = 'text' | 'json' | 'yaml';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
-import { parseDuration } from '../../topology/duration.js';
+import { parseDuration } from '../../api/duration.js';
 import { UsageError } from '../../util/errors.js';
 import { addExamples } from '../help.js';
 

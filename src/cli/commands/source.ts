@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { SourceConfig } from '../../runtime/source/run-source.js';
-import { parseDuration } from '../../topology/duration.js';
+import { parseDuration } from '../../api/duration.js';
 import { UsageError } from '../../util/errors.js';
 import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
 import { addExamples } from '../help.js';

@@ -1,7 +1,7 @@
 /** `p2pnc target --port 8080`: the responder the target DaemonSet runs on every node, until SIGTERM or SIGINT. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type LogWriter, logLine, nextStopSignal, startTarget } from '../../runtime/target/index.js';
-import { parseDuration } from '../../topology/duration.js';
+import { parseDuration } from '../../api/duration.js';
 import { UserError } from '../../util/errors.js';
 import { addExamples } from '../help.js';
 

@@ -1,6 +1,6 @@
 /** Turns a check object into what to probe: endpoint, probe kind and options, client certificate, target pod. */
 import type { CheckSpec } from '../../api/check.js';
-import { parseDuration } from '../../topology/duration.js';
+import { parseDuration } from '../../api/duration.js';
 import { parseEndpoint } from '../probe/endpoint.js';
 import { invalidCheck as invalidCheckMessage } from '../probe/messages.js';
 import { probe } from '../probe/probe.js';

@@ -5,13 +5,12 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { CheckStatus } from '../../api/check.js';
-import { LABEL_SOURCE, LABEL_SOURCE_NODE } from '../../topology/expand.js';
-import { nodeLabelValue } from '../../topology/naming.js';
+import { LABEL_SOURCE, LABEL_SOURCE_NODE, nodeLabelValue } from '../../api/labels.js';
 import type { KubeClient } from '../kube/client.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer, sleep } from '../kube/informer.js';
 import { paths, type CheckObject } from '../kube/resources.js';
-import { parseDuration } from '../../topology/duration.js';
+import { parseDuration } from '../../api/duration.js';
 import { markStale, policyForCheck, record, REACHABLE, statusPolicy, type StatusPolicy } from '../status/reducer.js';
 import { mergeForWrite, writePolicy, WriteScheduler, type WritePolicy } from '../status/write-policy.js';
 import type { ProbeResult } from '../types.js';

@@ -1,6 +1,6 @@
 /** Newest-first lists of probe log entries, shared by the reducer and the write merge. */
 import type { LogEntry } from '../../api/check.js';
-import { formatDuration } from '../../topology/duration.js';
+import { formatDuration } from '../../api/duration.js';
 import type { ProbeResult } from '../types.js';
 import { formatTime, timeMs } from './time.js';
 

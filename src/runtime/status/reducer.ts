@@ -7,7 +7,7 @@
  */
 import type { CheckSpec, CheckStatus, Condition, LogEntry, Outage } from '../../api/check.js';
 import { DEFAULT_STATUS_HISTORY } from '../../api/constants.js';
-import { formatDuration } from '../../topology/duration.js';
+import { formatDuration } from '../../api/duration.js';
 import type { ProbeResult } from '../types.js';
 import { insertNewestFirst, newestTimeMs, toLogEntry } from './log-entries.js';
 import { formatTime, formatTimeNano, storedTimeMs, timeMs } from './time.js';

@@ -1,5 +1,5 @@
-/** The CLI's edge: user errors print one clear message and exit non-zero; stack traces only with P2PNC_DEBUG=1. */
-import { UserError } from '../util/errors.js';
+/** The edge of every entry point (the CLI, cdk8s's app): user errors print one clear message and exit non-zero; stack traces only with P2PNC_DEBUG=1. */
+import { UserError } from './errors.js';
 
 export function reportError(error: unknown): number {
   if (error instanceof UserError) {
