@@ -83,23 +83,34 @@ export async function syncInWaves(cluster: Cluster, dir: string, timeoutMs = 180
     const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
     const res = await cluster.kubectl(['apply', '--server-side', '--field-manager=argocd-controller', '-f', '-'], { input });
     if (res.code !== 0) throw new Error(`wave ${wave}: apply failed: ${res.stderr}`);
-    if (wave !== last) await waitHealthy(cluster, wave, objects, applied + timeoutMs);
+    if (wave !== last) await waitHealthy(cluster, `wave ${wave}`, objects, applied + timeoutMs);
     synced.push({ wave, objects: objects.map(ref), healthyAfterMs: wave === last ? 0 : Date.now() - applied });
   }
   return synced;
 }
 
-async function waitHealthy(cluster: Cluster, wave: number, objects: K8sObject[], deadline: number): Promise<void> {
+/**
+ * After a sync, waits for the workloads (Deployments, DaemonSets) to be Healthy, as the Application's health turns
+ * Healthy in Argo CD once its pods run: the last wave is not waited for by the sync itself. Returns the time it took.
+ */
+export async function waitWorkloadsHealthy(cluster: Cluster, dir: string, timeoutMs = 180_000): Promise<number> {
+  const started = Date.now();
+  const workloads = readDist(dir).objects.filter((object) => object.kind === 'Deployment' || object.kind === 'DaemonSet');
+  await waitHealthy(cluster, 'the workloads', workloads, started + timeoutMs);
+  return Date.now() - started;
+}
+
+async function waitHealthy(cluster: Cluster, what: string, objects: K8sObject[], deadline: number): Promise<void> {
   let pending = objects;
   let last = '';
   while (pending.length > 0) {
     const states = await Promise.all(pending.map(async (object) => ({ object, health: health(await live(cluster, object)) })));
     const degraded = states.find((s) => s.health.status === 'Degraded');
-    if (degraded) throw new Error(`wave ${wave}: ${ref(degraded.object)} is Degraded: ${degraded.health.message}`);
+    if (degraded) throw new Error(`${what}: ${ref(degraded.object)} is Degraded: ${degraded.health.message}`);
     pending = states.filter((s) => s.health.status !== 'Healthy').map((s) => s.object);
     last = states.filter((s) => s.health.status !== 'Healthy').map((s) => `${ref(s.object)}: ${s.health.message}`).join('; ');
     if (pending.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`wave ${wave} not Healthy in time: ${last}`);
+    if (Date.now() > deadline) throw new Error(`${what} not Healthy in time: ${last}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseDocument, stringify } from 'yaml';
 import { eventually, runCli } from '../helpers/process.js';
-import { syncInWaves } from './argo-sync.js';
+import { syncInWaves, waitWorkloadsHealthy } from './argo-sync.js';
 import type { NodeBed } from './bed.js';
 import { checks, condition, pods, startBedOrSkip, type LiveCheck } from './support.js';
 
@@ -49,6 +49,7 @@ test('two real nodes: the path between them, and one node cut off', { timeout: 2
     assert.equal(synth.code, 0, synth.output);
     const applied = Date.now();
     await syncInWaves(bed.cluster, dist);
+    await waitWorkloadsHealthy(bed.cluster, dist);
 
     const running = await pods(bed);
     const targets = running.filter((p) => p.metadata.labels?.['app.kubernetes.io/component'] === 'target');
@@ -118,6 +119,7 @@ test('two real nodes: the path between them, and one node cut off', { timeout: 2
     const synth = await runCli(['synth', '-f', file, '-o', dist]);
     assert.equal(synth.code, 0, synth.output);
     await syncInWaves(bed.cluster, dist);
+    await waitWorkloadsHealthy(bed.cluster, dist);
     const running = (await pods(bed, undefined, ns)).filter((p) => p.status.phase === 'Running');
     assert.deepEqual(running.map((p) => `${p.metadata.labels?.['app.kubernetes.io/component']}@${p.spec.nodeName}`).sort(), [
       `source@${second.name}`,

@@ -64,7 +64,7 @@ describe('monitoring objects', () => {
     assert.ok(policy.spec.ingress.some((rule: { from?: unknown; ports: { port: number }[] }) => !rule.from && rule.ports.some((p) => p.port === port)));
   });
 
-  test('sync with the checks in the last wave, so a sync never waits on check health', () => {
+  test('sync with the checks and workloads in the last wave, so a sync never waits on their health', () => {
     const checksWave = wave(byKind(enabled.objects, 'PodNetworkConnectivityCheck')[0]!);
     assert.equal(Math.max(...enabled.objects.map(wave)), checksWave, 'no object in a wave after the checks');
     for (const object of enabled.objects.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/') || o.metadata.name === 'p2pnc-source-metrics'))

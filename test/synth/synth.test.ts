@@ -117,7 +117,7 @@ describe('invariants over every object', () => {
     assert.deepEqual(egressPorts, [80, 443, 2379, 6443, 8080]);
   });
 
-  test('sync waves order namespace and CRD, then RBAC, then workloads, then checks', () => {
+  test('sync waves order namespace and CRD, then RBAC, then workloads and checks together (no wave waits on either)', () => {
     const wave = (object: K8sObject) => Number(object.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
     const waveOf = (kind: string) => new Set(objects.filter((object) => object.kind === kind).map(wave));
     assert.deepEqual(waveOf('Namespace'), new Set([0]));
@@ -125,7 +125,9 @@ describe('invariants over every object', () => {
     assert.deepEqual(waveOf('Role'), new Set([1]));
     assert.deepEqual(waveOf('ServiceAccount'), new Set([1]));
     assert.deepEqual(waveOf('Deployment'), new Set([2]));
-    assert.deepEqual(waveOf('PodNetworkConnectivityCheck'), new Set([3]));
+    assert.deepEqual(waveOf('DaemonSet'), new Set([2]));
+    assert.deepEqual(waveOf('PodNetworkConnectivityCheck'), new Set([2]));
+    assert.equal(Math.max(...objects.map(wave)), 2, 'nothing waits on the workloads or the checks');
   });
 
   test('the kustomization lists every file once', () => {
