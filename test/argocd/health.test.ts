@@ -108,6 +108,13 @@ describe('Argo CD health script (lua5.1)', () => {
     assert.throws(() => runHealthScript('return {status = ', loadBalancer), /lua5\.1 exited with 3: syntax/);
     assert.throws(() => runHealthScript('return os.time()', loadBalancer), /exited with 4: runtime: .*os/);
   });
+
+  test('only the libraries Argo CD opens from argocd-cm: string and math calls fail as they would in Argo CD', (t) => {
+    if (!haveTool(t, 'lua5.1', 'lua5.1', ['-v'])) return;
+    assert.throws(() => runHealthScript('return { status = string.format("%s", "Healthy") }', loadBalancer), /exited with 4: runtime: .*string/);
+    assert.throws(() => runHealthScript('return { status = tostring(math.floor(1.5)) }', loadBalancer), /exited with 4: runtime: .*math/);
+    assert.deepEqual(runHealthScript('local t = {} table.insert(t, "Healthy") return { status = t[1], message = "ok" .. 1 }', loadBalancer), { status: 'Healthy', message: 'ok1' });
+  });
 });
 
 describe('argocd-cm snippet', () => {
