@@ -34,8 +34,9 @@ export class SourceRbac extends Construct {
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata, automountToken: false });
     const role = new kplus.Role(this, 'Role', { metadata });
     role.allow(['get', 'list', 'watch'], resource(GROUP, PLURAL));
-    role.allow(['get', 'patch', 'update'], resource(GROUP, `${PLURAL}/status`));
-    role.allow(['create', 'patch'], resource('', 'events'), resource('events.k8s.io', 'events'));
+    // Only the verbs the source sends: status is written by merge patch, events are created (core v1) and never updated.
+    role.allow(['patch'], resource(GROUP, `${PLURAL}/status`));
+    role.allow(['create'], resource('', 'events'));
     if (props.electsLeader) {
       role.allow(['create'], resource('coordination.k8s.io', 'leases'));
       role.allow(['get', 'update'], resource('coordination.k8s.io', 'leases', leaseName(props.sourceName)));
