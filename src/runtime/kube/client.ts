@@ -55,6 +55,7 @@ export class KubeClient {
       ...(config.cert ? { cert: config.cert } : {}),
       ...(config.key ? { key: config.key } : {}),
       rejectUnauthorized: !config.insecureSkipTlsVerify,
+      ...(config.tlsServerName ? { servername: config.tlsServerName } : {}),
     });
   }
 

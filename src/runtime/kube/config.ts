@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isIP } from 'node:net';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { UserError } from '../../util/errors.js';
 
@@ -15,6 +16,8 @@ export interface KubeConfig {
   cert?: Buffer;
   key?: Buffer;
   insecureSkipTlsVerify?: boolean;
+  /** The name to check the server's certificate against, when it is not the server's host (kubeconfig tls-server-name). */
+  tlsServerName?: string;
   /** Returns the bearer token to send now (files and exec plugins are read again as credentials rotate). */
   token?: () => string | undefined;
   /** Namespace of the context, or of the pod in-cluster. */
@@ -35,30 +38,75 @@ export function inClusterConfig(dir = SERVICE_ACCOUNT_DIR): KubeConfig {
   };
 }
 
-/** Loads `file` (default $KUBECONFIG, then ~/.kube/config) and its current or named context. */
+/**
+ * Loads a kubeconfig as kubectl does: `file`, else every file of $KUBECONFIG (':'-separated; missing ones skipped),
+ * else ~/.kube/config. Several files merge: the first to set current-context wins, and so does the first entry of
+ * each cluster, user and context name. Relative paths (certificates, keys, token files) are relative to the file that
+ * names them. `tls-server-name` is the name the server's certificate is checked against.
+ */
 export function kubeconfigFile(file?: string, contextName?: string): KubeConfig {
-  const path = file ?? process.env.KUBECONFIG?.split(':')[0] ?? `${homedir()}/.kube/config`;
-  let document: RawKubeconfig;
-  try {
-    document = parse(readFileSync(path, 'utf8')) as RawKubeconfig;
-  } catch (error) {
-    throw new UserError(`cannot read kubeconfig ${path}: ${(error as Error).message}`);
-  }
-  const name = contextName ?? document['current-context'];
-  const context = document.contexts?.find((entry) => entry.name === name)?.context;
-  if (!context) throw new UserError(`kubeconfig ${path} has no context "${name ?? ''}"; pass --context NAME`);
-  const cluster = document.clusters?.find((entry) => entry.name === context.cluster)?.cluster;
-  if (!cluster?.server) throw new UserError(`kubeconfig ${path}: context "${name}" names cluster "${context.cluster}", which has no server`);
-  const user = document.users?.find((entry) => entry.name === context.user)?.user ?? {};
+  const paths = file ? [file] : process.env.KUBECONFIG ? process.env.KUBECONFIG.split(delimiter).filter(Boolean) : [join(homedir(), '.kube', 'config')];
+  const documents = paths.flatMap((path) => readKubeconfig(path, file !== undefined || paths.length === 1));
+  const shown = paths.join(delimiter);
+  if (documents.length === 0) throw new UserError(`cannot read kubeconfig ${shown}: no such file; pass --kubeconfig FILE`);
+  const name = contextName ?? documents.find((document) => document.raw['current-context'])?.raw['current-context'];
+  const context = first(documents, 'contexts', name);
+  if (!context) throw new UserError(`kubeconfig ${shown} has no context "${name ?? ''}"; pass --context NAME`);
+  const cluster = first(documents, 'clusters', context.entry.cluster);
+  if (!cluster?.entry.server) throw new UserError(`kubeconfig ${shown}: context "${name}" names cluster "${context.entry.cluster}", which has no server`);
+  const user = first(documents, 'users', context.entry.user) ?? { entry: {}, dir: context.dir };
+  const fromCluster = (value: string | undefined) => value && resolve(cluster.dir, value);
+  const fromUser = (value: string | undefined) => value && resolve(user.dir, value);
+  const { entry: u } = user;
+  const { entry: c } = cluster;
   return {
-    server: cluster.server.replace(/\/$/, ''),
-    ca: dataOrFile(cluster['certificate-authority-data'], cluster['certificate-authority']),
-    cert: dataOrFile(user['client-certificate-data'], user['client-certificate']),
-    key: dataOrFile(user['client-key-data'], user['client-key']),
-    insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true,
-    token: user.token ? () => user.token : user.tokenFile ? cachedFileReader(user.tokenFile) : user.exec ? execCredential(user.exec) : undefined,
-    namespace: context.namespace,
+    server: c.server.replace(/\/$/, ''),
+    ca: dataOrFile(c['certificate-authority-data'], fromCluster(c['certificate-authority'])),
+    cert: dataOrFile(u['client-certificate-data'], fromUser(u['client-certificate'])),
+    key: dataOrFile(u['client-key-data'], fromUser(u['client-key'])),
+    insecureSkipTlsVerify: c['insecure-skip-tls-verify'] === true,
+    ...(c['tls-server-name'] ? { tlsServerName: c['tls-server-name'] } : {}),
+    token: u.token ? () => u.token : u.tokenFile ? cachedFileReader(fromUser(u.tokenFile)!) : u.exec ? execCredential(u.exec) : undefined,
+    namespace: context.entry.namespace,
   };
+}
+
+interface LoadedKubeconfig {
+  raw: RawKubeconfig;
+  /** The file's folder: relative paths in it are relative to this. */
+  dir: string;
+}
+
+/** One file of the list; a missing file is skipped when others may stand in (as kubectl does with $KUBECONFIG). */
+function readKubeconfig(path: string, required: boolean): LoadedKubeconfig[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new UserError(`cannot read kubeconfig ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file; pass --kubeconfig FILE' : (error as Error).message}`);
+  }
+  try {
+    return [{ raw: (parse(text) ?? {}) as RawKubeconfig, dir: dirname(resolve(path)) }];
+  } catch (error) {
+    throw new UserError(`cannot read kubeconfig ${path}: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+type Section = 'contexts' | 'clusters' | 'users';
+type EntryOf<S extends Section> = NonNullable<RawKubeconfig[S]>[number] extends { [key: string]: infer V } ? Exclude<V, string> : never;
+
+/** The first entry of that name in any file, with the folder of the file it came from. */
+function first<S extends Section>(documents: LoadedKubeconfig[], section: S, name: string | undefined): { entry: EntryOf<S>; dir: string } | undefined {
+  if (name === undefined) return undefined;
+  for (const { raw, dir } of documents) {
+    const found = (raw[section] as { name: string }[] | undefined)?.find((item) => item.name === name) as Record<string, unknown> | undefined;
+    if (found) {
+      const key = section === 'contexts' ? 'context' : section === 'clusters' ? 'cluster' : 'user';
+      return { entry: (found[key] ?? {}) as EntryOf<S>, dir };
+    }
+  }
+  return undefined;
 }
 
 /** In the cluster when the pod has a ServiceAccount token, else the kubeconfig. */
@@ -108,7 +156,10 @@ interface RawExec {
 interface RawKubeconfig {
   'current-context'?: string;
   contexts?: { name: string; context: { cluster: string; user: string; namespace?: string } }[];
-  clusters?: { name: string; cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string; 'insecure-skip-tls-verify'?: boolean } }[];
+  clusters?: {
+    name: string;
+    cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string; 'insecure-skip-tls-verify'?: boolean; 'tls-server-name'?: string };
+  }[];
   users?: {
     name: string;
     user: { token?: string; tokenFile?: string; 'client-certificate-data'?: string; 'client-certificate'?: string; 'client-key-data'?: string; 'client-key'?: string; exec?: RawExec };
