@@ -2,6 +2,8 @@
  * The check API's names and defaults: plain values, no schema library, so the runtime reads them without loading zod.
  * The check's zod schema (check.ts) re-exports them.
  */
+import { parseDuration } from './duration.js';
+
 export const GROUP = 'p2pnc.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -9,6 +11,10 @@ export const KIND = 'PodNetworkConnectivityCheck';
 export const PLURAL = 'podnetworkconnectivitychecks';
 export const SHORT_NAME = 'pncc';
 
+/** The runtime image a topology names unless it sets `image`. */
+export const DEFAULT_IMAGE = 'ghcr.io/p2pnc/p2pnc:0.1.0';
+
 /** What a check keeps and how often a healthy one is written, unless its spec says otherwise. */
 export const DEFAULT_STATUS_HISTORY = { entries: 20, outages: 20 } as const;
 export const DEFAULT_REFRESH_INTERVAL = '10m';
+export const DEFAULT_REFRESH_INTERVAL_MS = parseDuration(DEFAULT_REFRESH_INTERVAL)!;

@@ -1,5 +1,5 @@
 /** Recommended Kubernetes labels shared by every p2pnc object. */
-import { MAX_LABEL_VALUE, truncateWithHash } from '../topology/naming.js';
+import { MAX_LABEL_VALUE, truncateWithHash } from '../api/labels.js';
 
 export function commonLabels(component: string, instance: string): Record<string, string> {
   return {

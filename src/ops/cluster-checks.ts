@@ -1,15 +1,13 @@
 /** Reading the check objects from a cluster, shared by the operator commands (status, diagnose, report, prune). */
 import type { ClusterOptions } from '../cli/cluster-options.js';
 import { KubeClient } from '../runtime/kube/client.js';
-import { LIST_PAGE_SIZE, listInPages } from '../runtime/kube/list-pages.js';
+import { listInPages } from '../runtime/kube/list-pages.js';
 import { loadKubeConfig } from '../runtime/kube/config.js';
 import { paths, type CheckObject } from '../runtime/kube/resources.js';
 
 export function clusterClient(options: ClusterOptions): KubeClient {
   return new KubeClient(loadKubeConfig({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) }));
 }
-
-export { LIST_PAGE_SIZE };
 
 /**
  * Every check in the namespace (or those the label selector picks, chosen by the API server), sorted by name so

@@ -1,6 +1,5 @@
 /** `p2pnc status` filters: by source, node (either end), target and state; each flag takes a comma-separated list. */
-import { LABEL_SOURCE, LABEL_SOURCE_NODE, LABEL_TARGET, LABEL_TARGET_NODE } from '../topology/expand.js';
-import { nodeLabelValue } from '../topology/naming.js';
+import { LABEL_SOURCE, LABEL_SOURCE_NODE, LABEL_TARGET, LABEL_TARGET_NODE, nodeLabelValue } from '../api/labels.js';
 import { UsageError } from '../util/errors.js';
 import { CHECK_STATES, type CheckRow, type CheckState } from './matrix.js';
 

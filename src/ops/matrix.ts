@@ -10,7 +10,7 @@ import { checkLabel, intervalMs, refreshMs } from '../runtime/source/check-targe
 import { findCondition, REACHABLE, STALE } from '../runtime/status/reducer.js';
 import { newestTimeMs } from '../runtime/status/log-entries.js';
 import { timeMs } from '../runtime/status/time.js';
-import { LABEL_SOURCE, LABEL_SOURCE_NODE, LABEL_TARGET, LABEL_TARGET_KIND, LABEL_TARGET_NODE } from '../topology/expand.js';
+import { LABEL_SOURCE, LABEL_SOURCE_NODE, LABEL_TARGET, LABEL_TARGET_KIND, LABEL_TARGET_NODE } from '../api/labels.js';
 import { classifyFailure, type FailureKind } from './classify.js';
 
 /**

@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CheckSpec } from '../api/check.js';
 import { checkStatusSettings, checkStatusSpec } from './cluster-size.js';
-import { checkName, MAX_LABEL_VALUE, nodeLabelValue, shortHash, slug, truncateWithHash, uniqueSlugs } from './naming.js';
+import { MAX_LABEL_VALUE, nodeLabelValue, shortHash, slug, truncateWithHash } from '../api/labels.js';
+import { checkName, uniqueSlugs } from './naming.js';
 import type { Source, Target, Topology, TopologyNode } from './schema.js';
 
-export { LABEL_SOURCE, LABEL_SOURCE_NODE, LABEL_TARGET, LABEL_TARGET_KIND, LABEL_TARGET_NODE } from '../api/labels.js';
 import { LABEL_SOURCE, LABEL_SOURCE_NODE, LABEL_TARGET, LABEL_TARGET_KIND, LABEL_TARGET_NODE } from '../api/labels.js';
 
 export interface PlannedCheck {

@@ -3,7 +3,6 @@
  * the same name, so a check keeps its identity (and its status history) across runs.
  */
 
-export { MAX_LABEL_VALUE, MAX_NAME, nodeLabelValue, shortHash, slug, truncateWithHash } from '../api/labels.js';
 import { MAX_NAME, shortHash, slug, truncateWithHash } from '../api/labels.js';
 
 /** Slugs for a set of node names, unique within the set: names whose slugs collide get a hash suffix. */

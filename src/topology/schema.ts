@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { DEFAULT_IMAGE } from '../api/constants.js';
 import { GO_DURATION_PATTERN, parseDuration } from '../api/duration.js';
 import { quote } from './echo.js';
 import {
@@ -22,7 +23,6 @@ import {
 } from './formats.js';
 
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export { DNS1123_SUBDOMAIN } from '../api/labels.js';
 
 /** A string of one format: the same regular expression in zod and in the JSON Schema (`pattern`, `maxLength`). */
 export function formatted(format: Format) {
@@ -266,7 +266,7 @@ const CheckStatusSettingsSchema = z.strictObject({
 const TopologyObject = z.strictObject({
     cluster: dnsLabel('cluster').meta({ description: 'Cluster name, used in labels and the Argo CD Application' }),
     namespace: dnsLabel('namespace').default('p2pnc').meta({ description: 'Namespace for p2pnc. @default p2pnc' }),
-    image: formatted(IMAGE).default('ghcr.io/p2pnc/p2pnc:0.1.0').meta({ description: 'The p2pnc runtime image' }),
+    image: formatted(IMAGE).default(DEFAULT_IMAGE).meta({ description: 'The p2pnc runtime image' }),
     clusterDomain: formatted(dnsSubdomain('clusterDomain')).default('cluster.local').meta({ description: '@default cluster.local' }),
     interval: duration.default('60s').meta({ description: 'Default probe interval. @default 60s' }),
     timeout: duration.default('10s').meta({ description: 'Default probe timeout. @default 10s' }),

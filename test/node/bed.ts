@@ -11,6 +11,7 @@ import { Resolver } from 'node:dns/promises';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { DEFAULT_IMAGE } from '../../src/api/constants.js';
 import { startCluster, type Cluster } from '../cluster/harness.js';
 import { AUDIT_POLICY, corefile, paths, type BedLayout } from './configs.js';
 import { guardExit, lockMachine, releaseExitGuard } from './guard.js';
@@ -45,8 +46,6 @@ const SERVICE_RULE = 'p2pnc node bed: Service IP without endpoints';
 const OFF_MACHINE_RULE = 'p2pnc node bed: pod traffic leaving the machine';
 /** Every node's pods: 10.244.<node>.0/24. */
 const CLUSTER_CIDR = '10.244.0.0/16';
-/** The image name the synthesized manifests use (the topology schema's default). */
-export const DEFAULT_IMAGE = 'ghcr.io/p2pnc/p2pnc:0.1.0';
 const K8S_BINARIES = ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'coredns'];
 const HOST_TOOLS = ['containerd', 'containerd-shim-runc-v2', 'ctr', 'runc', 'iptables', 'ip6tables', 'ip', 'nsenter', 'flock'];
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { DNS1123_SUBDOMAIN } from '../../src/topology/schema.js';
+import { DNS1123_SUBDOMAIN } from '../../src/api/labels.js';
 import { OPENSHIFT_CRD, referenceFile } from '../helpers/reference.js';
 import { matchSnapshot } from '../helpers/snapshot.js';
 import { readDist, synthToTemp, type K8sObject } from '../helpers/synth.js';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DNS1123_SUBDOMAIN, TopologySchema } from '../../src/topology/schema.js';
+import { DNS1123_SUBDOMAIN, nodeLabelValue, slug } from '../../src/api/labels.js';
+import { TopologySchema } from '../../src/topology/schema.js';
 import { expand, ringNeighbours } from '../../src/topology/expand.js';
-import { checkName, nodeLabelValue, slug, uniqueSlugs } from '../../src/topology/naming.js';
+import { checkName, uniqueSlugs } from '../../src/topology/naming.js';
 import { loadTopologyFile } from '../../src/topology/load.js';
 import { smallTopology } from '../helpers/topologies.js';
 

@@ -13,7 +13,7 @@ import { expand } from '../../src/topology/expand.js';
 import { IP_ADDRESS } from '../../src/topology/formats.js';
 import { MAX_CHECKS } from '../../src/topology/limits.js';
 import { loadTopologyFile, parseTopology, readTopology, TopologyError } from '../../src/topology/load.js';
-import { nodeLabelValue } from '../../src/topology/naming.js';
+import { nodeLabelValue } from '../../src/api/labels.js';
 import { smallTopology } from '../helpers/topologies.js';
 
 /** The error of topology text, checked for the shape every rejection has. */

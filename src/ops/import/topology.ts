@@ -2,8 +2,9 @@
  * Cluster facts -> a topology to start from. Pure: the same facts always give the same topology, and the result
  * is validated with the topology schema, so it synthesizes without edits.
  */
-import { shortHash, slug, truncateWithHash, uniqueSlugs } from '../../topology/naming.js';
-import { DNS1123_SUBDOMAIN, TopologySchema, type TopologyInput } from '../../topology/schema.js';
+import { DNS1123_SUBDOMAIN, shortHash, slug, truncateWithHash } from '../../api/labels.js';
+import { uniqueSlugs } from '../../topology/naming.js';
+import { TopologySchema, type TopologyInput } from '../../topology/schema.js';
 import { UserError } from '../../util/errors.js';
 import { apiServerEndpoints, httpsOrFirst, type ApiServerEndpoints } from './api-servers.js';
 import { ETCD_CLIENT_PORT, etcdMembers, externalEtcd } from './etcd.js';

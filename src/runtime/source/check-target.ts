@@ -1,5 +1,6 @@
 /** Turns a check object into what to probe: endpoint, probe kind and options, client certificate, target pod. */
 import type { CheckSpec } from '../../api/check.js';
+import { DEFAULT_REFRESH_INTERVAL_MS } from '../../api/constants.js';
 import { parseDuration } from '../../api/duration.js';
 import { parseEndpoint } from '../probe/endpoint.js';
 import { invalidCheck as invalidCheckMessage } from '../probe/messages.js';
@@ -7,8 +8,6 @@ import { probe } from '../probe/probe.js';
 import type { ProbeResult, ProbeTarget } from '../types.js';
 
 export const DEFAULT_INTERVAL_MS = 60_000;
-/** DEFAULT_REFRESH_INTERVAL of the check API (10m), and the source's --steady-write-interval default. */
-export const DEFAULT_REFRESH_INTERVAL_MS = 600_000;
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface Lookups {

@@ -9,6 +9,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { CheckStatus, Condition, Outage } from '../../api/check.js';
+import { DEFAULT_REFRESH_INTERVAL_MS } from '../../api/constants.js';
 import { entryKey, unionNewestFirst } from './log-entries.js';
 import { DEFAULT_STATUS_POLICY, findCondition, inFieldOrder, lastProbeTime, STALE, type StatusPolicy } from './reducer.js';
 import { timeMs } from './time.js';
@@ -29,7 +30,7 @@ export interface WritePolicy {
 export const DEFAULT_WRITE_POLICY: WritePolicy = {
   coalesceMs: 1000,
   transitionDelayMs: 5000,
-  steadyIntervalMs: 600_000,
+  steadyIntervalMs: DEFAULT_REFRESH_INTERVAL_MS,
   backoffBaseMs: 1000,
   backoffMaxMs: 60_000,
   immediateConflictRetries: 3,
