@@ -34,7 +34,10 @@ async function listFromText(text: string): Promise<CheckObject[]> {
 }
 
 /** Each command loads its modules before the clock starts, as the CLI's dynamic imports do before the request. */
-async function prepare(command: Command, now: Date): Promise<(text: string) => Promise<{ output: string; checks: number }>> {
+async function prepare(
+  command: Command,
+  now: Date,
+): Promise<(text: string) => Promise<{ output: string; checks: number }>> {
   switch (command) {
     case 'floor':
       return async (text) => {

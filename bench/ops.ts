@@ -42,7 +42,9 @@ const LINK_DOWN = name(42);
 /** A master whose API server refuses connections. */
 const MASTER_REFUSING = name(1);
 /** A rack whose target pods refuse (a bad rollout of network-check-target there). */
-const RACK = new Set(Array.from({ length: Math.min(100, Math.floor(NODES / 50)) }, (_, i) => name(Math.floor(NODES / 2) + i)));
+const RACK = new Set(
+  Array.from({ length: Math.min(100, Math.floor(NODES / 50)) }, (_, i) => name(Math.floor(NODES / 2) + i)),
+);
 /** One mesh check in this many drops two probes just now: a confirmed, fresh outage on one path. */
 const FLAKY_PATH_EVERY = 800;
 /** One check in this many had an outage 25 minutes ago, closed since. */
@@ -60,9 +62,11 @@ function faultsOf(check: CheckObject, index: number, meshIndex: number | undefin
   const windows: FailureWindow[] = [];
   if (index % RECOVERED_EVERY === 3) windows.push({ outcome: timeout, since: 25, until: 22 });
   if (source?.node === LINK_DOWN || target?.node === LINK_DOWN) windows.push({ outcome: timeout, since: 6 });
-  else if (target?.name === 'kubernetes-apiserver-endpoint' && target.node === MASTER_REFUSING) windows.push({ outcome: refused, since: 8 });
+  else if (target?.name === 'kubernetes-apiserver-endpoint' && target.node === MASTER_REFUSING)
+    windows.push({ outcome: refused, since: 8 });
   else if (target?.name === 'load-balancer-api-external') windows.push({ outcome: timeout, since: 5 });
-  else if (target?.name === 'network-check-target' && target.node && RACK.has(target.node)) windows.push({ outcome: refused, since: 3 });
+  else if (target?.name === 'network-check-target' && target.node && RACK.has(target.node))
+    windows.push({ outcome: refused, since: 3 });
   else if (meshIndex !== undefined && meshIndex % FLAKY_PATH_EVERY === 7) windows.push({ outcome: timeout, since: 1 });
   return windows;
 }
@@ -90,7 +94,9 @@ function generate(): Cluster {
   const input = {
     ...topology,
     // Lets diagnose tell the load balancer from its backends, as a real topology would.
-    targets: topology.targets.map((target) => (target.name === 'load-balancer-api-external' ? { ...target, backends: 'kubernetes-apiserver-endpoint' } : target)),
+    targets: topology.targets.map((target) =>
+      target.name === 'load-balancer-api-external' ? { ...target, backends: 'kubernetes-apiserver-endpoint' } : target,
+    ),
   };
   let meshChecks = 0;
   let failing = 0;
@@ -100,10 +106,20 @@ function generate(): Cluster {
     const windows = faultsOf(check, index, meshIndex);
     if (windows.some((window) => window.until === undefined)) failing++;
     if (windows.some((window) => window.until !== undefined)) recovered++;
-    const metadata = { ...check.metadata, uid: `6f1c0000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`, resourceVersion: String(100_000 + index), generation: 1 };
+    const metadata = {
+      ...check.metadata,
+      uid: `6f1c0000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`,
+      resourceVersion: String(100_000 + index),
+      generation: 1,
+    };
     return { ...check, metadata, status: statusOf(check, windows) };
   });
-  const list = { apiVersion: 'p2pnc.io/v1alpha1', items, kind: 'PodNetworkConnectivityCheckList', metadata: { continue: '', resourceVersion: String(100_000 + items.length) } };
+  const list = {
+    apiVersion: 'p2pnc.io/v1alpha1',
+    items,
+    kind: 'PodNetworkConnectivityCheckList',
+    metadata: { continue: '', resourceVersion: String(100_000 + items.length) },
+  };
   return { json: JSON.stringify(list), checks: items.length, failing, recovered };
 }
 
@@ -111,11 +127,16 @@ function generate(): Cluster {
 function child(command: Command, file: string): WorkerReport | { error: string } {
   const worker = new URL('./ops-worker.ts', import.meta.url).pathname;
   try {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', worker, command, file, NOW.toISOString()], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', worker, command, file, NOW.toISOString()], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return JSON.parse(out.trim().split('\n').pop()!) as WorkerReport;
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? '');
-    const reason = stderr.split('\n').find((text) => /error|heap|memory/i.test(text)) ?? (error as Error).message.split('\n')[0]!;
+    const reason =
+      stderr.split('\n').find((text) => /error|heap|memory/i.test(text)) ?? (error as Error).message.split('\n')[0]!;
     return { error: reason.trim() };
   }
 }
@@ -154,7 +175,10 @@ function main(): void {
     const best = (command: Command) => {
       const { samples, error } = measured.get(command)!;
       if (error !== undefined || samples.length === 0) return undefined;
-      return { ...samples.reduce((a, b) => (a.ms <= b.ms ? a : b)), peakRssMiB: Math.max(...samples.map((sample) => sample.peakRssMiB)) };
+      return {
+        ...samples.reduce((a, b) => (a.ms <= b.ms ? a : b)),
+        peakRssMiB: Math.max(...samples.map((sample) => sample.peakRssMiB)),
+      };
     };
     const floor = best('floor');
     if (!floor) throw new Error(`the floor failed: ${measured.get('floor')!.error}`);
@@ -163,9 +187,13 @@ function main(): void {
       `bench:ops  ${NODES} nodes, ${cluster.checks} checks (${cluster.failing} failing now, ${cluster.recovered} with a closed outage), ` +
         `list JSON ${inputMiB.toFixed(1)} MiB (generated in ${(generatedMs / 1000).toFixed(1)} s; best of ${RUNS}, highest RSS)`,
     );
-    console.log(`  ${'command'.padEnd(22)} ${'ms'.padStart(7)}   ${'ratio'.padStart(5)}   ${'peak RSS'.padStart(8)}   output`);
+    console.log(
+      `  ${'command'.padEnd(22)} ${'ms'.padStart(7)}   ${'ratio'.padStart(5)}   ${'peak RSS'.padStart(8)}   output`,
+    );
     const row = (label: string, sample: WorkerReport, output: string) =>
-      console.log(`  ${label.padEnd(22)} ${sample.ms.toFixed(0).padStart(7)}   ${(sample.ms / floor.ms).toFixed(2).padStart(5)}   ${`${sample.peakRssMiB.toFixed(0)} MiB`.padStart(8)}   ${output}`);
+      console.log(
+        `  ${label.padEnd(22)} ${sample.ms.toFixed(0).padStart(7)}   ${(sample.ms / floor.ms).toFixed(2).padStart(5)}   ${`${sample.peakRssMiB.toFixed(0)} MiB`.padStart(8)}   ${output}`,
+      );
     row('floor: JSON.parse', floor, `${floor.checks} checks read`);
     const labels = { status: 'p2pnc status', diagnose: 'p2pnc diagnose', report: 'p2pnc report --html' } as const;
     const results = (['status', 'diagnose', 'report'] as const).map((command) => ({ command, sample: best(command) }));
@@ -180,10 +208,16 @@ function main(): void {
       goal(sample !== undefined && sample.ms / floor.ms <= ratioGoal, `${command} ratio ${ratio} <= ${ratioGoal}`);
       if (command === 'report') {
         const mib = sample ? `${(sample.outputBytes / MiB).toFixed(1)} MiB` : 'n/a';
-        goal(sample !== undefined && sample.outputBytes / MiB < GOALS.report.maxOutputMiB, `report HTML ${mib} < ${GOALS.report.maxOutputMiB} MiB`);
+        goal(
+          sample !== undefined && sample.outputBytes / MiB < GOALS.report.maxOutputMiB,
+          `report HTML ${mib} < ${GOALS.report.maxOutputMiB} MiB`,
+        );
       } else {
         const rss = sample ? `${sample.peakRssMiB.toFixed(0)} MiB` : 'n/a';
-        goal(sample !== undefined && sample.peakRssMiB < GOALS[command].maxRssMiB, `${command} peak RSS ${rss} < ${GOALS[command].maxRssMiB} MiB`);
+        goal(
+          sample !== undefined && sample.peakRssMiB < GOALS[command].maxRssMiB,
+          `${command} peak RSS ${rss} < ${GOALS[command].maxRssMiB} MiB`,
+        );
       }
     }
     if (results.some(({ sample }) => !sample)) process.exitCode = 1;

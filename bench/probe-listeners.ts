@@ -13,7 +13,9 @@ async function listen(index: number): Promise<Server> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: `127.0.${Math.floor((index + 1) / 256)}.${(index + 1) % 256}`, port: 0, backlog: 1024 }, () => resolve());
+    server.listen({ host: `127.0.${Math.floor((index + 1) / 256)}.${(index + 1) % 256}`, port: 0, backlog: 1024 }, () =>
+      resolve(),
+    );
   });
   return server;
 }
@@ -21,6 +23,8 @@ async function listen(index: number): Promise<Server> {
 const count = Number(process.argv[2] ?? '50');
 const servers: Server[] = [];
 for (let i = 0; i < count; i++) servers.push(await listen(i));
-process.stdout.write(`${JSON.stringify(servers.map((server) => server.address() as { address: string; port: number }).map(({ address, port }) => ({ host: address, port })))}\n`);
+process.stdout.write(
+  `${JSON.stringify(servers.map((server) => server.address() as { address: string; port: number }).map(({ address, port }) => ({ host: address, port })))}\n`,
+);
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));

@@ -52,9 +52,13 @@ interface CycleOutcome {
 
 async function p2pncCycle(targets: readonly ProbeTarget[], config: WorkerConfig): Promise<CycleOutcome> {
   const failureSamples: string[] = [];
-  const summary = await runProbes(targets, { concurrency: config.concurrency, timeoutMs: config.timeoutMs }, (result) => {
-    if (!result.success && failureSamples.length < 3) failureSamples.push(result.message);
-  });
+  const summary = await runProbes(
+    targets,
+    { concurrency: config.concurrency, timeoutMs: config.timeoutMs },
+    (result) => {
+      if (!result.success && failureSamples.length < 3) failureSamples.push(result.message);
+    },
+  );
   return { succeeded: summary.succeeded, failed: summary.failed, failureSamples };
 }
 
@@ -130,6 +134,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

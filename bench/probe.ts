@@ -42,7 +42,8 @@ function readSettings(): Settings {
   });
   const positive = (name: string, text: string): number => {
     const value = Number(text);
-    if (!Number.isInteger(value) || value < 1) throw new BenchError(`--${name} must be a positive integer, not "${text}"`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new BenchError(`--${name} must be a positive integer, not "${text}"`);
     return value;
   };
   return {
@@ -120,7 +121,12 @@ async function namespacesWork(): Promise<boolean> {
 let namespaceCount = 0;
 
 /** Listeners and one worker, in a fresh network namespace when `isolated`; the listeners and namespace are removed after. */
-async function runScenario(bundles: Bundles, settings: Settings, isolated: boolean, config: Omit<WorkerConfig, 'endpoints'>): Promise<WorkerReport> {
+async function runScenario(
+  bundles: Bundles,
+  settings: Settings,
+  isolated: boolean,
+  config: Omit<WorkerConfig, 'endpoints'>,
+): Promise<WorkerReport> {
   const namespace = isolated ? `p2pnc-bench-${process.pid}-${namespaceCount++}` : undefined;
   const inNamespace = (command: string[]) => (namespace ? ['ip', 'netns', 'exec', namespace, ...command] : command);
   if (namespace) {
@@ -132,7 +138,11 @@ async function runScenario(bundles: Bundles, settings: Settings, isolated: boole
     const [command, ...args] = inNamespace([process.execPath, bundles.listeners, String(settings.servers)]);
     listeners = spawn(command!, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     const endpoints = await firstLine(listeners);
-    const [workerCommand, ...workerArgs] = inNamespace([process.execPath, bundles.worker, JSON.stringify({ ...config, endpoints })]);
+    const [workerCommand, ...workerArgs] = inNamespace([
+      process.execPath,
+      bundles.worker,
+      JSON.stringify({ ...config, endpoints }),
+    ]);
     const { stdout } = await run(workerCommand!, workerArgs, { maxBuffer: 1 * MiB });
     return JSON.parse(stdout) as WorkerReport;
   } catch (error) {
@@ -183,7 +193,16 @@ function summarize(row: Row): { cycleMs: number; cpuMicros: number; peakRssMiB: 
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['engine', 'checks', 'cycle (median)', 'cycles (each round)', 'CPU/check', 'peak RSS', 'idle RSS', 'failed'];
+  const header = [
+    'engine',
+    'checks',
+    'cycle (median)',
+    'cycles (each round)',
+    'CPU/check',
+    'peak RSS',
+    'idle RSS',
+    'failed',
+  ];
   const lines = rows.map((row) => {
     const s = summarize(row);
     return [
@@ -198,7 +217,8 @@ function printTable(rows: Row[]): void {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  for (const line of [header, ...lines]) process.stdout.write(`${line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
+  for (const line of [header, ...lines])
+    process.stdout.write(`${line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
 }
 
 async function main(): Promise<void> {
@@ -231,29 +251,49 @@ async function main(): Promise<void> {
     ];
     // Alternating engines spreads machine noise evenly over both.
     for (let round = 0; round < settings.rounds; round++) {
-      for (const row of rows) row.reports.push(await runScenario(bundles, settings, isolated, config(row.engine, row.checks, 1)));
+      for (const row of rows)
+        row.reports.push(await runScenario(bundles, settings, isolated, config(row.engine, row.checks, 1)));
     }
 
     printTable(rows);
     const failures = rows.flatMap((row) => row.reports.flatMap((r) => r.failureSamples));
     if (failures.length > 0) {
       const hint = failures.some((f) => /too many open files|EMFILE/.test(f)) ? ' (raise `ulimit -n`)' : '';
-      throw new BenchError(`some probes failed${hint}, so the figures are not comparable; for example:\n  ${failures.slice(0, 3).join('\n  ')}`);
+      throw new BenchError(
+        `some probes failed${hint}, so the figures are not comparable; for example:\n  ${failures.slice(0, 3).join('\n  ')}`,
+      );
     }
 
-    const [bareLarge, p2pncLarge, , p2pncSmall] = rows.map(summarize) as [ReturnType<typeof summarize>, ReturnType<typeof summarize>, ReturnType<typeof summarize>, ReturnType<typeof summarize>];
+    const [bareLarge, p2pncLarge, , p2pncSmall] = rows.map(summarize) as [
+      ReturnType<typeof summarize>,
+      ReturnType<typeof summarize>,
+      ReturnType<typeof summarize>,
+      ReturnType<typeof summarize>,
+    ];
     const ratio = p2pncLarge.cycleMs / bareLarge.cycleMs;
     const cpuRatio = p2pncLarge.cpuMicros / bareLarge.cpuMicros;
-    process.stdout.write(`\ncycle ratio p2pnc/bare (${settings.checks} checks): ${ratio.toFixed(2)}; CPU ratio: ${cpuRatio.toFixed(2)}\n`);
+    process.stdout.write(
+      `\ncycle ratio p2pnc/bare (${settings.checks} checks): ${ratio.toFixed(2)}; CPU ratio: ${cpuRatio.toFixed(2)}\n`,
+    );
     goal(ratio <= GOALS.maxCycleRatio, `cycle time ratio ${ratio.toFixed(2)} <= ${GOALS.maxCycleRatio}`);
-    goal(p2pncSmall.peakRssMiB <= GOALS.maxRssSmallMiB, `peak RSS ${p2pncSmall.peakRssMiB.toFixed(1)} MiB <= ${GOALS.maxRssSmallMiB} MiB with ${settings.smallChecks} checks`);
-    goal(p2pncLarge.peakRssMiB <= GOALS.maxRssLargeMiB, `peak RSS ${p2pncLarge.peakRssMiB.toFixed(1)} MiB <= ${GOALS.maxRssLargeMiB} MiB with ${settings.checks} checks`);
+    goal(
+      p2pncSmall.peakRssMiB <= GOALS.maxRssSmallMiB,
+      `peak RSS ${p2pncSmall.peakRssMiB.toFixed(1)} MiB <= ${GOALS.maxRssSmallMiB} MiB with ${settings.smallChecks} checks`,
+    );
+    goal(
+      p2pncLarge.peakRssMiB <= GOALS.maxRssLargeMiB,
+      `peak RSS ${p2pncLarge.peakRssMiB.toFixed(1)} MiB <= ${GOALS.maxRssLargeMiB} MiB with ${settings.checks} checks`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(error instanceof BenchError ? `error: ${error.message}\n` : `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    error instanceof BenchError
+      ? `error: ${error.message}\n`
+      : `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

@@ -78,7 +78,8 @@ const { values: args } = parseArgs({
 const NODE_COUNTS = args.nodes.split(',').map((text) => parsePositive(text, '--nodes'));
 const CAPS = args.caps.split(',').map((text) => {
   const [entries, outages] = text.split('/').map((part) => parsePositive(part, '--caps'));
-  if (entries === undefined || outages === undefined || entries > 20 || outages > 20) throw new Error(`--caps takes entries/outages (1-20 each), e.g. 20/20,5/5; got "${text}"`);
+  if (entries === undefined || outages === undefined || entries > 20 || outages > 20)
+    throw new Error(`--caps takes entries/outages (1-20 each), e.g. 20/20,5/5; got "${text}"`);
   return { maxEntries: entries, maxOutages: outages };
 });
 const MIN_AVAILABLE = Number(args['min-available-gib']) * GiB;
@@ -87,7 +88,8 @@ const PATCH_COUNT = parsePositive(args['patch-count'], '--patch-count');
 
 function parsePositive(text: string | undefined, flag: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} takes whole numbers of at least 1, got "${text}"`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${flag} takes whole numbers of at least 1, got "${text}"`);
   return value;
 }
 
@@ -104,12 +106,20 @@ function scaleTopology(nodes: number): Topology {
       roles: [i < 3 ? 'master' : 'worker'],
     })),
     sources: [
-      { name: 'network-check-source', kind: 'DaemonSet', targets: ['kubernetes-apiserver-endpoint', 'kubernetes-default-service-cluster', 'load-balancer-api-external'] },
+      {
+        name: 'network-check-source',
+        kind: 'DaemonSet',
+        targets: ['kubernetes-apiserver-endpoint', 'kubernetes-default-service-cluster', 'load-balancer-api-external'],
+      },
       { name: 'mesh', kind: 'DaemonSet', mesh: { neighbours: 2 }, targets: ['network-check-target'] },
     ],
     targets: [
       { name: 'kubernetes-apiserver-endpoint', kind: 'node', roles: ['master'], port: 6443 },
-      { name: 'kubernetes-default-service-cluster', kind: 'service', service: { namespace: 'default', name: 'kubernetes', port: 443 } },
+      {
+        name: 'kubernetes-default-service-cluster',
+        kind: 'service',
+        service: { namespace: 'default', name: 'kubernetes', port: 443 },
+      },
       { name: 'load-balancer-api-external', kind: 'endpoint', host: 'api.scale.example.com', port: 6443 },
       { name: 'network-check-target', kind: 'p2pnc-target' },
     ],
@@ -120,7 +130,12 @@ function checkObject(planned: PlannedCheck): CheckObject {
   return {
     apiVersion: 'p2pnc.io/v1alpha1',
     kind: 'PodNetworkConnectivityCheck',
-    metadata: { name: planned.name, namespace: NAMESPACE, labels: planned.labels, ...(planned.annotations ? { annotations: planned.annotations } : {}) },
+    metadata: {
+      name: planned.name,
+      namespace: NAMESPACE,
+      labels: planned.labels,
+      ...(planned.annotations ? { annotations: planned.annotations } : {}),
+    },
     spec: planned.spec,
   };
 }
@@ -138,10 +153,16 @@ function statusOf(check: CheckObject, profile: Profile, policy: StatusPolicy, en
   const steps: Array<{ at: number; outcome: Outcome }> = [];
   let time = end - (outages * 10 + policy.maxEntries + 60) * 60_000;
   for (let i = 0; i < outages; i++) {
-    steps.push({ at: time, outcome: timeout }, { at: time + 5_000, outcome: timeout }, { at: time + 60_000, outcome: refused }, { at: time + 120_000, outcome: ok });
+    steps.push(
+      { at: time, outcome: timeout },
+      { at: time + 5_000, outcome: timeout },
+      { at: time + 60_000, outcome: refused },
+      { at: time + 120_000, outcome: ok },
+    );
     time += 10 * 60_000;
   }
-  for (; time <= end; time += 60_000) if (end - time <= (policy.maxEntries + 2) * 60_000) steps.push({ at: time, outcome: ok });
+  for (; time <= end; time += 60_000)
+    if (end - time <= (policy.maxEntries + 2) * 60_000) steps.push({ at: time, outcome: ok });
   let status: CheckStatus | undefined;
   for (const step of steps) status = record(status, step.outcome(check, new Date(step.at)), policy).status;
   return status!;
@@ -156,7 +177,9 @@ let guardCluster: Cluster | undefined;
 let guardTripped = false;
 
 function memAvailable(): number {
-  const line = readFileSync('/proc/meminfo', 'utf8').split('\n').find((text) => text.startsWith('MemAvailable:'));
+  const line = readFileSync('/proc/meminfo', 'utf8')
+    .split('\n')
+    .find((text) => text.startsWith('MemAvailable:'));
   return Number(line?.split(/\s+/)[1] ?? 0) * KiB;
 }
 
@@ -166,7 +189,9 @@ function startMemoryGuard(): NodeJS.Timeout {
     const available = memAvailable();
     if (available >= MIN_AVAILABLE || guardTripped) return;
     guardTripped = true;
-    console.error(`memory guard: MemAvailable ${gib(available)} fell below ${gib(MIN_AVAILABLE)}; stopping the cluster and the run`);
+    console.error(
+      `memory guard: MemAvailable ${gib(available)} fell below ${gib(MIN_AVAILABLE)}; stopping the cluster and the run`,
+    );
     const cluster = guardCluster;
     const stopped = cluster ? cluster.stop() : Promise.resolve();
     void Promise.race([stopped, new Promise((done) => setTimeout(done, 20_000))]).finally(() => process.exit(3));
@@ -191,7 +216,9 @@ function estimatedPeak(checks: number, statusBytes: number): number {
 // Processes and the API server
 
 function procStatus(pid: number, field: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((text) => text.startsWith(`${field}:`));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((text) => text.startsWith(`${field}:`));
   return Number(line?.split(/\s+/)[1] ?? 0) * KiB;
 }
 
@@ -229,31 +256,53 @@ function metricValue(metrics: string, name: string, labels: Record<string, strin
 }
 
 /** A GET read as a stream: its size and time, and its text when asked (never one string for a huge body). */
-function rawGet(config: KubeConfig, path: string, keepText: boolean): Promise<{ bytes: number; ms: number; text: string }> {
+function rawGet(
+  config: KubeConfig,
+  path: string,
+  keepText: boolean,
+): Promise<{ bytes: number; ms: number; text: string }> {
   const started = performance.now();
   const url = new URL(path, config.server);
   const token = config.token?.();
   return new Promise((done, fail) => {
-    const req = httpsRequest(url, { headers: { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, ...(config.ca ? { ca: config.ca } : {}), rejectUnauthorized: !config.insecureSkipTlsVerify, timeout: 300_000 }, (res) => {
-      let bytes = 0;
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (keepText) chunks.push(chunk);
-      });
-      res.on('end', () => {
-        if ((res.statusCode ?? 0) >= 400) fail(new Error(`GET ${path}: HTTP ${res.statusCode}`));
-        else done({ bytes, ms: performance.now() - started, text: keepText ? Buffer.concat(chunks).toString('utf8') : '' });
-      });
-      res.on('error', fail);
-    });
+    const req = httpsRequest(
+      url,
+      {
+        headers: { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        ...(config.ca ? { ca: config.ca } : {}),
+        rejectUnauthorized: !config.insecureSkipTlsVerify,
+        timeout: 300_000,
+      },
+      (res) => {
+        let bytes = 0;
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (keepText) chunks.push(chunk);
+        });
+        res.on('end', () => {
+          if ((res.statusCode ?? 0) >= 400) fail(new Error(`GET ${path}: HTTP ${res.statusCode}`));
+          else
+            done({
+              bytes,
+              ms: performance.now() - started,
+              text: keepText ? Buffer.concat(chunks).toString('utf8') : '',
+            });
+        });
+        res.on('error', fail);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
     req.on('error', fail);
     req.end();
   });
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -281,7 +330,17 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** `p2pnc status -o json > /dev/null` as a real process: wall time, and peak RSS from /usr/bin/time -v. */
 function runStatus(kubeconfig: string): Promise<{ ms: number; peakRss: number; code: number; error: string }> {
-  const argv = [process.execPath, join(ROOT, 'bin/p2pnc.js'), 'status', '--kubeconfig', kubeconfig, '-n', NAMESPACE, '-o', 'json'];
+  const argv = [
+    process.execPath,
+    join(ROOT, 'bin/p2pnc.js'),
+    'status',
+    '--kubeconfig',
+    kubeconfig,
+    '-n',
+    NAMESPACE,
+    '-o',
+    'json',
+  ];
   const started = performance.now();
   return new Promise((done) => {
     const child = spawn('/usr/bin/time', ['-v', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -348,18 +407,26 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
   const sampleBytes = jsonBytes(statusOf(objects[0]!, 'full', policy, Date.now()));
   const estimate = estimatedPeak(checks, sampleBytes);
   const available = memAvailable();
-  console.log(`\n== ${nodes} nodes, ${checks} checks (${(checks / nodes).toFixed(1)} per node), caps ${caps.maxEntries}/${caps.maxOutages}: estimated peak ${gib(estimate)}, MemAvailable ${gib(available)}`);
-  if (available - estimate < MIN_AVAILABLE) throw new Error(`refusing ${nodes} nodes: the estimated peak ${gib(estimate)} would leave less than ${gib(MIN_AVAILABLE)} of the ${gib(available)} available`);
+  console.log(
+    `\n== ${nodes} nodes, ${checks} checks (${(checks / nodes).toFixed(1)} per node), caps ${caps.maxEntries}/${caps.maxOutages}: estimated peak ${gib(estimate)}, MemAvailable ${gib(available)}`,
+  );
+  if (available - estimate < MIN_AVAILABLE)
+    throw new Error(
+      `refusing ${nodes} nodes: the estimated peak ${gib(estimate)} would leave less than ${gib(MIN_AVAILABLE)} of the ${gib(available)} available`,
+    );
 
   const binDir = defaultBinDir();
-  const cluster = await startCluster({ build: !['etcd', 'kube-apiserver', 'kubectl'].every((bin) => existsFile(join(binDir, bin))) });
+  const cluster = await startCluster({
+    build: !['etcd', 'kube-apiserver', 'kubectl'].every((bin) => existsFile(join(binDir, bin))),
+  });
   guardCluster = cluster;
   const clients: KubeClient[] = [];
   try {
     const [etcdPid, apiPid] = cluster.pids();
-    if (etcdPid === undefined || apiPid === undefined || !cluster.dir) throw new Error('bench:scale needs the local test cluster (not P2PNC_TEST_KUBECONFIG)');
+    if (etcdPid === undefined || apiPid === undefined || !cluster.dir)
+      throw new Error('bench:scale needs the local test cluster (not P2PNC_TEST_KUBECONFIG)');
     const etcdUrl = etcdClientUrl(etcdPid);
-    const etcdMetrics = async () => (await (await fetch(`${etcdUrl}/metrics`)).text());
+    const etcdMetrics = async () => await (await fetch(`${etcdUrl}/metrics`)).text();
     const config = kubeconfigFile(cluster.kubeconfig);
     const client = () => {
       const made = new KubeClient(config);
@@ -372,7 +439,12 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     const { dir } = synthToTemp({ ...scaleTopologyInputSmall() });
     const applied = await cluster.kubectl(['apply', '--server-side', '-f', join(dir, 'foundation.yaml')]);
     if (applied.code !== 0) throw new Error(`applying foundation.yaml: ${applied.stderr}`);
-    await cluster.kubectl(['wait', '--for=condition=Established', 'crd/podnetworkconnectivitychecks.p2pnc.io', '--timeout=60s']);
+    await cluster.kubectl([
+      'wait',
+      '--for=condition=Established',
+      'crd/podnetworkconnectivitychecks.p2pnc.io',
+      '--timeout=60s',
+    ]);
     await sleep(3000);
     const apiRssBase = procStatus(apiPid, 'VmRSS');
     // `p2pnc status` with no check: its fixed cost (node, the CLI, one request), the base of its extrapolation.
@@ -407,11 +479,19 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
       const text = JSON.stringify(status);
       statusBytesTotal += Buffer.byteLength(text);
       statuses[index] = text;
-      const written = await retried(() => writers[index % writers.length]!.mergePatch<CheckObject>(paths.checkStatus(NAMESPACE, object.metadata.name), statusPatch(status), { timeoutMs: 60_000 }));
+      const written = await retried(() =>
+        writers[index % writers.length]!.mergePatch<CheckObject>(
+          paths.checkStatus(NAMESPACE, object.metadata.name),
+          statusPatch(status),
+          { timeoutMs: 60_000 },
+        ),
+      );
       versions[index] = written.metadata.resourceVersion!;
     });
     const statusWriteMs = performance.now() - started;
-    console.log(`  wrote ${checks} statuses (${(statusBytesTotal / checks / KiB).toFixed(1)} KiB each) in ${(statusWriteMs / 1000).toFixed(1)} s`);
+    console.log(
+      `  wrote ${checks} statuses (${(statusBytesTotal / checks / KiB).toFixed(1)} KiB each) in ${(statusWriteMs / 1000).toFixed(1)} s`,
+    );
     await sleep(5000);
 
     const apiRss = procStatus(apiPid, 'VmRSS');
@@ -434,7 +514,9 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     console.log(`  listChecks (pages of ${LIST_PAGE_SIZE}): ${pagedCount} checks in ${(pagedMs / 1000).toFixed(2)} s`);
     checkGuard();
     const status = await runStatus(cluster.kubeconfig);
-    console.log(`  p2pnc status -o json: exit ${status.code} in ${(status.ms / 1000).toFixed(2)} s, peak RSS ${mib(status.peakRss)}${status.error ? ` (${status.error})` : ''}`);
+    console.log(
+      `  p2pnc status -o json: exit ${status.code} in ${(status.ms / 1000).toFixed(2)} s, peak RSS ${mib(status.peakRss)}${status.error ? ` (${status.error})` : ''}`,
+    );
     checkGuard();
 
     // Steady writes: the API server's CPU per status patch, at a fixed rate, less its idle CPU.
@@ -462,7 +544,11 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
           const next = record(JSON.parse(statuses[index]!) as CheckStatus, ok(object, new Date()), policy).status;
           const sent = performance.now();
           try {
-            const written = await writers[i % writers.length]!.mergePatch<CheckObject>(paths.checkStatus(NAMESPACE, object.metadata.name), statusPatch(next, versions[index]), { timeoutMs: 60_000 });
+            const written = await writers[i % writers.length]!.mergePatch<CheckObject>(
+              paths.checkStatus(NAMESPACE, object.metadata.name),
+              statusPatch(next, versions[index]),
+              { timeoutMs: 60_000 },
+            );
             versions[index] = written.metadata.resourceVersion!;
             statuses[index] = JSON.stringify(next);
           } catch {
@@ -477,14 +563,20 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     const cpuMsPerPatch = Math.max(cpuMs(apiPid) - cpu - idleCpuRate * patchWallMs, 0) / count;
     latencies.sort((a, b) => a - b);
     const patchLatencyP99 = latencies[Math.floor(latencies.length * 0.99)] ?? 0;
-    console.log(`  ${count} status patches at ${PATCH_RATE}/s: ${cpuMsPerPatch.toFixed(1)} apiserver CPU-ms each (idle ${(idleCpuRate * 1000).toFixed(0)} ms/s subtracted), p99 ${patchLatencyP99.toFixed(0)} ms, ${patchErrors} failed`);
+    console.log(
+      `  ${count} status patches at ${PATCH_RATE}/s: ${cpuMsPerPatch.toFixed(1)} apiserver CPU-ms each (idle ${(idleCpuRate * 1000).toFixed(0)} ms/s subtracted), p99 ${patchLatencyP99.toFixed(0)} ms, ${patchErrors} failed`,
+    );
 
     // A burst: 10 % of all checks open an outage at once; each source writes its own, so many writes in flight.
     const burst = Array.from({ length: Math.floor(checks / 10) }, (_, i) => i * 10);
     const burstBodies = burst.map((index) => {
       const object = objects[index]!;
       const now = Date.now();
-      let next = record(JSON.parse(statuses[index]!) as CheckStatus, timeout(object, new Date(now - 5000)), policy).status;
+      let next = record(
+        JSON.parse(statuses[index]!) as CheckStatus,
+        timeout(object, new Date(now - 5000)),
+        policy,
+      ).status;
       next = record(next, timeout(object, new Date(now)), policy).status;
       return { index, body: statusPatch(next, versions[index]) };
     });
@@ -495,7 +587,11 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     let burstError = '';
     await pool(burstBodies, 128, async ({ index, body }, i) => {
       try {
-        const written = await burstClients[i % burstClients.length]!.mergePatch<CheckObject>(paths.checkStatus(NAMESPACE, objects[index]!.metadata.name), body, { timeoutMs: 60_000 });
+        const written = await burstClients[i % burstClients.length]!.mergePatch<CheckObject>(
+          paths.checkStatus(NAMESPACE, objects[index]!.metadata.name),
+          body,
+          { timeoutMs: 60_000 },
+        );
         versions[index] = written.metadata.resourceVersion!;
       } catch (error) {
         burstErrors += 1;
@@ -505,13 +601,17 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     const burstMs = performance.now() - started;
     const burstCpuMs = cpuMs(apiPid) - cpu;
     burstBodies.length = 0;
-    console.log(`  burst of ${burst.length} transitions: absorbed in ${(burstMs / 1000).toFixed(1)} s (${(burstCpuMs / 1000).toFixed(1)} apiserver CPU-s), ${burstErrors} failed${burstError ? ` (${burstError})` : ''}`);
+    console.log(
+      `  burst of ${burst.length} transitions: absorbed in ${(burstMs / 1000).toFixed(1)} s (${(burstCpuMs / 1000).toFixed(1)} apiserver CPU-s), ${burstErrors} failed${burstError ? ` (${burstError})` : ''}`,
+    );
     for (const made of burstClients) made.close();
     checkGuard();
 
     // Every source pod restarting at once: one informer per (DaemonSet source, node), the runtime's selector.
     await sleep(3000);
-    const selectors = topology.sources.flatMap((source) => topology.nodes.map((node) => `${LABEL_SOURCE}=${source.name},${LABEL_SOURCE_NODE}=${nodeLabelValue(node.name)}`));
+    const selectors = topology.sources.flatMap((source) =>
+      topology.nodes.map((node) => `${LABEL_SOURCE}=${source.name},${LABEL_SOURCE_NODE}=${nodeLabelValue(node.name)}`),
+    );
     const metricsBefore = await apiMetrics();
     const CHECKS_METRIC = { group: 'p2pnc.io', resource: 'podnetworkconnectivitychecks' };
     const etcdListsBefore = metricValue(metricsBefore, 'etcd_requests_total', { ...CHECKS_METRIC, operation: 'list' });
@@ -522,7 +622,12 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     const informerClients: KubeClient[] = [];
     const informers = selectors.map((selector, i) => {
       if (i % 8 === 0) informerClients.push(client());
-      return new Informer<CheckObject>(informerClients[informerClients.length - 1]!, paths.checks(NAMESPACE), selector, { onUpsert() {}, onDelete() {}, onError: () => void (informerErrors += 1) });
+      return new Informer<CheckObject>(
+        informerClients[informerClients.length - 1]!,
+        paths.checks(NAMESPACE),
+        selector,
+        { onUpsert() {}, onDelete() {}, onError: () => void (informerErrors += 1) },
+      );
     });
     cpu = cpuMs(apiPid);
     started = performance.now();
@@ -542,19 +647,55 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     const informerCpuMs = cpuMs(apiPid) - cpu;
     const apiRssWatching = procStatus(apiPid, 'VmRSS');
     const metricsAfter = await apiMetrics();
-    const etcdLists = metricValue(metricsAfter, 'etcd_requests_total', { ...CHECKS_METRIC, operation: 'list' }) - etcdListsBefore;
+    const etcdLists =
+      metricValue(metricsAfter, 'etcd_requests_total', { ...CHECKS_METRIC, operation: 'list' }) - etcdListsBefore;
     const cacheLists = metricValue(metricsAfter, 'apiserver_cache_list_total', CHECKS_METRIC) - cacheListsBefore;
     abort.abort();
     await Promise.all(running);
     for (const made of informerClients) made.close();
-    console.log(`  ${informers.length} informers: ${syncedCount} synced${syncedMs === undefined ? ' (not all within 180 s)' : ` in ${(syncedMs / 1000).toFixed(1)} s`}, ${informerErrors} errors, ${(informerCpuMs / 1000).toFixed(1)} apiserver CPU-s, lists at etcd ${etcdLists}, from the cache ${cacheLists}`);
+    console.log(
+      `  ${informers.length} informers: ${syncedCount} synced${syncedMs === undefined ? ' (not all within 180 s)' : ` in ${(syncedMs / 1000).toFixed(1)} s`}, ${informerErrors} errors, ${(informerCpuMs / 1000).toFixed(1)} apiserver CPU-s, lists at etcd ${etcdLists}, from the cache ${cacheLists}`,
+    );
 
     const apiRssPeak = procStatus(apiPid, 'VmHWM');
     return {
-      nodes, checks, caps, statusBytes: statusBytesTotal / checks, objectBytes, applyMs, statusWriteMs, etcdDb, etcdDbInUse, etcdDbBase, etcdDir,
-      apiRssBase, apiRss, apiRssPeak, etcdRss, listBytes: list.bytes, listMs: list.ms, pagedMs, pagedCount, status, statusBase, cpuMsPerPatch, idleCores: idleCpuRate,
-      patchLatencyP99, burstChecks: burst.length, burstMs, burstCpuMs, burstErrors, patchErrors, informers: informers.length, syncedMs, syncedCount, informerErrors, informerCpuMs,
-      etcdLists, cacheLists, apiRssWatching,
+      nodes,
+      checks,
+      caps,
+      statusBytes: statusBytesTotal / checks,
+      objectBytes,
+      applyMs,
+      statusWriteMs,
+      etcdDb,
+      etcdDbInUse,
+      etcdDbBase,
+      etcdDir,
+      apiRssBase,
+      apiRss,
+      apiRssPeak,
+      etcdRss,
+      listBytes: list.bytes,
+      listMs: list.ms,
+      pagedMs,
+      pagedCount,
+      status,
+      statusBase,
+      cpuMsPerPatch,
+      idleCores: idleCpuRate,
+      patchLatencyP99,
+      burstChecks: burst.length,
+      burstMs,
+      burstCpuMs,
+      burstErrors,
+      patchErrors,
+      informers: informers.length,
+      syncedMs,
+      syncedCount,
+      informerErrors,
+      informerCpuMs,
+      etcdLists,
+      cacheLists,
+      apiRssWatching,
     };
   } finally {
     for (const made of clients) made.close();
@@ -597,15 +738,23 @@ function printStatusSizes(): void {
     { maxEntries: 5, maxOutages: 5 },
   ];
   const end = Date.now();
-  console.log(`status size per check (JSON bytes, mean of ${sample.length} checks of every kind; maxOutageLogs ${DEFAULT_STATUS_POLICY.maxOutageLogs}); x${TARGET_NODES * 8} checks = the statuses at ${TARGET_NODES} nodes`);
-  console.log(`  ${'caps entries/outages'.padEnd(24)} ${'full'.padStart(9)} ${'one outage'.padStart(11)} ${'healthy'.padStart(9)}   ${'full x 40,000'.padStart(13)}`);
+  console.log(
+    `status size per check (JSON bytes, mean of ${sample.length} checks of every kind; maxOutageLogs ${DEFAULT_STATUS_POLICY.maxOutageLogs}); x${TARGET_NODES * 8} checks = the statuses at ${TARGET_NODES} nodes`,
+  );
+  console.log(
+    `  ${'caps entries/outages'.padEnd(24)} ${'full'.padStart(9)} ${'one outage'.padStart(11)} ${'healthy'.padStart(9)}   ${'full x 40,000'.padStart(13)}`,
+  );
   for (const caps of settings) {
     const policy = statusPolicy(caps);
-    const mean = (profile: Profile) => sample.reduce((sum, object) => sum + jsonBytes(statusOf(object, profile, policy, end)), 0) / sample.length;
+    const mean = (profile: Profile) =>
+      sample.reduce((sum, object) => sum + jsonBytes(statusOf(object, profile, policy, end)), 0) / sample.length;
     const [full, one, healthy] = (['full', 'one outage', 'healthy'] as const).map(mean) as [number, number, number];
-    const isDefault = caps.maxEntries === DEFAULT_STATUS_POLICY.maxEntries && caps.maxOutages === DEFAULT_STATUS_POLICY.maxOutages;
+    const isDefault =
+      caps.maxEntries === DEFAULT_STATUS_POLICY.maxEntries && caps.maxOutages === DEFAULT_STATUS_POLICY.maxOutages;
     const label = `${caps.maxEntries}/${caps.maxOutages}${isDefault ? ' (default)' : ''}`;
-    console.log(`  ${label.padEnd(24)} ${`${(full / KiB).toFixed(1)} KiB`.padStart(9)} ${`${(one / KiB).toFixed(1)} KiB`.padStart(11)} ${`${(healthy / KiB).toFixed(1)} KiB`.padStart(9)}   ${mb(full * TARGET_NODES * 8).padStart(13)}`);
+    console.log(
+      `  ${label.padEnd(24)} ${`${(full / KiB).toFixed(1)} KiB`.padStart(9)} ${`${(one / KiB).toFixed(1)} KiB`.padStart(11)} ${`${(healthy / KiB).toFixed(1)} KiB`.padStart(9)}   ${mb(full * TARGET_NODES * 8).padStart(13)}`,
+    );
   }
 }
 
@@ -623,47 +772,134 @@ function figures(r: RunResult): Figure[] {
   const linear = (value: number, base = 0) => base + (value - base) * scale;
   const cores = (interval: number) => (r.checks / (interval / 1000)) * (r.cpuMsPerPatch / 1000);
   const out: Figure[] = [
-    { label: 'status per check (full, at caps)', value: r.statusBytes, show: (v) => `${(v / KiB).toFixed(1)} KiB`, at5000: r.statusBytes },
-    { label: 'object per check in a LIST', value: r.objectBytes, show: (v) => `${(v / KiB).toFixed(1)} KiB`, at5000: r.objectBytes },
-    { label: 'apiserver RSS above base, settled', value: r.apiRss - r.apiRssBase, show: gib, at5000: linear(r.apiRss - r.apiRssBase), goal: { limit: GOALS.apiserverBytes, text: '<= 2 GB attributable' } },
-    { label: 'apiserver RSS above base, peak', value: r.apiRssPeak - r.apiRssBase, show: gib, at5000: linear(r.apiRssPeak - r.apiRssBase), goal: { limit: GOALS.apiserverBytes, text: '<= 2 GB attributable' } },
-    { label: 'etcd DB size (total)', value: r.etcdDb, show: mb, at5000: linear(r.etcdDb, r.etcdDbBase), goal: { limit: GOALS.etcdBytes, text: '<= 300 MB' } },
+    {
+      label: 'status per check (full, at caps)',
+      value: r.statusBytes,
+      show: (v) => `${(v / KiB).toFixed(1)} KiB`,
+      at5000: r.statusBytes,
+    },
+    {
+      label: 'object per check in a LIST',
+      value: r.objectBytes,
+      show: (v) => `${(v / KiB).toFixed(1)} KiB`,
+      at5000: r.objectBytes,
+    },
+    {
+      label: 'apiserver RSS above base, settled',
+      value: r.apiRss - r.apiRssBase,
+      show: gib,
+      at5000: linear(r.apiRss - r.apiRssBase),
+      goal: { limit: GOALS.apiserverBytes, text: '<= 2 GB attributable' },
+    },
+    {
+      label: 'apiserver RSS above base, peak',
+      value: r.apiRssPeak - r.apiRssBase,
+      show: gib,
+      at5000: linear(r.apiRssPeak - r.apiRssBase),
+      goal: { limit: GOALS.apiserverBytes, text: '<= 2 GB attributable' },
+    },
+    {
+      label: 'etcd DB size (total)',
+      value: r.etcdDb,
+      show: mb,
+      at5000: linear(r.etcdDb, r.etcdDbBase),
+      goal: { limit: GOALS.etcdBytes, text: '<= 300 MB' },
+    },
     { label: 'etcd DB in use', value: r.etcdDbInUse, show: mb, at5000: linear(r.etcdDbInUse, r.etcdDbBase) },
     { label: 'LIST all, unpaginated: bytes', value: r.listBytes, show: mib, at5000: linear(r.listBytes) },
     { label: 'LIST all, unpaginated: time', value: r.listMs, show: secs, at5000: linear(r.listMs) },
     { label: `listChecks (pages of ${LIST_PAGE_SIZE}): time`, value: r.pagedMs, show: secs, at5000: linear(r.pagedMs) },
-    { label: '`p2pnc status -o json`: time', value: r.status.ms, show: secs, at5000: linear(r.status.ms, r.statusBase.ms), goal: { limit: GOALS.statusSeconds * 1000, text: '<= 30 s' } },
-    { label: '`p2pnc status -o json`: peak RSS', value: r.status.peakRss, show: mib, at5000: linear(r.status.peakRss, r.statusBase.peakRss), goal: { limit: GOALS.statusRssBytes, text: '<= 1 GB' } },
-    { label: 'apiserver CPU per status patch', value: r.cpuMsPerPatch, show: (v) => `${v.toFixed(1)} ms`, at5000: r.cpuMsPerPatch },
+    {
+      label: '`p2pnc status -o json`: time',
+      value: r.status.ms,
+      show: secs,
+      at5000: linear(r.status.ms, r.statusBase.ms),
+      goal: { limit: GOALS.statusSeconds * 1000, text: '<= 30 s' },
+    },
+    {
+      label: '`p2pnc status -o json`: peak RSS',
+      value: r.status.peakRss,
+      show: mib,
+      at5000: linear(r.status.peakRss, r.statusBase.peakRss),
+      goal: { limit: GOALS.statusRssBytes, text: '<= 1 GB' },
+    },
+    {
+      label: 'apiserver CPU per status patch',
+      value: r.cpuMsPerPatch,
+      show: (v) => `${v.toFixed(1)} ms`,
+      at5000: r.cpuMsPerPatch,
+    },
   ];
   for (const minutes of [10, 30, 60]) {
     const interval = minutes * 60_000;
     const isDefault = interval === DEFAULT_WRITE_POLICY.steadyIntervalMs;
-    out.push({ label: `steady writes, 1 per check per ${minutes} min${isDefault ? ' (default)' : ''}`, value: cores(interval), show: (v) => `${v.toFixed(3)} cores`, at5000: linear(cores(interval)), goal: { limit: GOALS.steadyCores, text: '<= 0.2 cores' } });
+    out.push({
+      label: `steady writes, 1 per check per ${minutes} min${isDefault ? ' (default)' : ''}`,
+      value: cores(interval),
+      show: (v) => `${v.toFixed(3)} cores`,
+      at5000: linear(cores(interval)),
+      goal: { limit: GOALS.steadyCores, text: '<= 0.2 cores' },
+    });
   }
   const burstTotal = DEFAULT_WRITE_POLICY.transitionDelayMs + r.burstMs;
   out.push(
-    { label: `10 % burst (${r.burstChecks}${r.burstErrors ? `, ${r.burstErrors} FAILED` : ''}): delay + absorb`, value: r.burstErrors ? Number.POSITIVE_INFINITY : burstTotal, show: (v) => (Number.isFinite(v) ? secs(v) : `failed (${secs(r.burstMs)})`), at5000: r.burstErrors ? Number.POSITIVE_INFINITY : DEFAULT_WRITE_POLICY.transitionDelayMs + linear(r.burstMs), goal: { limit: GOALS.burstSeconds * 1000, text: '<= 15 s' } },
-    { label: `${r.informers} informers: all synced`, value: r.syncedMs ?? Number.POSITIVE_INFINITY, show: (v) => (Number.isFinite(v) ? secs(v) : `not all (${r.syncedCount})`), at5000: linear(r.syncedMs ?? Number.POSITIVE_INFINITY), goal: { limit: GOALS.watchingSeconds * 1000, text: '<= 60 s' } },
-    { label: `${r.informers} informers: apiserver CPU`, value: r.informerCpuMs, show: (v) => `${(v / 1000).toFixed(1)} CPU-s`, at5000: linear(r.informerCpuMs) },
-    { label: `${r.informers} informers: lists at etcd`, value: r.etcdLists, show: (v) => `${v} (cache ${r.cacheLists})`, at5000: r.etcdLists * scale, goal: { limit: 0, text: 'none' } },
+    {
+      label: `10 % burst (${r.burstChecks}${r.burstErrors ? `, ${r.burstErrors} FAILED` : ''}): delay + absorb`,
+      value: r.burstErrors ? Number.POSITIVE_INFINITY : burstTotal,
+      show: (v) => (Number.isFinite(v) ? secs(v) : `failed (${secs(r.burstMs)})`),
+      at5000: r.burstErrors ? Number.POSITIVE_INFINITY : DEFAULT_WRITE_POLICY.transitionDelayMs + linear(r.burstMs),
+      goal: { limit: GOALS.burstSeconds * 1000, text: '<= 15 s' },
+    },
+    {
+      label: `${r.informers} informers: all synced`,
+      value: r.syncedMs ?? Number.POSITIVE_INFINITY,
+      show: (v) => (Number.isFinite(v) ? secs(v) : `not all (${r.syncedCount})`),
+      at5000: linear(r.syncedMs ?? Number.POSITIVE_INFINITY),
+      goal: { limit: GOALS.watchingSeconds * 1000, text: '<= 60 s' },
+    },
+    {
+      label: `${r.informers} informers: apiserver CPU`,
+      value: r.informerCpuMs,
+      show: (v) => `${(v / 1000).toFixed(1)} CPU-s`,
+      at5000: linear(r.informerCpuMs),
+    },
+    {
+      label: `${r.informers} informers: lists at etcd`,
+      value: r.etcdLists,
+      show: (v) => `${v} (cache ${r.cacheLists})`,
+      at5000: r.etcdLists * scale,
+      goal: { limit: 0, text: 'none' },
+    },
   );
   return out;
 }
 
 function report(r: RunResult): void {
   const extrapolated = r.nodes < TARGET_NODES;
-  console.log(`\nbench:scale  ${r.nodes} nodes, ${r.checks} checks, caps ${r.caps.maxEntries}/${r.caps.maxOutages}, apiserver base RSS ${gib(r.apiRssBase)}, p2pnc status with no check ${secs(r.statusBase.ms)} ${mib(r.statusBase.peakRss)}, idle ${(r.idleCores * 1000).toFixed(0)} CPU-ms/s`);
-  console.log(`  (apply ${secs(r.applyMs)}, status writes ${secs(r.statusWriteMs)}; etcd data dir ${mb(r.etcdDir)}, etcd RSS ${gib(r.etcdRss)}; apiserver RSS with all informers watching ${gib(r.apiRssWatching)}; patch p99 ${r.patchLatencyP99.toFixed(0)} ms)`);
-  console.log(`  ${'figure'.padEnd(48)} ${`at ${r.nodes}`.padStart(16)}   ${extrapolated ? `at ${TARGET_NODES} (linear extrapolation)` : ''}`.padEnd(36) + '   goal at 5,000');
+  console.log(
+    `\nbench:scale  ${r.nodes} nodes, ${r.checks} checks, caps ${r.caps.maxEntries}/${r.caps.maxOutages}, apiserver base RSS ${gib(r.apiRssBase)}, p2pnc status with no check ${secs(r.statusBase.ms)} ${mib(r.statusBase.peakRss)}, idle ${(r.idleCores * 1000).toFixed(0)} CPU-ms/s`,
+  );
+  console.log(
+    `  (apply ${secs(r.applyMs)}, status writes ${secs(r.statusWriteMs)}; etcd data dir ${mb(r.etcdDir)}, etcd RSS ${gib(r.etcdRss)}; apiserver RSS with all informers watching ${gib(r.apiRssWatching)}; patch p99 ${r.patchLatencyP99.toFixed(0)} ms)`,
+  );
+  console.log(
+    `  ${'figure'.padEnd(48)} ${`at ${r.nodes}`.padStart(16)}   ${extrapolated ? `at ${TARGET_NODES} (linear extrapolation)` : ''}`.padEnd(
+      36,
+    ) + '   goal at 5,000',
+  );
   for (const figure of figures(r)) {
-    console.log(`  ${figure.label.padEnd(48)} ${figure.show(figure.value).padStart(16)}   ${(extrapolated ? figure.show(figure.at5000) : '').padEnd(32)}   ${figure.goal?.text ?? ''}`);
+    console.log(
+      `  ${figure.label.padEnd(48)} ${figure.show(figure.value).padStart(16)}   ${(extrapolated ? figure.show(figure.at5000) : '').padEnd(32)}   ${figure.goal?.text ?? ''}`,
+    );
   }
   for (const figure of figures(r)) {
     if (!figure.goal) continue;
     const at = extrapolated ? figure.at5000 : figure.value;
     const where = extrapolated ? `at ${TARGET_NODES} extrapolated from ${r.nodes} nodes` : `at ${r.nodes}`;
-    goal(at <= figure.goal.limit, `${figure.label} ${figure.show(at)} ${figure.goal.text} (${where}, caps ${r.caps.maxEntries}/${r.caps.maxOutages})`);
+    goal(
+      at <= figure.goal.limit,
+      `${figure.label} ${figure.show(at)} ${figure.goal.text} (${where}, caps ${r.caps.maxEntries}/${r.caps.maxOutages})`,
+    );
   }
   if (r.status.code !== 0) console.log(`  p2pnc status failed: exit ${r.status.code} ${r.status.error}`);
 }
@@ -671,17 +907,23 @@ function report(r: RunResult): void {
 /** With two sizes at the same caps: the line through both, which does not assume cost is proportional to nodes. */
 function reportFit(results: RunResult[]): void {
   for (const caps of CAPS) {
-    const same = results.filter((r) => r.caps.maxEntries === caps.maxEntries && r.caps.maxOutages === caps.maxOutages).sort((a, b) => a.nodes - b.nodes);
+    const same = results
+      .filter((r) => r.caps.maxEntries === caps.maxEntries && r.caps.maxOutages === caps.maxOutages)
+      .sort((a, b) => a.nodes - b.nodes);
     if (same.length < 2) continue;
     const [small, large] = [same[0]!, same[same.length - 1]!];
     if (large.nodes >= TARGET_NODES) continue;
-    console.log(`\nextrapolation to ${TARGET_NODES} nodes by the line through ${small.nodes} and ${large.nodes} nodes (caps ${caps.maxEntries}/${caps.maxOutages}): an extrapolation, not a measurement`);
+    console.log(
+      `\nextrapolation to ${TARGET_NODES} nodes by the line through ${small.nodes} and ${large.nodes} nodes (caps ${caps.maxEntries}/${caps.maxOutages}): an extrapolation, not a measurement`,
+    );
     const a = figures(small);
     const b = figures(large);
     a.forEach((fa, i) => {
       const fb = b[i]!;
       const fit = fb.value + ((fb.value - fa.value) * (TARGET_NODES - large.nodes)) / (large.nodes - small.nodes);
-      console.log(`  ${fb.label.replace(/^\d+ informers/, 'informers').padEnd(48)} ${(fit < 0 ? 'n/a (noisy)' : fb.show(fit)).padStart(16)}   ${fb.goal?.text ?? ''}`);
+      console.log(
+        `  ${fb.label.replace(/^\d+ informers/, 'informers').padEnd(48)} ${(fit < 0 ? 'n/a (noisy)' : fb.show(fit)).padStart(16)}   ${fb.goal?.text ?? ''}`,
+      );
     });
   }
 }

@@ -29,7 +29,11 @@ export function benchTopology(nodes: number): Topology {
     ],
     targets: [
       { name: 'kubernetes-apiserver-endpoint', kind: 'node', roles: ['master'], port: 6443 },
-      { name: 'kubernetes-default-service-cluster', kind: 'service', service: { namespace: 'default', name: 'kubernetes', port: 443 } },
+      {
+        name: 'kubernetes-default-service-cluster',
+        kind: 'service',
+        service: { namespace: 'default', name: 'kubernetes', port: 443 },
+      },
       { name: 'load-balancer-api-external', kind: 'endpoint', host: 'api.bench.example.com', port: 6443 },
       { name: 'network-check-target', kind: 'p2pnc-target' },
     ],
@@ -43,7 +47,10 @@ interface Sample {
 }
 
 function child(mode: 'synth' | 'floor'): Sample {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, mode], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, mode], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out.trim().split('\n').pop()!) as Sample;
 }
 
@@ -65,11 +72,15 @@ function runChild(mode: string): void {
     // The floor: the same objects (read back from a synth) serialized by the YAML library alone, with the options
     // that give the very same bytes (YAML 1.1, as Kubernetes parses it, no line folding).
     synthesize(topology, outdir);
-    const files = readdirSync(outdir).filter((file) => file !== 'kustomization.yaml').map((file) => readFileSync(join(outdir, file), 'utf8'));
+    const files = readdirSync(outdir)
+      .filter((file) => file !== 'kustomization.yaml')
+      .map((file) => readFileSync(join(outdir, file), 'utf8'));
     const perFile = files.map((text) => parseAllDocuments(text, { version: '1.1' }).map((doc) => doc.toJS()));
     objects = perFile.reduce((sum, documents) => sum + documents.length, 0);
     const start = performance.now();
-    const texts = perFile.map((documents) => documents.map((document) => stringify(document, YAML_OPTIONS)).join('---\n'));
+    const texts = perFile.map((documents) =>
+      documents.map((document) => stringify(document, YAML_OPTIONS)).join('---\n'),
+    );
     ms = performance.now() - start;
     texts.forEach((text, i) => {
       if (text !== files[i]) throw new Error('the floor must produce the same bytes as synth');
@@ -80,7 +91,10 @@ function runChild(mode: string): void {
 }
 
 function countObjects(dir: string): number {
-  return readdirSync(dir).reduce((sum, file) => sum + (readFileSync(join(dir, file), 'utf8').match(/^kind: /gm)?.length ?? 0), 0);
+  return readdirSync(dir).reduce(
+    (sum, file) => sum + (readFileSync(join(dir, file), 'utf8').match(/^kind: /gm)?.length ?? 0),
+    0,
+  );
 }
 
 const mode = import.meta.url === `file://${process.argv[1]}` ? process.argv[2] : undefined;

@@ -140,7 +140,8 @@ class Metrics {
 
   recordTransitionLatency(transitionAt: number, writtenAt: number): void {
     const latency = writtenAt - transitionAt;
-    if (overlapsApiOutage(transitionAt, writtenAt)) this.maxTransitionLatencyDuringApiOutage = Math.max(this.maxTransitionLatencyDuringApiOutage, latency);
+    if (overlapsApiOutage(transitionAt, writtenAt))
+      this.maxTransitionLatencyDuringApiOutage = Math.max(this.maxTransitionLatencyDuringApiOutage, latency);
     else this.maxTransitionLatency = Math.max(this.maxTransitionLatency, latency);
   }
 }
@@ -152,7 +153,11 @@ function overlapsApiOutage(changedAt: number, writtenAt: number): boolean {
 
 function outageWindows(random: () => number, end: number): Window[] {
   const windows: Window[] = [];
-  for (let from = START - Math.log(1 - random()) * MEAN_OUTAGE_GAP; from < end; from += -Math.log(1 - random()) * MEAN_OUTAGE_GAP) {
+  for (
+    let from = START - Math.log(1 - random()) * MEAN_OUTAGE_GAP;
+    from < end;
+    from += -Math.log(1 - random()) * MEAN_OUTAGE_GAP
+  ) {
     const to = from + (2 + random() * 8) * MINUTE;
     windows.push({ from, to });
     from = to;
@@ -163,11 +168,16 @@ function outageWindows(random: () => number, end: number): Window[] {
 function makeChecks(count: number, random: () => number, end: number): SimCheck[] {
   const checks = Array.from({ length: count }, (_, index): SimCheck => {
     const draw = random();
-    const behaviour: Behaviour = draw < OUTAGE_SHARE ? 'outages' : draw < OUTAGE_SHARE + FLAKY_SHARE ? 'flaky' : 'healthy';
+    const behaviour: Behaviour =
+      draw < OUTAGE_SHARE ? 'outages' : draw < OUTAGE_SHARE + FLAKY_SHARE ? 'flaky' : 'healthy';
     return { name: `check-${index}`, behaviour, outages: behaviour === 'outages' ? outageWindows(random, end) : [] };
   });
   const unlucky = checks.find((check) => check.behaviour === 'outages');
-  if (unlucky) unlucky.outages = withWindow(unlucky.outages, { from: API_DOWN.from + 30 * SECOND, to: API_DOWN.from + 5 * MINUTE });
+  if (unlucky)
+    unlucky.outages = withWindow(unlucky.outages, {
+      from: API_DOWN.from + 30 * SECOND,
+      to: API_DOWN.from + 5 * MINUTE,
+    });
   return checks;
 }
 
@@ -184,13 +194,40 @@ function probe(check: SimCheck, time: number, regular: boolean, random: () => nu
     // The first half of an outage refuses connections, the second half drops them: a change of failure mode.
     const refusing = time < (outage.from + outage.to) / 2;
     return refusing
-      ? { time: new Date(time), success: false, latencyMs: 1.5, reason: 'TCPConnectError', message: `${label}connect: connection refused`, failure: 'refused' }
-      : { time: new Date(time), success: false, latencyMs: PROBE_TIMEOUT, reason: 'TCPConnectError', message: `${label}i/o timeout`, failure: 'timeout' };
+      ? {
+          time: new Date(time),
+          success: false,
+          latencyMs: 1.5,
+          reason: 'TCPConnectError',
+          message: `${label}connect: connection refused`,
+          failure: 'refused',
+        }
+      : {
+          time: new Date(time),
+          success: false,
+          latencyMs: PROBE_TIMEOUT,
+          reason: 'TCPConnectError',
+          message: `${label}i/o timeout`,
+          failure: 'timeout',
+        };
   }
   if (check.behaviour === 'flaky' && regular && random() < FLAKY_DROP_PROBABILITY) {
-    return { time: new Date(time), success: false, latencyMs: PROBE_TIMEOUT, reason: 'TCPConnectError', message: `${label}i/o timeout`, failure: 'timeout' };
+    return {
+      time: new Date(time),
+      success: false,
+      latencyMs: PROBE_TIMEOUT,
+      reason: 'TCPConnectError',
+      message: `${label}i/o timeout`,
+      failure: 'timeout',
+    };
   }
-  return { time: new Date(time), success: true, latencyMs: 1 + random() * 2, reason: 'TCPConnect', message: `${label}tcp connection succeeded` };
+  return {
+    time: new Date(time),
+    success: true,
+    latencyMs: 1 + random() * 2,
+    reason: 'TCPConnect',
+    message: `${label}tcp connection succeeded`,
+  };
 }
 
 interface Options {
@@ -230,7 +267,8 @@ function simulate({ checks: checkCount, hours, seed }: Options) {
       check.unwrittenOutageStart = check.streakStart;
     }
     if (result.success) delete check.streakStart;
-    if (outcome.confirmRetryInMs !== undefined) queue.push({ kind: 'probe', time: now + outcome.confirmRetryInMs, check, regular: false });
+    if (outcome.confirmRetryInMs !== undefined)
+      queue.push({ kind: 'probe', time: now + outcome.confirmRetryInMs, check, regular: false });
     const change = scheduler.update(check.name, outcome.status, now);
     if (change === 'transition') metrics.transitions += 1;
     if (change !== 'none') scheduleWrite(check);
@@ -256,7 +294,8 @@ function simulate({ checks: checkCount, hours, seed }: Options) {
       metrics.recordTransitionLatency(job.transitionSince, now);
     }
     if (check.unwrittenOutageStart !== undefined) {
-      if (!overlapsApiOutage(check.unwrittenOutageStart, now)) metrics.maxDetectionLatency = Math.max(metrics.maxDetectionLatency, now - check.unwrittenOutageStart);
+      if (!overlapsApiOutage(check.unwrittenOutageStart, now))
+        metrics.maxDetectionLatency = Math.max(metrics.maxDetectionLatency, now - check.unwrittenOutageStart);
       delete check.unwrittenOutageStart;
     }
   };
@@ -272,7 +311,8 @@ function simulate({ checks: checkCount, hours, seed }: Options) {
     } else if (event.time === event.check.scheduledWriteAt) {
       handleWrite(event.check, event.time);
     }
-    if (event.time >= API_DOWN.from && event.time < API_DOWN.to + 5 * MINUTE) metrics.maxPending = Math.max(metrics.maxPending, scheduler.pendingCount());
+    if (event.time >= API_DOWN.from && event.time < API_DOWN.to + 5 * MINUTE)
+      metrics.maxPending = Math.max(metrics.maxPending, scheduler.pendingCount());
   }
   return { checks, metrics, hours };
 }
@@ -287,35 +327,60 @@ function report({ checks, metrics, hours }: ReturnType<typeof simulate>, wallMs:
   const seconds = (ms: number) => `${(ms / SECOND).toFixed(2)} s`;
   const line = (label: string, value: string) => console.log(`  ${label.padEnd(50)} ${value}`);
 
-  console.log(`status writes: ${checks.length} checks (${healthy} healthy, ${count('flaky')} dropping single probes, ${count('outages')} with outages), ` +
-    `${INTERVAL / SECOND} s interval, ${hours} h virtual, API server down ${(API_DOWN.to - API_DOWN.from) / MINUTE} min at hour 12`);
+  console.log(
+    `status writes: ${checks.length} checks (${healthy} healthy, ${count('flaky')} dropping single probes, ${count('outages')} with outages), ` +
+      `${INTERVAL / SECOND} s interval, ${hours} h virtual, API server down ${(API_DOWN.to - API_DOWN.from) / MINUTE} min at hour 12`,
+  );
   line('probes', `${metrics.probes} (${(wallMs / SECOND).toFixed(1)} s wall)`);
   line('writes, all checks', `${totalWrites} = ${overallRate.toFixed(2)} per check per hour`);
   line('writes per healthy check per hour (after 1 h)', healthyRate.toFixed(3));
-  const perCheckHour = (behaviour: Behaviour) => ((metrics.writesByBehaviour.get(behaviour) ?? 0) / Math.max(count(behaviour), 1) / hours).toFixed(2);
-  line('writes per check per hour (whole run)', `healthy ${perCheckHour('healthy')}, dropping ${perCheckHour('flaky')}, outages ${perCheckHour('outages')}`);
+  const perCheckHour = (behaviour: Behaviour) =>
+    ((metrics.writesByBehaviour.get(behaviour) ?? 0) / Math.max(count(behaviour), 1) / hours).toFixed(2);
+  line(
+    'writes per check per hour (whole run)',
+    `healthy ${perCheckHour('healthy')}, dropping ${perCheckHour('flaky')}, outages ${perCheckHour('outages')}`,
+  );
   line('transitions (flips, outage open/close, new mode)', String(metrics.transitions));
-  line('writes carrying a transition', `${metrics.writesCarryingTransition} = ${writesPerTransition.toFixed(3)} per transition`);
+  line(
+    'writes carrying a transition',
+    `${metrics.writesCarryingTransition} = ${writesPerTransition.toFixed(3)} per transition`,
+  );
   line('max transition -> write', seconds(metrics.maxTransitionLatency));
   line('max transition -> write, API server down', seconds(metrics.maxTransitionLatencyDuringApiOutage));
   line('max first failed probe -> outage written', seconds(metrics.maxDetectionLatency));
   line('outages opened (p2pnc, confirmed)', String(metrics.outagesOpened));
   line('outages OpenShift would open (one per streak)', String(metrics.openShiftOutages));
   line('write attempts while the API server was down', String(metrics.failedWriteAttempts));
-  line('first write after the API server came back', metrics.apiRecoveryDelay === undefined ? 'n/a' : `+${seconds(metrics.apiRecoveryDelay)}`);
+  line(
+    'first write after the API server came back',
+    metrics.apiRecoveryDelay === undefined ? 'n/a' : `+${seconds(metrics.apiRecoveryDelay)}`,
+  );
   line('max checks with a status pending (API outage)', `${metrics.maxPending} (one status each)`);
   const vsOpenShift = (rate: number) => `${(rate / OPENSHIFT_WRITES_PER_HOUR).toFixed(2)}x`;
-  line('vs OpenShift (~9.2 writes per check per hour)', `${vsOpenShift(healthyRate)} healthy, ${vsOpenShift(overallRate)} all`);
+  line(
+    'vs OpenShift (~9.2 writes per check per hour)',
+    `${vsOpenShift(healthyRate)} healthy, ${vsOpenShift(overallRate)} all`,
+  );
 
-  goal(healthyRate <= HEALTHY_BUDGET_PER_HOUR + 1e-9, `healthy checks write ${healthyRate.toFixed(2)}/h <= ${HEALTHY_BUDGET_PER_HOUR}/h (one per 10 min)`);
-  goal(metrics.maxTransitionLatency <= TRANSITION_BUDGET_MS, `transitions written within ${seconds(TRANSITION_BUDGET_MS)} (max ${seconds(metrics.maxTransitionLatency)})`);
+  goal(
+    healthyRate <= HEALTHY_BUDGET_PER_HOUR + 1e-9,
+    `healthy checks write ${healthyRate.toFixed(2)}/h <= ${HEALTHY_BUDGET_PER_HOUR}/h (one per 10 min)`,
+  );
+  goal(
+    metrics.maxTransitionLatency <= TRANSITION_BUDGET_MS,
+    `transitions written within ${seconds(TRANSITION_BUDGET_MS)} (max ${seconds(metrics.maxTransitionLatency)})`,
+  );
   goal(writesPerTransition <= 1, `at most one write per transition (${writesPerTransition.toFixed(3)})`);
   const floor = `OpenShift's floor of ${OPENSHIFT_WRITES_PER_HOUR.toFixed(1)} writes per check per hour`;
   goal(overallRate < OPENSHIFT_WRITES_PER_HOUR, `below ${floor} (${vsOpenShift(overallRate)})`);
 }
 
 const { values } = parseArgs({
-  options: { checks: { type: 'string', default: '1000' }, hours: { type: 'string', default: '24' }, seed: { type: 'string', default: '42' } },
+  options: {
+    checks: { type: 'string', default: '1000' },
+    hours: { type: 'string', default: '24' },
+    seed: { type: 'string', default: '42' },
+  },
 });
 const started = performance.now();
 const outcome = simulate({ checks: Number(values.checks), hours: Number(values.hours), seed: Number(values.seed) });

@@ -16,7 +16,10 @@ export function buildApp(topology: Topology, outdir: string, checks: readonly Pl
   const app = new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   new FoundationChart(app, 'foundation', topology);
   const rbac = new RbacChart(app, 'rbac', topology, checks);
-  new WorkloadsChart(app, 'workloads', topology, checks, { sourceAccounts: rbac.sourceAccounts, targetAccount: rbac.targetAccount });
+  new WorkloadsChart(app, 'workloads', topology, checks, {
+    sourceAccounts: rbac.sourceAccounts,
+    targetAccount: rbac.targetAccount,
+  });
   new ChecksChart(app, 'checks', topology, checks);
   if (monitoringEnabled(topology)) new MonitoringChart(app, 'monitoring', topology, checks);
   return app;
@@ -49,5 +52,13 @@ export function synthesize(topology: Topology, outdir: string): SynthResult {
 }
 
 function kustomization(topology: Topology, files: string[]): string {
-  return `${GENERATED_MARKER}\n` + stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', namespace: topology.namespace, resources: files });
+  return (
+    `${GENERATED_MARKER}\n` +
+    stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      namespace: topology.namespace,
+      resources: files,
+    })
+  );
 }

@@ -10,9 +10,19 @@ import type { Topology } from '../src/topology/schema.js';
  * when the CRD is created in the same sync.
  */
 export class ChecksChart extends Chart {
-  constructor(scope: Construct, id: string, topology: Topology, checks: readonly PlannedCheck[], props: ChartProps = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    topology: Topology,
+    checks: readonly PlannedCheck[],
+    props: ChartProps = {},
+  ) {
     super(scope, id, props);
-    const annotations = { [SYNC_WAVE]: String(SyncWave.CHECKS), 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' };
-    for (const check of checks) new ConnectivityCheck(this, check.name, { namespace: topology.namespace, check, annotations });
+    const annotations = {
+      [SYNC_WAVE]: String(SyncWave.CHECKS),
+      'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true',
+    };
+    for (const check of checks)
+      new ConnectivityCheck(this, check.name, { namespace: topology.namespace, check, annotations });
   }
 }

@@ -12,7 +12,13 @@ import type { Topology } from '../src/topology/schema.js';
 
 /** Optional prometheus-operator objects: the metrics Service and its ServiceMonitor, and the alerting rules. */
 export class MonitoringChart extends Chart {
-  constructor(scope: Construct, id: string, topology: Topology, checks: readonly PlannedCheck[], props: ChartProps = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    topology: Topology,
+    checks: readonly PlannedCheck[],
+    props: ChartProps = {},
+  ) {
     super(scope, id, props);
     const { monitoring, namespace } = topology;
     if (monitoring.serviceMonitor) {

@@ -12,7 +12,13 @@ export class RbacChart extends Chart {
   readonly sourceAccounts = new Map<string, kplus.IServiceAccount>();
   readonly targetAccount: kplus.IServiceAccount;
 
-  constructor(scope: Construct, id: string, topology: Topology, checks: readonly PlannedCheck[], props: ChartProps = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    topology: Topology,
+    checks: readonly PlannedCheck[],
+    props: ChartProps = {},
+  ) {
     super(scope, id, props);
     for (const source of topology.sources) {
       const own = checks.filter((check) => check.spec.source?.name === source.name);
@@ -26,7 +32,11 @@ export class RbacChart extends Chart {
       this.sourceAccounts.set(source.name, rbac.serviceAccount);
     }
     this.targetAccount = new kplus.ServiceAccount(this, 'TargetServiceAccount', {
-      metadata: { name: topology.target.name, namespace: topology.namespace, labels: commonLabels('target', topology.target.name) },
+      metadata: {
+        name: topology.target.name,
+        namespace: topology.namespace,
+        labels: commonLabels('target', topology.target.name),
+      },
       automountToken: false,
     });
     assignSyncWave(this, SyncWave.RBAC);

@@ -16,7 +16,13 @@ export interface WorkloadsChartProps extends ChartProps {
 
 /** The source workloads, the target DaemonSet and Service, and the NetworkPolicies around them. */
 export class WorkloadsChart extends Chart {
-  constructor(scope: Construct, id: string, topology: Topology, checks: readonly PlannedCheck[], props: WorkloadsChartProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    topology: Topology,
+    checks: readonly PlannedCheck[],
+    props: WorkloadsChartProps,
+  ) {
     super(scope, id, props);
     for (const source of topology.sources) {
       new SourceWorkload(this, `Source-${source.name}`, {
@@ -28,7 +34,10 @@ export class WorkloadsChart extends Chart {
         placement:
           source.kind === 'Deployment'
             ? { ...(source.node ? { nodeName: source.node } : {}) }
-            : { ...(source.roles ? { roles: source.roles } : {}), ...(source.nodeLabels ? { nodeLabels: source.nodeLabels } : {}) },
+            : {
+                ...(source.roles ? { roles: source.roles } : {}),
+                ...(source.nodeLabels ? { nodeLabels: source.nodeLabels } : {}),
+              },
       });
     }
     new TargetWorkload(this, 'Target', {
@@ -52,5 +61,8 @@ export class WorkloadsChart extends Chart {
 }
 
 function probedPort(check: PlannedCheck): number {
-  return check.spec.targetPod?.port ?? Number(check.spec.targetEndpoint.slice(check.spec.targetEndpoint.lastIndexOf(':') + 1));
+  return (
+    check.spec.targetPod?.port ??
+    Number(check.spec.targetEndpoint.slice(check.spec.targetEndpoint.lastIndexOf(':') + 1))
+  );
 }

@@ -27,7 +27,9 @@ function build(what, script, args = []) {
     const child = spawn('bash', [script, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('close', (code) => {
       clearInterval(ticker);
-      process.stdout.write(`prebuild: ${what} ${code === 0 ? 'ready' : `FAILED (exit ${code})`} after ${seconds()} s\n`);
+      process.stdout.write(
+        `prebuild: ${what} ${code === 0 ? 'ready' : `FAILED (exit ${code})`} after ${seconds()} s\n`,
+      );
       resolve();
     });
   });
@@ -39,17 +41,28 @@ const usesCluster = (file) => /^test\/(cluster|e2e|ops|node)\//.test(file.replac
 const usesNode = (file) => file.replaceAll('\\', '/').startsWith('test/node/');
 
 const roots = process.argv.slice(2);
-const files = (roots.length > 0 ? roots : ['test']).flatMap((root) => (root.endsWith('.ts') ? [root] : findTests(root)));
+const files = (roots.length > 0 ? roots : ['test']).flatMap((root) =>
+  root.endsWith('.ts') ? [root] : findTests(root),
+);
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
 if (!hasGo) {
-  if (files.some(usesCluster)) process.stdout.write('prebuild: no Go toolchain: the cluster and node suites use the binaries that exist, or skip\n');
+  if (files.some(usesCluster))
+    process.stdout.write(
+      'prebuild: no Go toolchain: the cluster and node suites use the binaries that exist, or skip\n',
+    );
 } else if (files.some(usesNode) && isRoot) {
-  await build('node bed: kube-apiserver, etcd, kubectl, kubelet, kube-proxy, scheduler, controller-manager, CoreDNS, pause and p2pnc images', 'scripts/node/build.sh', ['--image']);
+  await build(
+    'node bed: kube-apiserver, etcd, kubectl, kubelet, kube-proxy, scheduler, controller-manager, CoreDNS, pause and p2pnc images',
+    'scripts/node/build.sh',
+    ['--image'],
+  );
 } else if (files.some(usesCluster)) {
   await build('test bed: kube-apiserver, etcd, kubectl', 'scripts/cluster/build.sh');
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

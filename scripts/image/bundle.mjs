@@ -62,7 +62,16 @@ let total = 0;
 for (const key of Object.keys(outputs).sort()) {
   const size = statSync(join(repoRoot, key)).size;
   total += size;
-  const role = key === entryKey ? 'entry' : eager.has(key) ? 'loaded at start' : Object.keys(outputs[key].inputs).some((input) => HEAVY.test(input)) ? 'on demand (synth, cdk8s)' : 'on demand';
+  const role =
+    key === entryKey
+      ? 'entry'
+      : eager.has(key)
+        ? 'loaded at start'
+        : Object.keys(outputs[key].inputs).some((input) => HEAVY.test(input))
+          ? 'on demand (synth, cdk8s)'
+          : 'on demand';
   console.log(`bundle: ${relative(outdir, join(repoRoot, key)).padEnd(28)} ${kib(size).padStart(11)}  ${role}`);
 }
-console.log(`bundle: ${Object.keys(outputs).length} files, ${kib(total)} in ${relative(process.cwd(), outdir) || '.'}/ (${Date.now() - started} ms)`);
+console.log(
+  `bundle: ${Object.keys(outputs).length} files, ${kib(total)} in ${relative(process.cwd(), outdir) || '.'}/ (${Date.now() - started} ms)`,
+);

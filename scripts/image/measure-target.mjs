@@ -8,7 +8,9 @@ import { createInterface } from 'node:readline';
 
 const requests = Number(process.argv[2] ?? 1000);
 const entry = process.argv[3] ?? new URL('../../build/bundle/p2pnc.mjs', import.meta.url).pathname;
-const child = spawn(process.execPath, [entry, 'target', '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [entry, 'target', '--port', '0', '--host', '127.0.0.1'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const port = await new Promise((resolve) => {
   createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line).port));
 });
@@ -16,12 +18,18 @@ const port = await new Promise((resolve) => {
 function memory() {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMiB: +(kib('VmRSS') / 1024).toFixed(1), anonMiB: +(kib('RssAnon') / 1024).toFixed(1), peakMiB: +(kib('VmHWM') / 1024).toFixed(1) };
+  return {
+    rssMiB: +(kib('VmRSS') / 1024).toFixed(1),
+    anonMiB: +(kib('RssAnon') / 1024).toFixed(1),
+    peakMiB: +(kib('VmHWM') / 1024).toFixed(1),
+  };
 }
 
 function get() {
   return new Promise((resolve, reject) => {
-    request({ port, host: '127.0.0.1', path: '/', agent: false }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+    request({ port, host: '127.0.0.1', path: '/', agent: false }, (res) => res.resume().on('end', resolve))
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -34,7 +42,15 @@ const elapsedMs = performance.now() - started;
 const loaded = memory();
 const cpuMs = readCpuMs() - cpuBefore;
 child.kill('SIGTERM');
-console.log(JSON.stringify({ entry, idle, afterRequests: { requests, ...loaded }, elapsedMs: Math.round(elapsedMs), targetCpuMs: cpuMs }));
+console.log(
+  JSON.stringify({
+    entry,
+    idle,
+    afterRequests: { requests, ...loaded },
+    elapsedMs: Math.round(elapsedMs),
+    targetCpuMs: cpuMs,
+  }),
+);
 
 /** utime + stime of the target from /proc/<pid>/stat, in ms (assumes 100 clock ticks per second). */
 function readCpuMs() {

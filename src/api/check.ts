@@ -7,7 +7,16 @@ import { z } from 'zod';
 import { GO_DURATION_PATTERN } from './duration.js';
 import { DNS1123_SUBDOMAIN } from './labels.js';
 
-export { API_VERSION, DEFAULT_REFRESH_INTERVAL, DEFAULT_STATUS_HISTORY, GROUP, KIND, PLURAL, SHORT_NAME, VERSION } from './constants.js';
+export {
+  API_VERSION,
+  DEFAULT_REFRESH_INTERVAL,
+  DEFAULT_STATUS_HISTORY,
+  GROUP,
+  KIND,
+  PLURAL,
+  SHORT_NAME,
+  VERSION,
+} from './constants.js';
 
 const dateTime = (description: string) => z.string().nullable().meta({ format: 'date-time', description });
 
@@ -15,18 +24,34 @@ export const LogEntrySchema = z
   .object({
     time: dateTime('Start time of the probe (RFC 3339)'),
     success: z.boolean().meta({ description: 'Whether the probe succeeded' }),
-    reason: z.string().optional().meta({ description: 'Machine-readable reason: TCPConnect, TCPConnectError, DNSError, ...' }),
+    reason: z
+      .string()
+      .optional()
+      .meta({ description: 'Machine-readable reason: TCPConnect, TCPConnectError, DNSError, ...' }),
     message: z.string().optional().meta({ description: 'Human-readable result' }),
-    latency: z.string().nullable().optional().meta({ description: 'Probe duration as a Go duration string, e.g. 2.241775ms' }),
+    latency: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: 'Probe duration as a Go duration string, e.g. 2.241775ms' }),
   })
   .meta({ description: 'One probe result' });
 
 export const OutageSchema = z.object({
   start: dateTime('Time of the first failed probe of the outage'),
   end: dateTime('Time of the first successful probe after the outage').optional(),
-  message: z.string().optional().meta({ description: 'Connectivity outage detected at ... / Connectivity restored after ...' }),
-  startLogs: z.array(LogEntrySchema).optional().meta({ description: 'The first failure and each change of failure mode (at most 5)' }),
-  endLogs: z.array(LogEntrySchema).optional().meta({ description: 'The probes around the end of the outage (at most 5)' }),
+  message: z
+    .string()
+    .optional()
+    .meta({ description: 'Connectivity outage detected at ... / Connectivity restored after ...' }),
+  startLogs: z
+    .array(LogEntrySchema)
+    .optional()
+    .meta({ description: 'The first failure and each change of failure mode (at most 5)' }),
+  endLogs: z
+    .array(LogEntrySchema)
+    .optional()
+    .meta({ description: 'The probes around the end of the outage (at most 5)' }),
 });
 
 export const ConditionSchema = z.object({
@@ -49,16 +74,27 @@ const durationString = z.string().regex(new RegExp(GO_DURATION_PATTERN));
 export const CheckProbeSchema = z.object({
   kind: z.enum(['tcp', 'tls', 'http', 'https']).meta({ description: 'tcp, tls (handshake), http or https (GET)' }),
   path: z.string().optional().meta({ description: 'HTTP path' }),
-  expectedStatus: z.array(z.int().min(100).max(599)).optional().meta({ description: 'HTTP status codes counted as success (default 200-399)' }),
+  expectedStatus: z
+    .array(z.int().min(100).max(599))
+    .optional()
+    .meta({ description: 'HTTP status codes counted as success (default 200-399)' }),
   serverName: z.string().optional().meta({ description: 'TLS server name (SNI)' }),
   insecureSkipVerify: z.boolean().optional().meta({ description: 'Skip TLS certificate verification (default true)' }),
 });
 
 export const CheckSpecSchema = z.object({
-  sourcePod: z.string().regex(DNS1123_SUBDOMAIN).meta({ description: 'The source: <source>[-<node>] (OpenShift: the source pod)' }),
-  targetEndpoint: z.string().regex(/^\S+:\d*$/).meta({ description: 'host:port probed; [addr]:port for IPv6' }),
+  sourcePod: z
+    .string()
+    .regex(DNS1123_SUBDOMAIN)
+    .meta({ description: 'The source: <source>[-<node>] (OpenShift: the source pod)' }),
+  targetEndpoint: z
+    .string()
+    .regex(/^\S+:\d*$/)
+    .meta({ description: 'host:port probed; [addr]:port for IPv6' }),
   tlsClientCert: z
-    .object({ name: z.string().meta({ description: 'Name of a kubernetes.io/tls Secret in the namespace of the check' }) })
+    .object({
+      name: z.string().meta({ description: 'Name of a kubernetes.io/tls Secret in the namespace of the check' }),
+    })
     .optional()
     .meta({ description: 'Client certificate presented in the TLS handshake' }),
   probe: CheckProbeSchema.optional().meta({ description: 'How to probe (p2pnc). Default: tcp' }),
@@ -66,14 +102,22 @@ export const CheckSpecSchema = z.object({
   timeout: durationString.optional().meta({ description: 'Probe timeout as a Go duration (p2pnc). Default: 10s' }),
   history: z
     .object({
-      entries: z.int().min(1).max(20).optional().meta({ description: 'Successes and failures kept, each. Default: 20' }),
+      entries: z
+        .int()
+        .min(1)
+        .max(20)
+        .optional()
+        .meta({ description: 'Successes and failures kept, each. Default: 20' }),
       outages: z.int().min(1).max(20).optional().meta({ description: 'Outages kept. Default: 20' }),
     })
     .optional()
     .meta({ description: 'How much the status keeps (p2pnc): less on large clusters' }),
   refreshInterval: durationString
     .optional()
-    .meta({ description: 'A status without a transition is written at most this often, as a Go duration (p2pnc). Default: 10m' }),
+    .meta({
+      description:
+        'A status without a transition is written at most this often, as a Go duration (p2pnc). Default: 10m',
+    }),
   source: z
     .object({ name: z.string(), node: z.string().optional() })
     .optional()
@@ -83,8 +127,14 @@ export const CheckSpecSchema = z.object({
       name: z.string(),
       kind: z.string(),
       node: z.string().optional(),
-      nodeRoles: z.array(z.string()).optional().meta({ description: 'Roles of the target node (diagnose names a failing master as such)' }),
-      backends: z.string().optional().meta({ description: 'The target probing the backends of this Service or load balancer directly (diagnose)' }),
+      nodeRoles: z
+        .array(z.string())
+        .optional()
+        .meta({ description: 'Roles of the target node (diagnose names a failing master as such)' }),
+      backends: z
+        .string()
+        .optional()
+        .meta({ description: 'The target probing the backends of this Service or load balancer directly (diagnose)' }),
     })
     .optional()
     .meta({ description: 'The topology target, and its node for per-node targets (p2pnc)' }),
@@ -95,7 +145,10 @@ export const CheckSpecSchema = z.object({
       port: z.int().min(1).max(65535),
     })
     .optional()
-    .meta({ description: 'Probe the pod of this Service on this node, resolved at probe time; overrides the host of targetEndpoint (p2pnc)' }),
+    .meta({
+      description:
+        'Probe the pod of this Service on this node, resolved at probe time; overrides the host of targetEndpoint (p2pnc)',
+    }),
 });
 
 export const CheckSchema = z.object({

@@ -39,7 +39,6 @@ export function slug(name: string): string {
   return cleaned === '' ? `x${shortHash(name)}` : cleaned;
 }
 
-
 /**
  * The label value for a node name. Needs no topology context, so the runtime computes the same value from
  * its node name (downward API): the name itself when it is a valid label value (every node name of at most 63
@@ -53,4 +52,3 @@ export function nodeLabelValue(nodeName: string): string {
   if (DNS1123_SUBDOMAIN.test(nodeName)) return truncateWithHash(nodeName, MAX_LABEL_VALUE);
   return truncateWithHash(`${slug(nodeName)}-${shortHash(nodeName)}`, MAX_LABEL_VALUE);
 }
-

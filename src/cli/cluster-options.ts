@@ -22,7 +22,10 @@ export interface CheckSourceOptions extends ClusterOptions {
 
 /** Adds --from-file: the operator commands read saved checks (a must-gather, a CI artifact) as well as the cluster. */
 export function addFromFileOption(command: Command): Command {
-  return command.option('--from-file <file>', 'read the checks from this file (kubectl get pncc -o json or -o yaml) instead of the cluster');
+  return command.option(
+    '--from-file <file>',
+    'read the checks from this file (kubectl get pncc -o json or -o yaml) instead of the cluster',
+  );
 }
 
 /**
@@ -40,7 +43,11 @@ export async function readChecksFrom(
     const { capturedAt, readChecksFile } = await import('../ops/checks-file.js');
     const checks = readChecksFile(options.fromFile);
     const namespaceGiven = command !== undefined && command.getOptionValueSource('namespace') !== 'default';
-    return { checks, now: capturedAt(checks) ?? new Date(), namespace: namespaceGiven ? options.namespace : (commonNamespace(checks) ?? options.namespace) };
+    return {
+      checks,
+      now: capturedAt(checks) ?? new Date(),
+      namespace: namespaceGiven ? options.namespace : (commonNamespace(checks) ?? options.namespace),
+    };
   }
   const checks = await (await import('../ops/cluster-checks.js')).readChecks(options, selectors);
   return { checks, now: new Date(), namespace: options.namespace };

@@ -14,11 +14,13 @@ export function addExamples(command: Command, examples: readonly string[], notes
  * the data has a structure. A wrong value is a usage error naming the choices.
  */
 export function outputFormatOption<F extends string>(formats: readonly [F, ...F[]]): Option {
-  return new Option('-o, --output <format>', `output format: ${formats.join(', ')}`).default(formats[0], formats[0]).argParser((value: string) => {
-    const format = formats.find((known) => known === value);
-    if (!format) throw new UsageError(`-o "${value}" is not an output format; use one of ${formats.join(', ')}`);
-    return format;
-  });
+  return new Option('-o, --output <format>', `output format: ${formats.join(', ')}`)
+    .default(formats[0], formats[0])
+    .argParser((value: string) => {
+      const format = formats.find((known) => known === value);
+      if (!format) throw new UsageError(`-o "${value}" is not an output format; use one of ${formats.join(', ')}`);
+      return format;
+    });
 }
 
 /**
@@ -28,7 +30,8 @@ export function outputFormatOption<F extends string>(formats: readonly [F, ...F[
 export function describeDefaults(command: Command): void {
   for (const option of command.options) {
     const value: unknown = option.defaultValue;
-    if (option.defaultValueDescription === undefined && (typeof value === 'string' || typeof value === 'number')) option.defaultValueDescription = String(value);
+    if (option.defaultValueDescription === undefined && (typeof value === 'string' || typeof value === 'number'))
+      option.defaultValueDescription = String(value);
   }
   for (const sub of command.commands) describeDefaults(sub);
 }

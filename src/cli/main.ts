@@ -31,13 +31,17 @@ export function buildProgram(): Command {
   registerDiagnoseCommand(program);
   registerReportCommand(program);
   registerImportCommand(program);
-  addExamples(program, [
-    'p2pnc import -o topology.yaml       # start a topology from the current kubeconfig context',
-    'p2pnc synth                         # topology.yaml -> dist/, to commit for Argo CD',
-    'p2pnc status                        # every check of the cluster at a glance',
-    'p2pnc diagnose                      # where the failures live',
-    'p2pnc check tcp-endpoint 10.0.0.4:6443 --tls',
-  ], ["Run 'p2pnc <command> --help' for a command's flags and examples."]);
+  addExamples(
+    program,
+    [
+      'p2pnc import -o topology.yaml       # start a topology from the current kubeconfig context',
+      'p2pnc synth                         # topology.yaml -> dist/, to commit for Argo CD',
+      'p2pnc status                        # every check of the cluster at a glance',
+      'p2pnc diagnose                      # where the failures live',
+      'p2pnc check tcp-endpoint 10.0.0.4:6443 --tls',
+    ],
+    ["Run 'p2pnc <command> --help' for a command's flags and examples."],
+  );
   describeDefaults(program);
   return program;
 }

@@ -25,8 +25,12 @@ export const RESTRICTED_POD: kplus.PodSecurityContextProps = {
  */
 export function restrictPodSecurity(workload: kplus.Workload): void {
   const apiObject = ApiObject.of(workload);
-  apiObject.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+  apiObject.addJsonPatch(
+    JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+  );
   workload.containers.forEach((_, index) => {
-    apiObject.addJsonPatch(JsonPatch.add(`/spec/template/spec/containers/${index}/securityContext/capabilities`, { drop: ['ALL'] }));
+    apiObject.addJsonPatch(
+      JsonPatch.add(`/spec/template/spec/containers/${index}/securityContext/capabilities`, { drop: ['ALL'] }),
+    );
   });
 }

@@ -31,7 +31,9 @@ export class NetworkPolicies extends Construct {
       });
     policy('default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     policy(`${props.targetName}-ingress`, {
-      podSelector: { matchLabels: { 'app.kubernetes.io/instance': props.targetName, 'app.kubernetes.io/component': 'target' } },
+      podSelector: {
+        matchLabels: { 'app.kubernetes.io/instance': props.targetName, 'app.kubernetes.io/component': 'target' },
+      },
       policyTypes: ['Ingress'],
       ingress: [{ ports: [tcp(props.targetPort)] }],
     });

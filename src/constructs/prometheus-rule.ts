@@ -17,7 +17,11 @@ export class PrometheusRule extends ApiObject {
     super(scope, id, {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
-      metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels, ...commonLabels('monitoring', props.name) } },
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        labels: { ...props.labels, ...commonLabels('monitoring', props.name) },
+      },
       spec: { groups: props.groups },
     });
   }

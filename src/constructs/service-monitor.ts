@@ -33,7 +33,11 @@ export class ServiceMonitor extends ApiObject {
     super(scope, id, {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'ServiceMonitor',
-      metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels, ...commonLabels('monitoring', props.name) } },
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        labels: { ...props.labels, ...commonLabels('monitoring', props.name) },
+      },
       spec,
     });
   }

@@ -30,7 +30,11 @@ export class SourceRbac extends Construct {
 
   constructor(scope: Construct, id: string, props: SourceRbacProps) {
     super(scope, id);
-    const metadata = { name: props.sourceName, namespace: props.namespace, labels: commonLabels('source', props.sourceName) };
+    const metadata = {
+      name: props.sourceName,
+      namespace: props.namespace,
+      labels: commonLabels('source', props.sourceName),
+    };
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata, automountToken: false });
     const role = new kplus.Role(this, 'Role', { metadata });
     role.allow(['get', 'list', 'watch'], resource(GROUP, PLURAL));
@@ -42,7 +46,8 @@ export class SourceRbac extends Construct {
       role.allow(['get', 'update'], resource('coordination.k8s.io', 'leases', leaseName(props.sourceName)));
     }
     if (props.resolvesTargetPods) role.allow(['list', 'watch'], resource('discovery.k8s.io', 'endpointslices'));
-    for (const secret of [...new Set(props.clientCertSecrets ?? [])].sort()) role.allow(['get'], resource('', 'secrets', secret));
+    for (const secret of [...new Set(props.clientCertSecrets ?? [])].sort())
+      role.allow(['get'], resource('', 'secrets', secret));
     const binding = new kplus.RoleBinding(this, 'RoleBinding', { metadata, role });
     binding.addSubjects(this.serviceAccount);
   }

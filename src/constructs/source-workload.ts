@@ -56,7 +56,9 @@ export class SourceWorkload extends Construct {
             '--source',
             source.name,
             ...(perNode ? ['--per-node'] : []),
-            ...(perNode && props.startJitter && props.startJitter !== '0s' ? ['--start-jitter', props.startJitter] : []),
+            ...(perNode && props.startJitter && props.startJitter !== '0s'
+              ? ['--start-jitter', props.startJitter]
+              : []),
           ],
           ports: [{ name: 'metrics', number: METRICS_PORT }],
           envVariables: {
@@ -66,7 +68,10 @@ export class SourceWorkload extends Construct {
           },
           resources: {
             cpu: { request: props.cpuRequest ?? kplus.Cpu.millis(10) },
-            memory: { request: props.memoryRequest ?? Size.mebibytes(48), limit: props.memoryLimit ?? Size.mebibytes(160) },
+            memory: {
+              request: props.memoryRequest ?? Size.mebibytes(48),
+              limit: props.memoryLimit ?? Size.mebibytes(160),
+            },
           },
           liveness: kplus.Probe.fromHttpGet('/healthz', { port: METRICS_PORT, periodSeconds: Duration.seconds(20) }),
           readiness: kplus.Probe.fromHttpGet('/readyz', { port: METRICS_PORT }),
@@ -84,7 +89,11 @@ export class SourceWorkload extends Construct {
     } else {
       this.workload = new kplus.DaemonSet(this, 'Resource', common);
     }
-    this.workload.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/instance': source.name, 'app.kubernetes.io/component': 'source' } }));
+    this.workload.select(
+      kplus.LabelSelector.of({
+        labels: { 'app.kubernetes.io/instance': source.name, 'app.kubernetes.io/component': 'source' },
+      }),
+    );
     placeOnNodes(this.workload, props.placement);
     restrictPodSecurity(this.workload);
   }
@@ -108,8 +117,18 @@ export function placeOnNodes(workload: kplus.Workload, placement: Placement = {}
   const roles = placement.roles && placement.roles.length > 0 ? [...placement.roles] : [undefined];
   // Terms are ORed: one per role, each ANDing Linux, the role label and the node labels.
   const terms = roles.map((role) => ({
-    matchExpressions: [linux, ...(role ? [{ key: `node-role.kubernetes.io/${role}`, operator: 'Exists' }] : []), ...labels],
-    ...(placement.nodeName ? { matchFields: [{ key: 'metadata.name', operator: 'In', values: [placement.nodeName] }] } : {}),
+    matchExpressions: [
+      linux,
+      ...(role ? [{ key: `node-role.kubernetes.io/${role}`, operator: 'Exists' }] : []),
+      ...labels,
+    ],
+    ...(placement.nodeName
+      ? { matchFields: [{ key: 'metadata.name', operator: 'In', values: [placement.nodeName] }] }
+      : {}),
   }));
-  ApiObject.of(workload).addJsonPatch(JsonPatch.add('/spec/template/spec/affinity', { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } }));
+  ApiObject.of(workload).addJsonPatch(
+    JsonPatch.add('/spec/template/spec/affinity', {
+      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } },
+    }),
+  );
 }

@@ -50,14 +50,21 @@ export class TargetWorkload extends Construct {
           },
           resources: {
             cpu: { request: props.cpuRequest ?? kplus.Cpu.millis(5) },
-            memory: { request: props.memoryRequest ?? Size.mebibytes(16), limit: props.memoryLimit ?? Size.mebibytes(64) },
+            memory: {
+              request: props.memoryRequest ?? Size.mebibytes(16),
+              limit: props.memoryLimit ?? Size.mebibytes(64),
+            },
           },
           readiness: kplus.Probe.fromHttpGet('/', { port: props.port }),
           securityContext: RESTRICTED_CONTAINER,
         },
       ],
     });
-    this.daemonSet.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/instance': props.name, 'app.kubernetes.io/component': 'target' } }));
+    this.daemonSet.select(
+      kplus.LabelSelector.of({
+        labels: { 'app.kubernetes.io/instance': props.name, 'app.kubernetes.io/component': 'target' },
+      }),
+    );
     this.daemonSet.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.any()));
     placeOnNodes(this.daemonSet);
     restrictPodSecurity(this.daemonSet);

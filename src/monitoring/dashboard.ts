@@ -42,7 +42,8 @@ const PANELS: PanelSpec[] = [
   {
     type: 'stat',
     title: 'Checks down',
-    description: 'Checks in a confirmed outage (invalid checks are counted apart, in p2pnc_invalid_checks). `kubectl get pncc -o wide` lists them; `p2pnc diagnose` says what they share.',
+    description:
+      'Checks in a confirmed outage (invalid checks are counted apart, in p2pnc_invalid_checks). `kubectl get pncc -o wide` lists them; `p2pnc diagnose` says what they share.',
     unit: 'short',
     width: 6,
     height: 4,
@@ -51,7 +52,8 @@ const PANELS: PanelSpec[] = [
   {
     type: 'stat',
     title: 'Stale checks',
-    description: 'Checks no source has probed for --stale-after (48h), counted by the sweep of a Deployment source leader.',
+    description:
+      'Checks no source has probed for --stale-after (48h), counted by the sweep of a Deployment source leader.',
     unit: 'short',
     width: 6,
     height: 4,
@@ -74,11 +76,17 @@ const PANELS: PanelSpec[] = [
   {
     type: 'timeseries',
     title: 'Failed probes by cause',
-    description: 'Failed probes per second by source and cause: dns, refused, timeout, no-route, tls, http-status, http, config.',
+    description:
+      'Failed probes per second by source and cause: dns, refused, timeout, no-route, tls, http-status, http, config.',
     unit: 'reqps',
     width: 12,
     height: 8,
-    queries: [{ expr: `sum by (source, result) (rate(p2pnc_probes_total{${SELECTOR}, result!="success"}[$__rate_interval]))`, legend: '{{source}} {{result}}' }],
+    queries: [
+      {
+        expr: `sum by (source, result) (rate(p2pnc_probes_total{${SELECTOR}, result!="success"}[$__rate_interval]))`,
+        legend: '{{source}} {{result}}',
+      },
+    ],
   },
   {
     type: 'timeseries',
@@ -92,7 +100,8 @@ const PANELS: PanelSpec[] = [
   {
     type: 'timeseries',
     title: 'Probe latency (p50, p95)',
-    description: 'Duration of successful probes per source and target kind (DNS, connect, and the TLS handshake or HTTP request).',
+    description:
+      'Duration of successful probes per source and target kind (DNS, connect, and the TLS handshake or HTTP request).',
     unit: 's',
     width: 12,
     height: 8,
@@ -104,11 +113,17 @@ const PANELS: PanelSpec[] = [
   {
     type: 'timeseries',
     title: 'Status writes by result',
-    description: 'Status writes to the API server per second: success, conflict (retried) and error. A healthy check costs about one write per 10 minutes.',
+    description:
+      'Status writes to the API server per second: success, conflict (retried) and error. A healthy check costs about one write per 10 minutes.',
     unit: 'reqps',
     width: 12,
     height: 8,
-    queries: [{ expr: `sum by (source, result) (rate(p2pnc_status_writes_total{${SELECTOR}}[$__rate_interval]))`, legend: '{{source}} {{result}}' }],
+    queries: [
+      {
+        expr: `sum by (source, result) (rate(p2pnc_status_writes_total{${SELECTOR}}[$__rate_interval]))`,
+        legend: '{{source}} {{result}}',
+      },
+    ],
   },
 ];
 
@@ -171,9 +186,15 @@ function layout(specs: readonly PanelSpec[]): DashboardPanel[] {
       description: spec.description,
       gridPos: { x, y, w: spec.width, h: spec.height },
       datasource: DATASOURCE,
-      targets: spec.queries.map((query, i) => ({ refId: String.fromCharCode(65 + i), expr: query.expr, legendFormat: query.legend })),
+      targets: spec.queries.map((query, i) => ({
+        refId: String.fromCharCode(65 + i),
+        expr: query.expr,
+        legendFormat: query.legend,
+      })),
       fieldConfig: { defaults: { unit: spec.unit }, overrides: [] },
-      ...(spec.type === 'stat' ? { options: { reduceOptions: { calcs: ['lastNotNull'] }, colorMode: 'value', graphMode: 'area' } } : {}),
+      ...(spec.type === 'stat'
+        ? { options: { reduceOptions: { calcs: ['lastNotNull'] }, colorMode: 'value', graphMode: 'area' } }
+        : {}),
     };
     x += spec.width;
     rowHeight = Math.max(rowHeight, spec.height);

@@ -17,7 +17,9 @@ export function readChecksFile(path: string): CheckObject[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UserError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new UserError(
+      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
   return parseChecks(text, path);
 }
@@ -31,7 +33,8 @@ export function parseChecks(text: string, file: string): CheckObject[] {
     const where = documents.length > 1 ? `document ${index + 1}` : '';
     collect(document.toJS() as unknown, where, file, checks);
   });
-  if (checks.length === 0) throw new UserError(`${file}: no ${KIND} found; give the output of kubectl get pncc -o json`);
+  if (checks.length === 0)
+    throw new UserError(`${file}: no ${KIND} found; give the output of kubectl get pncc -o json`);
   return checks;
 }
 
@@ -43,7 +46,12 @@ export function capturedAt(checks: readonly CheckObject[]): Date | undefined {
   let newest = Number.NEGATIVE_INFINITY;
   for (const { status } of checks) {
     if (!status) continue;
-    newest = Math.max(newest, newestTimeMs(status.successes), newestTimeMs(status.failures), ...(status.conditions ?? []).map((condition) => timeMs(condition.lastTransitionTime)));
+    newest = Math.max(
+      newest,
+      newestTimeMs(status.successes),
+      newestTimeMs(status.failures),
+      ...(status.conditions ?? []).map((condition) => timeMs(condition.lastTransitionTime)),
+    );
   }
   return Number.isFinite(newest) ? new Date(newest) : undefined;
 }
@@ -62,7 +70,8 @@ function collect(value: unknown, where: string, file: string, into: CheckObject[
 function toCheck(value: Record<string, unknown>, where: string, file: string): CheckObject {
   const at = (field: string) => `${file}: ${join(where, field)}`;
   const metadata = value.metadata;
-  if (!isRecord(metadata) || typeof metadata.name !== 'string' || metadata.name === '') throw new UserError(`${at('metadata.name')}: missing; every check needs a name`);
+  if (!isRecord(metadata) || typeof metadata.name !== 'string' || metadata.name === '')
+    throw new UserError(`${at('metadata.name')}: missing; every check needs a name`);
   const spec = CheckSpecSchema.safeParse(value.spec);
   if (!spec.success) throw schemaError(at('spec'), spec.error.issues);
   const status = value.status === undefined ? undefined : CheckStatusSchema.safeParse(value.status);

@@ -6,7 +6,12 @@ import { loadKubeConfig } from '../runtime/kube/config.js';
 import { paths, type CheckObject } from '../runtime/kube/resources.js';
 
 export function clusterClient(options: ClusterOptions): KubeClient {
-  return new KubeClient(loadKubeConfig({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) }));
+  return new KubeClient(
+    loadKubeConfig({
+      ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+      ...(options.context ? { context: options.context } : {}),
+    }),
+  );
 }
 
 /**
@@ -14,7 +19,11 @@ export function clusterClient(options: ClusterOptions): KubeClient {
  * output is stable. Read in pages, each stripped of managedFields, so memory follows the checks' statuses rather than
  * the size of one huge response.
  */
-export async function listChecks(client: KubeClient, namespace: string, options: { labelSelector?: string; pageSize?: number } = {}): Promise<CheckObject[]> {
+export async function listChecks(
+  client: KubeClient,
+  namespace: string,
+  options: { labelSelector?: string; pageSize?: number } = {},
+): Promise<CheckObject[]> {
   const checks: CheckObject[] = [];
   await listInPages<CheckObject>(
     client,
@@ -39,7 +48,9 @@ export async function readChecks(options: ClusterOptions, selectors?: readonly s
   try {
     if (!selectors) return await listChecks(client, options.namespace);
     const byName = new Map<string, CheckObject>();
-    for (const labelSelector of selectors) for (const check of await listChecks(client, options.namespace, { labelSelector })) byName.set(check.metadata.name, check);
+    for (const labelSelector of selectors)
+      for (const check of await listChecks(client, options.namespace, { labelSelector }))
+        byName.set(check.metadata.name, check);
     return [...byName.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   } finally {
     client.close();

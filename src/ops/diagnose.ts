@@ -61,7 +61,10 @@ class Diagnoser {
   /** The answering live rows, in order; built on first use. */
   private answering?: CheckRow[];
   /** Per target, its answering checks (self-probes left out) and how many of them each node has. */
-  private readonly answeringOfTarget = new Map<string, { rows: CheckRow[]; perNode: Map<string | undefined, number> }>();
+  private readonly answeringOfTarget = new Map<
+    string,
+    { rows: CheckRow[]; perNode: Map<string | undefined, number> }
+  >();
   private pending = 0;
   private nodeRowsOnce?: CheckRow[];
 
@@ -72,8 +75,10 @@ class Diagnoser {
     this.namespace = options.namespace ?? 'p2pnc';
     for (const row of rows) {
       // A healthy check is written once per refresh interval: its newest stored result may be that old, plus a probe.
-      const silence = options.silentAfterMs ?? Math.max(SILENCE_FLOOR_MS, 3 * row.intervalMs, row.refreshMs + 2 * row.intervalMs);
-      const age = (time: Date | undefined) => (time ? options.now.getTime() - time.getTime() : Number.POSITIVE_INFINITY);
+      const silence =
+        options.silentAfterMs ?? Math.max(SILENCE_FLOOR_MS, 3 * row.intervalMs, row.refreshMs + 2 * row.intervalMs);
+      const age = (time: Date | undefined) =>
+        time ? options.now.getTime() - time.getTime() : Number.POSITIVE_INFINITY;
       if (!row.lastProbe) {
         if (age(row.createdAt) > silence) this.quiet.set(row, 'never-probed');
         else this.pending++;
@@ -133,7 +138,9 @@ class Diagnoser {
       this.add({
         severity: 'warning',
         rule: 'source-not-probing',
-        culprit: all ? `source ${describeSource(source)}: not probing` : `source ${describeSource(source)}: ${quiet.length} check${quiet.length === 1 ? '' : 's'} without results`,
+        culprit: all
+          ? `source ${describeSource(source)}: not probing`
+          : `source ${describeSource(source)}: ${quiet.length} check${quiet.length === 1 ? '' : 's'} without results`,
         confidence: 'high',
         summary,
         evidence: quiet.map((row) => this.quietEvidence(row)),
@@ -147,10 +154,15 @@ class Diagnoser {
     const reasonOf = (row: CheckRow) => withoutLabel(row.lastFailure?.message).replace(/^invalid check: /, '');
     const missingPod = (row: CheckRow) => /no ready endpoint of Service (\S+) on node (\S+?);/.exec(reasonOf(row));
     // A target without a ready pod on several nodes is one problem with its DaemonSet, not one per node.
-    for (const [service, rows] of groupBy(invalid.filter((row) => missingPod(row)), (row) => missingPod(row)![1]!)) {
+    for (const [service, rows] of groupBy(
+      invalid.filter((row) => missingPod(row)),
+      (row) => missingPod(row)![1]!,
+    )) {
       const nodes = distinct(rows.map((row) => missingPod(row)![2]!));
       if (nodes.length < 2) continue;
-      const answering = this.index.ofTarget(rows[0]!.target.name).some((row) => row.target.node !== undefined && this.isAnswering(row));
+      const answering = this.index
+        .ofTarget(rows[0]!.target.name)
+        .some((row) => row.target.node !== undefined && this.isAnswering(row));
       this.add(
         {
           severity: 'warning',
@@ -159,16 +171,23 @@ class Diagnoser {
           confidence: 'high',
           summary:
             `${rows.length} checks cannot be probed: Service ${service} has no ready endpoint on ${listed(nodes)}. ` +
-            (answering ? 'Its pods on other nodes answer: look at the nodes listed.' : 'No target pod answers anywhere: the DaemonSet is not applied, its pods do not start, or they are not ready.'),
+            (answering
+              ? 'Its pods on other nodes answer: look at the nodes listed.'
+              : 'No target pod answers anywhere: the DaemonSet is not applied, its pods do not start, or they are not ready.'),
           evidence: rows.map((row) => ({ ...this.failingEvidence(row), state: 'invalid' as const })),
           next: steps.targetDaemonSetSteps(this.namespace, service),
         },
         rows,
       );
     }
-    for (const [text, rows] of groupBy(invalid.filter((row) => !this.explainedBy.has(row)), reasonOf)) {
+    for (const [text, rows] of groupBy(
+      invalid.filter((row) => !this.explainedBy.has(row)),
+      reasonOf,
+    )) {
       const targetPod = /no ready endpoint of Service (\S+) on node (\S+?);/.exec(text);
-      const culprit = targetPod ? `target pod on node ${targetPod[2]}: not running or not ready` : `check configuration: ${text}`;
+      const culprit = targetPod
+        ? `target pod on node ${targetPod[2]}: not running or not ready`
+        : `check configuration: ${text}`;
       this.add(
         {
           severity: 'warning',
@@ -177,7 +196,11 @@ class Diagnoser {
           confidence: 'high',
           summary: `${rows.length === 1 ? 'A check cannot' : `${rows.length} checks cannot`} be probed: ${text}`,
           evidence: rows.map((row) => ({ ...this.failingEvidence(row), state: 'invalid' as const })),
-          next: steps.invalidCheckSteps(this.namespace, rows[0]!.check, targetPod ? { service: targetPod[1]!, node: targetPod[2]! } : undefined),
+          next: steps.invalidCheckSteps(
+            this.namespace,
+            rows[0]!.check,
+            targetPod ? { service: targetPod[1]!, node: targetPod[2]! } : undefined,
+          ),
         },
         rows,
       );
@@ -205,7 +228,10 @@ class Diagnoser {
             (high
               ? `Other sources reach their targets (${others.count} checks answer), so the fault is on this source's side.`
               : 'No other source has results to compare, so this cannot be told apart from an outage of everything it probes; a second source would tell.'),
-          evidence: [...checked.map((row) => this.failingEvidence(row)), ...others.contrast.map((row) => this.answeringEvidence(row))],
+          evidence: [
+            ...checked.map((row) => this.failingEvidence(row)),
+            ...others.contrast.map((row) => this.answeringEvidence(row)),
+          ],
           next: steps.sourceNetworkSteps(this.namespace, source, checked.find((row) => row.address) ?? checked[0]),
         },
         checked,
@@ -221,7 +247,9 @@ class Diagnoser {
   private dnsFailures(): void {
     const failing = this.unexplainedFailing().filter((row) => row.lastFailure?.kind === 'dns');
     const resolvesElsewhere = (row: CheckRow) =>
-      this.index.withDnsName(row.dnsName).some((other) => sourceKey(other.source) !== sourceKey(row.source) && this.isAnswering(other));
+      this.index
+        .withDnsName(row.dnsName)
+        .some((other) => sourceKey(other.source) !== sourceKey(row.source) && this.isAnswering(other));
     const local = failing.filter(resolvesElsewhere);
     const everywhere = failing.filter((row) => !resolvesElsewhere(row));
     const resolver = everywhere.filter((row) => dnsFailureCause(row.lastFailure?.message) === 'resolver');
@@ -229,12 +257,19 @@ class Diagnoser {
 
     for (const rows of groupBy(local, (row) => sourceKey(row.source)).values()) this.resolutionFinding(rows, 'local');
     const bySource = groupBy(resolver, (row) => sourceKey(row.source));
-    const sourcesUsingNames = new Set(this.live.filter((row) => row.dnsName && !this.sourceSide.has(sourceKey(row.source))).map((row) => sourceKey(row.source)));
+    const sourcesUsingNames = new Set(
+      this.live
+        .filter((row) => row.dnsName && !this.sourceSide.has(sourceKey(row.source)))
+        .map((row) => sourceKey(row.source)),
+    );
     if (bySource.size >= 2 && bySource.size === sourcesUsingNames.size) this.resolutionFinding(resolver, 'cluster');
     else for (const rows of bySource.values()) this.resolutionFinding(rows, 'source');
 
     for (const rows of groupBy(missing, (row) => sourceKey(row.source)).values()) this.clusterDomainFinding(rows);
-    for (const [name, rows] of groupBy(missing.filter((row) => !this.explainedBy.has(row)), (row) => row.dnsName ?? row.endpoint)) {
+    for (const [name, rows] of groupBy(
+      missing.filter((row) => !this.explainedBy.has(row)),
+      (row) => row.dnsName ?? row.endpoint,
+    )) {
       const service = steps.serviceOfName(name);
       this.add(
         {
@@ -286,7 +321,10 @@ class Diagnoser {
     const fromSameSources = this.index.ofSources(keys).filter((row) => this.isAnswering(row));
     const byIp = fromSameSources.filter((row) => !row.dnsName);
     const names = distinct(rows.map((row) => row.dnsName ?? row.endpoint));
-    const external = scope !== 'local' && rows.every((row) => !isClusterName(row.dnsName)) && fromSameSources.some((row) => isClusterName(row.dnsName));
+    const external =
+      scope !== 'local' &&
+      rows.every((row) => !isClusterName(row.dnsName)) &&
+      fromSameSources.some((row) => isClusterName(row.dnsName));
     const where = scope === 'cluster' ? 'every source' : describeSources(sources);
     const culprit = external
       ? `upstream DNS: external names do not resolve from ${where} (the cluster DNS's forwarders)`
@@ -307,7 +345,10 @@ class Diagnoser {
             ? `, and ${byIp.length} checks by IP address answer from the same source${sources.length > 1 ? 's' : ''}: the network works, name resolution does not.`
             : '; no check by IP address from there to compare, so the network itself is not ruled out.') +
           (external ? ' Cluster names resolve, external ones do not.' : ''),
-        evidence: [...rows.map((row) => this.failingEvidence(row)), ...byIp.slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row))],
+        evidence: [
+          ...rows.map((row) => this.failingEvidence(row)),
+          ...byIp.slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row)),
+        ],
         next: steps.resolverSteps(this.namespace, sources, names),
       },
       rows,
@@ -336,13 +377,19 @@ class Diagnoser {
       const title = nodeTitle(node, rows);
       const podsOnly = rows.every((row) => row.target.kind === 'p2pnc-target');
       const allRefused = rows.every((row) => row.lastFailure?.kind === 'refused');
-      const merged = [...this.sourceSide.entries()].filter(([key, finding]) => finding.rule === 'source-side' && this.index.ofSource(key)[0]?.source.node === node);
+      const merged = [...this.sourceSide.entries()].filter(
+        ([key, finding]) => finding.rule === 'source-side' && this.index.ofSource(key)[0]?.source.node === node,
+      );
       // A refusal is an answer from the node: with one target probed there, that target is down, not the node.
       if (allRefused && targets.length < 2 && merged.length === 0) continue;
-      const elsewhere = this.index.ofSources(keys).filter((row) => row.target.node !== node && !isSelf(row) && this.isAnswering(row));
+      const elsewhere = this.index
+        .ofSources(keys)
+        .filter((row) => row.target.node !== node && !isSelf(row) && this.isAnswering(row));
       const caveats: string[] = [];
-      if (sources.length < 2 && merged.length === 0) caveats.push(`Only ${describeSources(sources)} probes it, so the path from there is not ruled out.`);
-      if (targets.length < 2) caveats.push(`Only ${targets[0]} is probed on it, so that target alone failing is not ruled out.`);
+      if (sources.length < 2 && merged.length === 0)
+        caveats.push(`Only ${describeSources(sources)} probes it, so the path from there is not ruled out.`);
+      if (targets.length < 2)
+        caveats.push(`Only ${targets[0]} is probed on it, so that target alone failing is not ruled out.`);
       const summary =
         `Every check to ${node} fails: ${rows.length} checks of ${targets.join(', ')} from ${describeSources(sources)} (${kindsText(rows)}).` +
         (allRefused ? ' Every probed port refuses: the host is up, but nothing listens or a firewall rejects.' : '') +
@@ -353,19 +400,32 @@ class Diagnoser {
         {
           severity: 'critical',
           rule: 'node-unreachable',
-          culprit: merged.length > 0 ? `${title}: its network (probes to and from it fail)` : `${title}: the node or its ${podsOnly ? 'pod' : 'host'} network`,
+          culprit:
+            merged.length > 0
+              ? `${title}: its network (probes to and from it fail)`
+              : `${title}: the node or its ${podsOnly ? 'pod' : 'host'} network`,
           confidence: caveats.length === 0 ? 'high' : 'low',
           summary,
           evidence: [
             ...rows.map((row) => this.failingEvidence(row)),
-            ...preferSameTargets(elsewhere, new Set(targets)).slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row)),
+            ...preferSameTargets(elsewhere, new Set(targets))
+              .slice(0, CONTRAST_EVIDENCE)
+              .map((row) => this.answeringEvidence(row)),
           ],
-          next: steps.nodeSteps(this.namespace, node, rows.find((row) => row.address)?.address, distinct(sources.map((source) => source.node ?? '').filter(Boolean)), rows.some((row) => row.target.kind === 'p2pnc-target')),
+          next: steps.nodeSteps(
+            this.namespace,
+            node,
+            rows.find((row) => row.address)?.address,
+            distinct(sources.map((source) => source.node ?? '').filter(Boolean)),
+            rows.some((row) => row.target.kind === 'p2pnc-target'),
+          ),
         },
         rows.filter((row) => !this.explainedBy.has(row)),
       );
       for (const [key, sourceFinding] of merged) this.mergeInto(finding, sourceFinding, key);
-      const selfFailing = this.index.toNode(node).filter((row) => isSelf(row) && this.isFailing(row) && !this.explainedBy.has(row));
+      const selfFailing = this.index
+        .toNode(node)
+        .filter((row) => isSelf(row) && this.isFailing(row) && !this.explainedBy.has(row));
       finding.evidence.splice(rows.length, 0, ...selfFailing.map((row) => this.failingEvidence(row)));
       for (const row of selfFailing) this.explainedBy.set(row, finding);
     }
@@ -379,7 +439,9 @@ class Diagnoser {
       const rows = [...all, ...selfFailing].filter((row) => !this.explainedBy.has(row));
       if (rows.length === 0) continue;
       const nodes = new Set(all.map((row) => row.target.node));
-      const othersOnNodes = this.live.filter((row) => row.target.name !== target && nodes.has(row.target.node) && !isSelf(row) && this.isAnswering(row));
+      const othersOnNodes = this.live.filter(
+        (row) => row.target.name !== target && nodes.has(row.target.node) && !isSelf(row) && this.isAnswering(row),
+      );
       const port = steps.portOf(all[0]!);
       this.add(
         {
@@ -392,7 +454,10 @@ class Diagnoser {
             (othersOnNodes.length > 0
               ? `, while those nodes answer other probes: the service is down everywhere, or a firewall or NetworkPolicy blocks ${port ? `port ${port}` : 'it'}.`
               : '; nothing else is probed on those nodes, so the nodes being down is not ruled out.'),
-          evidence: [...rows.map((row) => this.failingEvidence(row)), ...othersOnNodes.slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row))],
+          evidence: [
+            ...rows.map((row) => this.failingEvidence(row)),
+            ...othersOnNodes.slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row)),
+          ],
           next: steps.targetEverywhereSteps(this.namespace, all[0]!),
         },
         rows,
@@ -404,11 +469,15 @@ class Diagnoser {
     const candidates = this.unexplainedFailing().filter((row) => row.target.node);
     for (const rows of groupBy(candidates, (row) => `${row.target.name}\n${row.target.node}`).values()) {
       const { name: target, node } = { name: rows[0]!.target.name, node: rows[0]!.target.node! };
-      const all = this.index.toNode(node).filter((row) => row.target.name === target && row.state !== 'invalid' && !isSelf(row));
+      const all = this.index
+        .toNode(node)
+        .filter((row) => row.target.name === target && row.state !== 'invalid' && !isSelf(row));
       if (!all.every((row) => this.isFailing(row))) continue;
       const elsewhere = this.answeringElsewhere(target, node);
       if (elsewhere.nodes === 0) continue;
-      const nodeAnswers = this.index.toNode(node).filter((row) => row.target.name !== target && !isSelf(row) && this.isAnswering(row));
+      const nodeAnswers = this.index
+        .toNode(node)
+        .filter((row) => row.target.name !== target && !isSelf(row) && this.isAnswering(row));
       const port = steps.portOf(rows[0]!);
       const refusedOnly = rows.every((row) => row.lastFailure?.kind === 'refused');
       const hint = refusedOnly
@@ -431,7 +500,12 @@ class Diagnoser {
                 ? `; nothing else is probed on ${node}, but it answers with refusals: the node is up, ${target} on it is not.`
                 : '; nothing else is probed on that node.') +
             hint,
-          evidence: [...rows.map((row) => this.failingEvidence(row)), ...[...nodeAnswers, ...elsewhere.first].slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row))],
+          evidence: [
+            ...rows.map((row) => this.failingEvidence(row)),
+            ...[...nodeAnswers, ...elsewhere.first]
+              .slice(0, CONTRAST_EVIDENCE)
+              .map((row) => this.answeringEvidence(row)),
+          ],
           next: steps.targetOnNodeSteps(this.namespace, rows[0]!),
         },
         rows,
@@ -444,15 +518,24 @@ class Diagnoser {
     const candidates = this.unexplainedFailing().filter((row) => row.target.node && !isSelf(row));
     // A node reaching itself says nothing about the network between nodes.
     const reachedFromElsewhere = (group: CheckRow[]) =>
-      this.index.toNode(group[0]!.target.node!).filter(
-        (row) => row.source.node !== row.target.node && sourceKey(row.source) !== sourceKey(group[0]!.source) && this.isAnswering(row),
-      );
-    const groups = [...groupBy(candidates, (row) => `${sourceKey(row.source)}\n${row.target.node}`).values()].filter((rows) => reachedFromElsewhere(rows).length > 0);
-    const pairKey = (rows: CheckRow[]) => [rows[0]!.source.node ?? sourceKey(rows[0]!.source), rows[0]!.target.node!].sort().join('\n');
+      this.index
+        .toNode(group[0]!.target.node!)
+        .filter(
+          (row) =>
+            row.source.node !== row.target.node &&
+            sourceKey(row.source) !== sourceKey(group[0]!.source) &&
+            this.isAnswering(row),
+        );
+    const groups = [...groupBy(candidates, (row) => `${sourceKey(row.source)}\n${row.target.node}`).values()].filter(
+      (rows) => reachedFromElsewhere(rows).length > 0,
+    );
+    const pairKey = (rows: CheckRow[]) =>
+      [rows[0]!.source.node ?? sourceKey(rows[0]!.source), rows[0]!.target.node!].sort().join('\n');
     for (const directions of groupBy(groups, pairKey).values()) {
       const rows = directions.flat();
       const [first, second] = directions.map((group) => group[0]!);
-      const both = second !== undefined && first!.source.node === second.target.node && second.source.node === first!.target.node;
+      const both =
+        second !== undefined && first!.source.node === second.target.node && second.source.node === first!.target.node;
       const pair = new Set(directions.map((group) => group[0]!.target.node));
       const fromOthers = directions.flatMap(reachedFromElsewhere).filter((row) => !both || !pair.has(row.source.node));
       const describeDirection = (group: CheckRow[]) =>
@@ -462,12 +545,23 @@ class Diagnoser {
         {
           severity: 'warning',
           rule: 'path',
-          culprit: both ? `the path between ${[...pair].sort().join(' and ')}` : `the path from ${describeSource(first!.source)} to ${first!.target.node}`,
+          culprit: both
+            ? `the path between ${[...pair].sort().join(' and ')}`
+            : `the path from ${describeSource(first!.source)} to ${first!.target.node}`,
           confidence: 'high',
           summary: `${directions.map(describeDirection).join('; ')}, while ${describeSources(reachers)} reach${reachers.length > 1 ? '' : 'es'} ${both ? 'both nodes' : first!.target.node}: routing or filtering between the two.`,
-          evidence: [...rows.map((row) => this.failingEvidence(row)), ...fromOthers.slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row))],
+          evidence: [
+            ...rows.map((row) => this.failingEvidence(row)),
+            ...fromOthers.slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row)),
+          ],
           next: directions.flatMap((group) =>
-            steps.pathSteps(this.namespace, group[0]!.source, group[0]!.target.node!, group.find((row) => row.address)?.address ?? fromOthers.find((row) => row.target.node === group[0]!.target.node && row.address)?.address),
+            steps.pathSteps(
+              this.namespace,
+              group[0]!.source,
+              group[0]!.target.node!,
+              group.find((row) => row.address)?.address ??
+                fromOthers.find((row) => row.target.node === group[0]!.target.node && row.address)?.address,
+            ),
           ),
         },
         rows,
@@ -482,12 +576,22 @@ class Diagnoser {
   private fronts(): void {
     const candidates = this.unexplainedFailing().filter((row) => backendsOf(row) !== undefined);
     const failing = candidates.filter((row) => this.backendRows(row).some((backend) => this.isAnswering(backend)));
-    for (const rows of groupBy(failing.filter((row) => row.target.kind === 'endpoint'), (row) => row.target.name).values()) this.loadBalancer(rows);
+    for (const rows of groupBy(
+      failing.filter((row) => row.target.kind === 'endpoint'),
+      (row) => row.target.name,
+    ).values())
+      this.loadBalancer(rows);
     const services = failing.filter((row) => row.target.kind !== 'endpoint');
-    const perSource = [...groupBy(services, (row) => sourceKey(row.source)).values()].filter((rows) => distinct(rows.map((row) => row.target.name)).length >= 2);
+    const perSource = [...groupBy(services, (row) => sourceKey(row.source)).values()].filter(
+      (rows) => distinct(rows.map((row) => row.target.name)).length >= 2,
+    );
     for (const rows of perSource) this.serviceProxying(rows, 'node');
     const claimed = new Set(perSource.flat());
-    for (const rows of groupBy(services.filter((row) => !claimed.has(row)), (row) => row.target.name).values()) this.serviceProxying(rows, 'service');
+    for (const rows of groupBy(
+      services.filter((row) => !claimed.has(row)),
+      (row) => row.target.name,
+    ).values())
+      this.serviceProxying(rows, 'service');
   }
 
   private loadBalancer(rows: CheckRow[]): void {
@@ -504,7 +608,10 @@ class Diagnoser {
         culprit: `load balancer ${front.endpoint} (${front.target.name})`,
         confidence: 'high',
         summary: `${front.target.name} fails from ${where} (${kindsText(rows)}), while ${text}: the load balancer (its listener, health checks or backend registration) is at fault.`,
-        evidence: [...rows.map((row) => this.failingEvidence(row)), ...answering.slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row))],
+        evidence: [
+          ...rows.map((row) => this.failingEvidence(row)),
+          ...answering.slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row)),
+        ],
         next: steps.loadBalancerSteps(this.namespace, front, backends),
       },
       rows,
@@ -519,7 +626,9 @@ class Diagnoser {
     const probing = uniqueSources(this.index.ofTarget(rows[0]!.target.name));
     const everySource = scope === 'service' && sources.length > 1 && sources.length === probing.length;
     const culprit =
-      scope === 'node' ? `service proxying on ${describeNodes(sources)}` : `service proxying for ${services[0]}${everySource ? ' from every source' : ` on ${describeNodes(sources)}`}`;
+      scope === 'node'
+        ? `service proxying on ${describeNodes(sources)}`
+        : `service proxying for ${services[0]}${everySource ? ' from every source' : ` on ${describeNodes(sources)}`}`;
     const why = everySource
       ? "kube-proxy or the CNI's service rules on every node, or the Service's ports"
       : `kube-proxy or the CNI's service rules on ${describeNodes(sources)}`;
@@ -530,7 +639,10 @@ class Diagnoser {
         culprit,
         confidence: 'high',
         summary: `${services.join(', ')} ${services.length > 1 ? 'fail' : 'fails'} from ${everySource ? 'every source' : describeSources(sources)} (${kindsText(rows)}), while ${text}: the Service virtual IP is not forwarded (${why}).`,
-        evidence: [...rows.map((row) => this.failingEvidence(row)), ...answering.slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row))],
+        evidence: [
+          ...rows.map((row) => this.failingEvidence(row)),
+          ...answering.slice(0, CONTRAST_EVIDENCE).map((row) => this.answeringEvidence(row)),
+        ],
         next: steps.serviceSteps(rows, distinct(sources.map((source) => source.node ?? '').filter(Boolean))),
       },
       rows,
@@ -542,7 +654,10 @@ class Diagnoser {
     const answering = distinct(backends.filter((backend) => this.isAnswering(backend)));
     const names = distinct(rows.map((row) => backendsOf(row)!)).join(', ');
     const its = rows.length > 1 && distinct(rows.map((row) => row.target.name)).length > 1 ? 'their' : 'its';
-    return { answering, text: `${its} backends (${names}) answer from the same source${sourceCount > 1 ? 's' : ''} (${answering.length} of ${distinct(backends).length} checks)` };
+    return {
+      answering,
+      text: `${its} backends (${names}) answer from the same source${sourceCount > 1 ? 's' : ''} (${answering.length} of ${distinct(backends).length} checks)`,
+    };
   }
 
   /** A front whose backends all fail fails because of them: its check joins the backends' finding. */
@@ -551,7 +666,9 @@ class Diagnoser {
     for (const row of this.unexplainedFailing()) {
       if (backendsOf(row) === undefined) continue;
       const backends = this.backendRows(row);
-      const explained = backends.map((backend) => this.explainedBy.get(backend)).find((finding) => finding !== undefined);
+      const explained = backends
+        .map((backend) => this.explainedBy.get(backend))
+        .find((finding) => finding !== undefined);
       if (backends.length === 0 || !backends.every((backend) => this.isFailing(backend)) || !explained) continue;
       explained.evidence.push(this.failingEvidence(row));
       this.explainedBy.set(row, explained);
@@ -568,7 +685,10 @@ class Diagnoser {
 
   private remainingFailures(): void {
     const rows = this.unexplainedFailing();
-    for (const group of groupBy(rows, (row) => `${row.target.name}\n${row.target.node ?? ''}\n${row.lastFailure?.kind}`).values()) {
+    for (const group of groupBy(
+      rows,
+      (row) => `${row.target.name}\n${row.target.node ?? ''}\n${row.lastFailure?.kind}`,
+    ).values()) {
       const row = group[0]!;
       const kind = row.lastFailure?.kind ?? 'other';
       const title = row.target.node ? `${row.target.name} on ${nodeTitle(row.target.node, group)}` : row.target.name;
@@ -581,7 +701,9 @@ class Diagnoser {
           confidence: 'high',
           summary:
             `${group.length === 1 ? 'The check fails' : `${group.length} checks fail`} from ${describeSources(uniqueSources(group))} (${FAILURE_LABELS[kind]}): ${withoutLabel(row.lastFailure?.message)}.` +
-            (noBackends ? ` Set backends: on target ${row.target.name} in the topology so diagnose can tell service proxying from its endpoints.` : ''),
+            (noBackends
+              ? ` Set backends: on target ${row.target.name} in the topology so diagnose can tell service proxying from its endpoints.`
+              : ''),
           evidence: group.map((failing) => this.failingEvidence(failing)),
           next: steps.checkSteps(this.namespace, row),
         },
@@ -593,8 +715,21 @@ class Diagnoser {
   // ---- helpers -----------------------------------------------------------------------------------------------
 
   private add(finding: Omit<Finding, 'since'>, explains: readonly CheckRow[] = []): Finding {
-    const since = earliest(finding.evidence.filter((entry) => entry.state === 'failing' || entry.state === 'invalid').map((entry) => entry.since));
-    const complete: Finding = { severity: finding.severity, rule: finding.rule, culprit: finding.culprit, confidence: finding.confidence, summary: finding.summary, ...(since ? { since } : {}), evidence: finding.evidence, next: finding.next };
+    const since = earliest(
+      finding.evidence
+        .filter((entry) => entry.state === 'failing' || entry.state === 'invalid')
+        .map((entry) => entry.since),
+    );
+    const complete: Finding = {
+      severity: finding.severity,
+      rule: finding.rule,
+      culprit: finding.culprit,
+      confidence: finding.confidence,
+      summary: finding.summary,
+      ...(since ? { since } : {}),
+      evidence: finding.evidence,
+      next: finding.next,
+    };
     this.findings.push(complete);
     for (const row of explains) this.explainedBy.set(row, complete);
     return complete;
@@ -602,9 +737,13 @@ class Diagnoser {
 
   private mergeInto(target: Finding, merged: Finding, key: string): void {
     const known = new Set(target.evidence.map((entry) => `${entry.check}\n${entry.state}`));
-    const added = merged.evidence.filter((entry) => entry.state === 'failing' && !known.has(`${entry.check}\n${entry.state}`));
+    const added = merged.evidence.filter(
+      (entry) => entry.state === 'failing' && !known.has(`${entry.check}\n${entry.state}`),
+    );
     const failingFirst = [...target.evidence, ...added].map((entry, index) => ({ entry, index }));
-    failingFirst.sort((a, b) => Number(a.entry.state !== 'failing') - Number(b.entry.state !== 'failing') || a.index - b.index);
+    failingFirst.sort(
+      (a, b) => Number(a.entry.state !== 'failing') - Number(b.entry.state !== 'failing') || a.index - b.index,
+    );
     target.evidence.splice(0, target.evidence.length, ...failingFirst.map(({ entry }) => entry));
     target.next.push(...merged.next.filter((command) => !target.next.includes(command)));
     for (const [row, finding] of this.explainedBy) if (finding === merged) this.explainedBy.set(row, target);
@@ -632,7 +771,10 @@ class Diagnoser {
    */
   private nodeRows(): CheckRow[] {
     // Sources are put on their own side before the rules that ask for these run, and stay there: computed once.
-    this.nodeRowsOnce ??= this.live.filter((row) => row.target.node && row.state !== 'invalid' && !isSelf(row) && !this.sourceSide.has(sourceKey(row.source)));
+    this.nodeRowsOnce ??= this.live.filter(
+      (row) =>
+        row.target.node && row.state !== 'invalid' && !isSelf(row) && !this.sourceSide.has(sourceKey(row.source)),
+    );
     return this.nodeRowsOnce;
   }
 
@@ -640,7 +782,15 @@ class Diagnoser {
   private backendRows(front: CheckRow): CheckRow[] {
     const backends = backendsOf(front);
     const key = sourceKey(front.source);
-    return this.index.ofSource(key).filter((row) => row !== front && row.target.name === backends && (row.target.node || front.target.kind !== 'p2pnc-target') && row.state !== 'invalid');
+    return this.index
+      .ofSource(key)
+      .filter(
+        (row) =>
+          row !== front &&
+          row.target.name === backends &&
+          (row.target.node || front.target.kind !== 'p2pnc-target') &&
+          row.state !== 'invalid',
+      );
   }
 
   /** Answering checks of other sources than `key`: how many, and the first few, those of `targets` first. */
@@ -666,7 +816,9 @@ class Diagnoser {
     let answering = this.answeringOfTarget.get(target);
     if (!answering) {
       // Node rows only: the target's Service check has no node and says nothing about any one node.
-      const rows = this.index.ofTarget(target).filter((row) => row.target.node !== undefined && !isSelf(row) && this.isAnswering(row));
+      const rows = this.index
+        .ofTarget(target)
+        .filter((row) => row.target.node !== undefined && !isSelf(row) && this.isAnswering(row));
       const perNode = new Map<string | undefined, number>();
       for (const row of rows) perNode.set(row.target.node, (perNode.get(row.target.node) ?? 0) + 1);
       answering = { rows, perNode };
@@ -702,10 +854,23 @@ class Diagnoser {
   private quietEvidence(row: CheckRow): Evidence {
     const state = this.quiet.get(row)!;
     if (state === 'never-probed') {
-      return { check: row.check, state, ...(row.createdAt ? { since: formatTime(row.createdAt) } : {}), message: 'never probed since the check was created' };
+      return {
+        check: row.check,
+        state,
+        ...(row.createdAt ? { since: formatTime(row.createdAt) } : {}),
+        message: 'never probed since the check was created',
+      };
     }
     const last = row.lastProbe!.time;
-    return { check: row.check, state, since: formatTime(last), message: row.state === 'stale' ? `marked Stale: no probe since ${formatTime(last)}` : `no result since ${formatTime(last)}` };
+    return {
+      check: row.check,
+      state,
+      since: formatTime(last),
+      message:
+        row.state === 'stale'
+          ? `marked Stale: no probe since ${formatTime(last)}`
+          : `no result since ${formatTime(last)}`,
+    };
   }
 
   private counts(): CheckCounts {
@@ -794,7 +959,10 @@ function uniqueSources(rows: readonly CheckRow[]): SourceRef[] {
 }
 
 function preferSameTargets(rows: readonly CheckRow[], targets: ReadonlySet<string>): CheckRow[] {
-  return [...rows.filter((row) => targets.has(row.target.name)), ...rows.filter((row) => !targets.has(row.target.name))];
+  return [
+    ...rows.filter((row) => targets.has(row.target.name)),
+    ...rows.filter((row) => !targets.has(row.target.name)),
+  ];
 }
 
 function isClusterName(name: string | undefined): boolean {
@@ -830,4 +998,3 @@ function earliest(times: readonly (string | undefined)[]): string | undefined {
 function latest(times: readonly (Date | undefined)[]): Date | undefined {
   return times.filter((time): time is Date => time !== undefined).sort((a, b) => b.getTime() - a.getTime())[0];
 }
-

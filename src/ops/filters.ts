@@ -34,7 +34,9 @@ export function parseFilter(options: StatusFilterOptions): StatusFilter {
       const alias = STATE_ALIASES[state];
       if (alias) return [...alias];
       if ((CHECK_STATES as readonly string[]).includes(state)) return [state as CheckState];
-      throw new UsageError(`--state "${state}" is not a state; use one or more of ${[...CHECK_STATES, ...Object.keys(STATE_ALIASES)].join(', ')}`);
+      throw new UsageError(
+        `--state "${state}" is not a state; use one or more of ${[...CHECK_STATES, ...Object.keys(STATE_ALIASES)].join(', ')}`,
+      );
     });
   }
   return filter;
@@ -46,7 +48,9 @@ export function parseFilter(options: StatusFilterOptions): StatusFilter {
  */
 export function applyFilter(rows: readonly CheckRow[], filter: StatusFilter): CheckRow[] {
   const sources = known(rows.map((row) => row.source.name));
-  const nodes = known(rows.flatMap((row) => [row.source.node, row.target.node].filter((node): node is string => node !== undefined)));
+  const nodes = known(
+    rows.flatMap((row) => [row.source.node, row.target.node].filter((node): node is string => node !== undefined)),
+  );
   const targets = known(rows.map((row) => row.target.name));
   // --node takes a node's name, or the label value a node name over 63 characters has on its checks.
   const wantedNodes = filter.nodes && nodeNamesFor(filter.nodes, nodes);
@@ -77,12 +81,14 @@ export function serverSelectors(filter: StatusFilter): string[] | undefined {
   return [LABEL_SOURCE_NODE, LABEL_TARGET_NODE].map((key) => [...common, inSet(key, labels)].join(','));
 }
 
-const inSet = (key: string, values: readonly string[]): string => `${key} in (${[...new Set(values)].sort().join(',')})`;
+const inSet = (key: string, values: readonly string[]): string =>
+  `${key} in (${[...new Set(values)].sort().join(',')})`;
 
 function list(flag: string, text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
   const items = text.split(',').map((item) => item.trim());
-  if (items.some((item) => item === '')) throw new UsageError(`${flag} takes a comma-separated list of names, got "${text}"`);
+  if (items.some((item) => item === ''))
+    throw new UsageError(`${flag} takes a comma-separated list of names, got "${text}"`);
   return items;
 }
 
@@ -100,11 +106,20 @@ function known(values: readonly string[]): string[] {
   return [...new Set(values)].sort();
 }
 
-function requireKnown(flag: string, what: string, wanted: readonly string[] | undefined, existing: readonly string[], asGiven = wanted): void {
+function requireKnown(
+  flag: string,
+  what: string,
+  wanted: readonly string[] | undefined,
+  existing: readonly string[],
+  asGiven = wanted,
+): void {
   for (const [i, name] of (wanted ?? []).entries()) {
     if (existing.includes(name)) continue;
     const given = asGiven?.[i] ?? name;
-    const listed = existing.length === 0 ? 'there are no checks' : `known: ${existing.slice(0, 8).join(', ')}${existing.length > 8 ? ', ...' : ''}`;
+    const listed =
+      existing.length === 0
+        ? 'there are no checks'
+        : `known: ${existing.slice(0, 8).join(', ')}${existing.length > 8 ? ', ...' : ''}`;
     throw new UsageError(`${flag} "${given}": no check has this ${what} (${listed})`);
   }
 }

@@ -6,7 +6,13 @@ export interface Palette {
   paint(text: string, tone: Tone | undefined): string;
 }
 
-const CODES: Record<Tone, [number, number]> = { good: [32, 39], bad: [31, 39], warn: [33, 39], dim: [2, 22], bold: [1, 22] };
+const CODES: Record<Tone, [number, number]> = {
+  good: [32, 39],
+  bad: [31, 39],
+  warn: [33, 39],
+  dim: [2, 22],
+  bold: [1, 22],
+};
 
 export const PLAIN: Palette = { paint: (text) => text };
 export const ANSI: Palette = {
@@ -48,9 +54,15 @@ export interface Cell {
 }
 
 /** Columns padded to their widest cell, separated by three spaces, no trailing blanks; colour after padding. */
-export function table(headers: readonly string[], rows: readonly (readonly (Cell | string)[])[], palette: Palette): string {
+export function table(
+  headers: readonly string[],
+  rows: readonly (readonly (Cell | string)[])[],
+  palette: Palette,
+): string {
   const cells = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? { text: cell } : cell)));
-  const widths = headers.map((header, column) => Math.max(header.length, ...cells.map((row) => row[column]?.text.length ?? 0)));
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...cells.map((row) => row[column]?.text.length ?? 0)),
+  );
   const line = (row: readonly Cell[]) =>
     row
       .map((cell, column) => {

@@ -18,7 +18,14 @@ import { classifyFailure, type FailureKind } from './classify.js';
  * invalid: the check itself is malformed; pending: never probed; stale: marked Stale (no source probes it).
  */
 export type CheckState = 'reachable' | 'unreachable' | 'unknown' | 'invalid' | 'pending' | 'stale';
-export const CHECK_STATES: readonly CheckState[] = ['reachable', 'unreachable', 'unknown', 'invalid', 'pending', 'stale'];
+export const CHECK_STATES: readonly CheckState[] = [
+  'reachable',
+  'unreachable',
+  'unknown',
+  'invalid',
+  'pending',
+  'stale',
+];
 
 /** How many rows are in each state; every state has a count, zero included. */
 export function countStates(rows: readonly CheckRow[]): Record<CheckState, number> {
@@ -107,7 +114,9 @@ export function toRow(object: CheckObject): CheckRow {
     check: metadata.name,
     source,
     target,
-    endpoint: spec.targetPod ? `${spec.targetPod.service} pod on ${spec.targetPod.node}:${spec.targetPod.port}` : spec.targetEndpoint,
+    endpoint: spec.targetPod
+      ? `${spec.targetPod.service} pod on ${spec.targetPod.node}:${spec.targetPod.port}`
+      : spec.targetEndpoint,
     probe: spec.probe?.kind ?? 'tcp',
     intervalMs: intervalMs(spec),
     refreshMs: refreshMs(spec),
@@ -136,7 +145,8 @@ export function toRow(object: CheckObject): CheckRow {
     if (start) row.openOutage = { start, message: open.message ?? '' };
   }
   if (row.lastProbe && !row.lastProbe.success) {
-    const since = row.openOutage?.start ?? firstFailureOfStreak(status?.failures ?? [], newestTimeMs(status?.successes));
+    const since =
+      row.openOutage?.start ?? firstFailureOfStreak(status?.failures ?? [], newestTimeMs(status?.successes));
     if (since) row.failingSince = since;
   }
   const stale = findCondition(status, STALE);
@@ -150,12 +160,17 @@ function stateOf(row: CheckRow, reachable: string | undefined, reason: string | 
   if (row.staleSince) return 'stale';
   if (reachable === 'True') return 'reachable';
   if (reachable === 'False') return reason === 'InvalidCheck' ? 'invalid' : 'unreachable';
-  if (row.lastProbe) return row.lastProbe.success ? 'reachable' : row.lastFailure?.kind === 'config' ? 'invalid' : 'unknown';
+  if (row.lastProbe)
+    return row.lastProbe.success ? 'reachable' : row.lastFailure?.kind === 'config' ? 'invalid' : 'unknown';
   return 'pending';
 }
 
 /** Stored times have whole seconds; a success and a failure in the same second are told apart by Reachable. */
-function newestOf(success: ProbeEntry | undefined, failure: FailureEntry | undefined, reachable: string | undefined): ProbeEntry | undefined {
+function newestOf(
+  success: ProbeEntry | undefined,
+  failure: FailureEntry | undefined,
+  reachable: string | undefined,
+): ProbeEntry | undefined {
   if (!success || !failure) return success ?? failure;
   const order = success.time.getTime() - failure.time.getTime();
   if (order !== 0) return order > 0 ? success : failure;

@@ -18,12 +18,18 @@ export function sourceNetworkSteps(namespace: string, source: SourceRef, sample:
   return [
     ...sourceSteps(namespace, source).slice(0, 2),
     `kubectl -n ${namespace} get networkpolicy`,
-    ...(source.node ? [`kubectl get node ${source.node} -o wide`, `ip route; sysctl net.ipv4.ip_forward   # on ${source.node}`] : []),
+    ...(source.node
+      ? [`kubectl get node ${source.node} -o wide`, `ip route; sysctl net.ipv4.ip_forward   # on ${source.node}`]
+      : []),
     ...(sample ? [`p2pnc check tcp-endpoint ${probeEndpoint(sample)}   # from ${describeSource(source)}`] : []),
   ];
 }
 
-export function invalidCheckSteps(namespace: string, check: string, targetPod?: { service: string; node: string }): string[] {
+export function invalidCheckSteps(
+  namespace: string,
+  check: string,
+  targetPod?: { service: string; node: string },
+): string[] {
   const steps = [`kubectl -n ${namespace} get pncc ${check} -o yaml`];
   if (targetPod) {
     steps.push(
@@ -48,7 +54,9 @@ export function clusterDomainSteps(namespace: string, source: SourceRef, name: s
   const pods = `kubectl -n ${namespace} get pods -l p2pnc.io/source=${source.name}${source.node ? ` --field-selector spec.nodeName=${source.node}` : ''}`;
   return [
     `${pods} -o jsonpath='{range .items[*]}{.metadata.name} dnsPolicy={.spec.dnsPolicy} hostNetwork={.spec.hostNetwork}{"\\n"}{end}'`,
-    ...(source.node ? [`kubectl get --raw /api/v1/nodes/${source.node}/proxy/configz | grep -o '"clusterDomain":"[^"]*"'`] : []),
+    ...(source.node
+      ? [`kubectl get --raw /api/v1/nodes/${source.node}/proxy/configz | grep -o '"clusterDomain":"[^"]*"'`]
+      : []),
     `dig +search ${name}   # from a pod on ${source.node ?? `the node of ${source.name}`}`,
   ];
 }
@@ -59,7 +67,9 @@ export function resolverSteps(namespace: string, sources: readonly SourceRef[], 
     `kubectl get pods -A -l 'k8s-app in (kube-dns,coredns)' -o wide; kubectl get pods -n openshift-dns -o wide`,
     `kubectl get endpointslices -A -l 'kubernetes.io/service-name in (kube-dns,dns-default)'`,
     `kubectl -n ${namespace} get networkpolicy   # sources need egress to DNS on port 53`,
-    ...sources.slice(0, 2).map((source) => `dig +search ${name}   # from a pod on ${source.node ?? `the node of ${source.name}`}`),
+    ...sources
+      .slice(0, 2)
+      .map((source) => `dig +search ${name}   # from a pod on ${source.node ?? `the node of ${source.name}`}`),
   ];
 }
 
@@ -68,13 +78,25 @@ export function missingNameSteps(name: string): string[] {
   return [`dig +short ${name}`, ...(service ? [`kubectl -n ${service.namespace} get service ${service.name}`] : [])];
 }
 
-export function nodeSteps(namespace: string, node: string, address: string | undefined, fromNodes: readonly string[], targetPodRows: boolean): string[] {
+export function nodeSteps(
+  namespace: string,
+  node: string,
+  address: string | undefined,
+  fromNodes: readonly string[],
+  targetPodRows: boolean,
+): string[] {
   const from = fromNodes.length > 0 ? `   # from ${fromNodes[0]}` : '';
   return [
     `kubectl get node ${node} -o wide`,
     `kubectl describe node ${node}`,
-    ...(address ? [`ping -c 3 ${address}${from}`, `tracepath ${address}${from}`, `ip route get ${address}${from}`] : []),
-    ...(targetPodRows ? [`kubectl -n ${namespace} get pods -l app.kubernetes.io/component=target -o wide --field-selector spec.nodeName=${node}`] : []),
+    ...(address
+      ? [`ping -c 3 ${address}${from}`, `tracepath ${address}${from}`, `ip route get ${address}${from}`]
+      : []),
+    ...(targetPodRows
+      ? [
+          `kubectl -n ${namespace} get pods -l app.kubernetes.io/component=target -o wide --field-selector spec.nodeName=${node}`,
+        ]
+      : []),
     `p2pnc status -n ${namespace} --node ${node} --probe`,
   ];
 }
@@ -84,8 +106,17 @@ export function targetOnNodeSteps(namespace: string, row: CheckRow): string[] {
   const port = portOf(row);
   return [
     `p2pnc check tcp-endpoint ${probeEndpoint(row)}`,
-    ...(port ? [`ss -ltnp 'sport = :${port}'   # on ${node}: is anything listening?`, `iptables-save | grep -w ${port}   # on ${node}: is the port filtered?`] : []),
-    ...(row.target.kind === 'p2pnc-target' ? [`kubectl -n ${namespace} get pods -l app.kubernetes.io/component=target -o wide --field-selector spec.nodeName=${node}`] : []),
+    ...(port
+      ? [
+          `ss -ltnp 'sport = :${port}'   # on ${node}: is anything listening?`,
+          `iptables-save | grep -w ${port}   # on ${node}: is the port filtered?`,
+        ]
+      : []),
+    ...(row.target.kind === 'p2pnc-target'
+      ? [
+          `kubectl -n ${namespace} get pods -l app.kubernetes.io/component=target -o wide --field-selector spec.nodeName=${node}`,
+        ]
+      : []),
     `kubectl get pods -A -o wide --field-selector spec.nodeName=${node}`,
   ];
 }
@@ -103,7 +134,9 @@ export function targetEverywhereSteps(namespace: string, row: CheckRow): string[
 export function pathSteps(namespace: string, source: SourceRef, node: string, address: string | undefined): string[] {
   const from = source.node ? `   # from ${source.node}` : '';
   return [
-    ...(address ? [`ping -c 3 ${address}${from}`, `tracepath ${address}${from}`, `ip route get ${address}${from}`] : []),
+    ...(address
+      ? [`ping -c 3 ${address}${from}`, `tracepath ${address}${from}`, `ip route get ${address}${from}`]
+      : []),
     `kubectl get node ${node} -o wide`,
     `p2pnc status -n ${namespace} --node ${node}`,
   ];
@@ -120,23 +153,47 @@ export function loadBalancerSteps(namespace: string, row: CheckRow, backends: st
 }
 
 export function serviceSteps(rows: readonly CheckRow[], sourceNodes: readonly string[]): string[] {
-  const services = [...new Map(rows.map((row) => serviceOfName(row.dnsName ?? '')).filter((service) => service !== undefined).map((service) => [`${service.namespace}/${service.name}`, service])).values()];
-  const grep = services.length > 0 ? `grep -E '${services.map((service) => `${service.namespace}/${service.name}`).join('|')}'` : 'grep KUBE-SVC';
+  const services = [
+    ...new Map(
+      rows
+        .map((row) => serviceOfName(row.dnsName ?? ''))
+        .filter((service) => service !== undefined)
+        .map((service) => [`${service.namespace}/${service.name}`, service]),
+    ).values(),
+  ];
+  const grep =
+    services.length > 0
+      ? `grep -E '${services.map((service) => `${service.namespace}/${service.name}`).join('|')}'`
+      : 'grep KUBE-SVC';
   return [
     ...services
       .slice(0, 3)
-      .flatMap((service) => [`kubectl -n ${service.namespace} get service ${service.name} -o wide`, `kubectl -n ${service.namespace} get endpointslices -l kubernetes.io/service-name=${service.name}`]),
-    ...sourceNodes.slice(0, 2).flatMap((node) => [`kubectl get pods -A -o wide --field-selector spec.nodeName=${node}   # kube-proxy or the CNI's pod on it`, `iptables-save -t nat | ${grep}   # on ${node}`]),
+      .flatMap((service) => [
+        `kubectl -n ${service.namespace} get service ${service.name} -o wide`,
+        `kubectl -n ${service.namespace} get endpointslices -l kubernetes.io/service-name=${service.name}`,
+      ]),
+    ...sourceNodes
+      .slice(0, 2)
+      .flatMap((node) => [
+        `kubectl get pods -A -o wide --field-selector spec.nodeName=${node}   # kube-proxy or the CNI's pod on it`,
+        `iptables-save -t nat | ${grep}   # on ${node}`,
+      ]),
   ];
 }
 
 export function checkSteps(namespace: string, row: CheckRow): string[] {
-  const steps = [`kubectl -n ${namespace} get pncc ${row.check} -o yaml`, `p2pnc check tcp-endpoint ${probeEndpoint(row)}${probeFlags(row)}`];
+  const steps = [
+    `kubectl -n ${namespace} get pncc ${row.check} -o yaml`,
+    `p2pnc check tcp-endpoint ${probeEndpoint(row)}${probeFlags(row)}`,
+  ];
   const host = row.dnsName ?? row.address;
   if (row.lastFailure?.kind === 'timeout' || row.lastFailure?.kind === 'no-route') {
     if (host) steps.push(`tracepath ${host}${row.source.node ? `   # from ${row.source.node}` : ''}`);
   }
-  if (row.lastFailure?.kind === 'tls') steps.push(`openssl s_client -connect ${row.endpoint} </dev/null   # a TLS timeout with small packets passing can be an MTU mismatch`);
+  if (row.lastFailure?.kind === 'tls')
+    steps.push(
+      `openssl s_client -connect ${row.endpoint} </dev/null   # a TLS timeout with small packets passing can be an MTU mismatch`,
+    );
   return steps;
 }
 

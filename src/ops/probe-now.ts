@@ -9,7 +9,11 @@ import { ClientCertificates } from '../runtime/source/client-certs.js';
 import { podAddress, targetPodsSelector } from '../runtime/source/target-pods.js';
 import type { ProbeResult } from '../runtime/types.js';
 
-export async function probeChecks(checks: readonly CheckObject[], lookups: Lookups, concurrency: number): Promise<Map<string, ProbeResult>> {
+export async function probeChecks(
+  checks: readonly CheckObject[],
+  lookups: Lookups,
+  concurrency: number,
+): Promise<Map<string, ProbeResult>> {
   const results = new Map<string, ProbeResult>();
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -23,13 +27,24 @@ export async function probeChecks(checks: readonly CheckObject[], lookups: Looku
 }
 
 /** Target pod addresses from one list of the target Services' EndpointSlices; client certificates read on demand. */
-export async function clusterLookups(client: KubeClient, namespace: string, checks: readonly CheckObject[]): Promise<Lookups> {
-  const services = [...new Set(checks.flatMap((check) => (check.spec.targetPod ? [check.spec.targetPod.service] : [])))].sort();
+export async function clusterLookups(
+  client: KubeClient,
+  namespace: string,
+  checks: readonly CheckObject[],
+): Promise<Lookups> {
+  const services = [
+    ...new Set(checks.flatMap((check) => (check.spec.targetPod ? [check.spec.targetPod.service] : []))),
+  ].sort();
   let slices: EndpointSlice[] = [];
   let unreadable: string | undefined;
   if (services.length > 0) {
     try {
-      slices = (await client.get<ObjectList<EndpointSlice>>(paths.endpointSlices(namespace), { query: { labelSelector: targetPodsSelector(services) }, timeoutMs: 30_000 })).items;
+      slices = (
+        await client.get<ObjectList<EndpointSlice>>(paths.endpointSlices(namespace), {
+          query: { labelSelector: targetPodsSelector(services) },
+          timeoutMs: 30_000,
+        })
+      ).items;
     } catch (error) {
       // The other checks are still worth probing; these become invalid with the reason.
       unreadable = `cannot list the EndpointSlices of ${namespace}/${services.join(',')} to find the target pod: ${(error as Error).message}`;

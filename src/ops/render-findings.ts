@@ -36,14 +36,19 @@ function renderText(diagnosis: Diagnosis, palette: Palette): string {
   const blocks = diagnosis.findings.map((finding) => {
     const lines: string[] = [];
     const severity = palette.paint(finding.severity.toUpperCase().padEnd(8), SEVERITY_TONES[finding.severity]);
-    lines.push(`${severity}  ${palette.paint(finding.culprit, 'bold')}${finding.confidence === 'low' ? palette.paint('   (low confidence)', 'dim') : ''}`);
+    lines.push(
+      `${severity}  ${palette.paint(finding.culprit, 'bold')}${finding.confidence === 'low' ? palette.paint('   (low confidence)', 'dim') : ''}`,
+    );
     for (const line of wrap(finding.summary, WRAP - 2)) lines.push(`  ${line}`);
     if (finding.since) lines.push(`  since ${when(finding.since)}`);
     if (finding.evidence.length > 0) lines.push('  evidence:');
     const width = Math.max(...finding.evidence.slice(0, EVIDENCE_SHOWN).map((entry) => entry.check.length));
     for (const entry of finding.evidence.slice(0, EVIDENCE_SHOWN)) {
       const label = EVIDENCE_LABELS[entry.state];
-      const detail = entry.state === 'answering' ? `answering since ${entry.since ?? '?'}` : `${entry.since ? `since ${entry.since}: ` : ''}${withoutLabel(entry.message)}`;
+      const detail =
+        entry.state === 'answering'
+          ? `answering since ${entry.since ?? '?'}`
+          : `${entry.since ? `since ${entry.since}: ` : ''}${withoutLabel(entry.message)}`;
       lines.push(`    ${palette.paint(label.text.padEnd(7), label.tone)} ${entry.check.padEnd(width)}   ${detail}`);
     }
     const hidden = finding.evidence.length - EVIDENCE_SHOWN;

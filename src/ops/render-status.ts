@@ -30,12 +30,30 @@ export function renderStatus(report: StatusReport, format: StatusFormat, palette
   }
 }
 
-const STATE_TONES: Record<CheckState, Tone> = { reachable: 'good', unreachable: 'bad', unknown: 'warn', invalid: 'bad', pending: 'dim', stale: 'warn' };
+const STATE_TONES: Record<CheckState, Tone> = {
+  reachable: 'good',
+  unreachable: 'bad',
+  unknown: 'warn',
+  invalid: 'bad',
+  pending: 'dim',
+  stale: 'warn',
+};
 
 function renderTable(report: StatusReport, wide: boolean, palette: Palette): string {
   const now = report.time.getTime();
   const ago = (time: Date | undefined) => (time ? age(now - time.getTime()) : '-');
-  const headers = ['SOURCE', 'SOURCE NODE', 'TARGET', 'TARGET NODE', 'STATE', 'LATENCY', 'PROBED', 'CHANGED', 'OUTAGE', 'OUTAGES'];
+  const headers = [
+    'SOURCE',
+    'SOURCE NODE',
+    'TARGET',
+    'TARGET NODE',
+    'STATE',
+    'LATENCY',
+    'PROBED',
+    'CHANGED',
+    'OUTAGE',
+    'OUTAGES',
+  ];
   if (report.now) headers.push('NOW');
   if (wide) headers.push('ENDPOINT', 'PROBE', 'LAST FAILURE', 'CHECK');
   const rows = report.rows.map((row) => {
@@ -54,7 +72,9 @@ function renderTable(report: StatusReport, wide: boolean, palette: Palette): str
     ];
     if (report.now) cells.push(nowCell(report.now.get(row.check)));
     if (wide) {
-      const failure = row.lastFailure ? `${FAILURE_LABELS[row.lastFailure.kind]} ${ago(row.lastFailure.time)} ago` : '-';
+      const failure = row.lastFailure
+        ? `${FAILURE_LABELS[row.lastFailure.kind]} ${ago(row.lastFailure.time)} ago`
+        : '-';
       cells.push(row.endpoint, row.probe, failure, row.check);
     }
     return cells;
@@ -76,7 +96,10 @@ function failureOf(result: ProbeResult): FailureKind {
 
 function summaryLine(report: StatusReport): string {
   const counts = countStates(report.rows);
-  const states = [...CHECK_STATES].sort().filter((state) => counts[state] > 0).map((state) => `${counts[state]} ${state}`);
+  const states = [...CHECK_STATES]
+    .sort()
+    .filter((state) => counts[state] > 0)
+    .map((state) => `${counts[state]} ${state}`);
   const open = report.rows.filter((row) => row.openOutage).length;
   let line = `${report.rows.length} checks${states.length > 0 ? `: ${states.join(', ')}` : ''}; ${open} open outage${open === 1 ? '' : 's'}`;
   if (report.now) {
@@ -108,7 +131,11 @@ export function statusDocument(report: StatusReport) {
 }
 
 function summary(report: StatusReport) {
-  return { checks: report.rows.length, ...countStates(report.rows), openOutages: report.rows.filter((row) => row.openOutage).length };
+  return {
+    checks: report.rows.length,
+    ...countStates(report.rows),
+    openOutages: report.rows.filter((row) => row.openOutage).length,
+  };
 }
 
 function checkDocument(row: CheckRow, now: ProbeResult | undefined) {
@@ -127,9 +154,18 @@ function checkDocument(row: CheckRow, now: ProbeResult | undefined) {
     ...(row.lastProbe ? { lastProbe: formatTime(row.lastProbe.time) } : {}),
     ...(row.changedAt ? { changed: formatTime(row.changedAt) } : {}),
     ...(row.lastFailure
-      ? { lastFailure: { time: formatTime(row.lastFailure.time), kind: row.lastFailure.kind, reason: row.lastFailure.reason, message: row.lastFailure.message } }
+      ? {
+          lastFailure: {
+            time: formatTime(row.lastFailure.time),
+            kind: row.lastFailure.kind,
+            reason: row.lastFailure.reason,
+            message: row.lastFailure.message,
+          },
+        }
       : {}),
-    ...(row.openOutage ? { openOutage: { start: formatTime(row.openOutage.start), message: row.openOutage.message } } : {}),
+    ...(row.openOutage
+      ? { openOutage: { start: formatTime(row.openOutage.start), message: row.openOutage.message } }
+      : {}),
     outages: row.outages,
     ...(now ? { now: freshDocument(now) } : {}),
   };

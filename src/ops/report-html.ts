@@ -8,7 +8,14 @@ import type { CheckObject } from '../runtime/kube/resources.js';
 import { formatTime } from '../runtime/status/time.js';
 import { formatDuration } from '../api/duration.js';
 import { countStates, describeSource, type CheckRow, type CheckState } from './matrix.js';
-import { buildReport, MAX_ALL_TIMELINES, type CheckTimeline, type MatrixCell, type MatrixColumn, type ReportModel } from './report-model.js';
+import {
+  buildReport,
+  MAX_ALL_TIMELINES,
+  type CheckTimeline,
+  type MatrixCell,
+  type MatrixColumn,
+  type ReportModel,
+} from './report-model.js';
 
 export interface ReportOptions {
   now: Date;
@@ -85,7 +92,9 @@ export function renderReportHtml(checks: readonly CheckObject[], options: Report
 
 function summary(report: ReportModel, options: ReportOptions): string {
   const total = report.timelines.length;
-  const counts = (Object.entries(report.counts) as [CheckState, number][]).filter(([, count]) => count > 0).map(([state, count]) => `${count} ${state}`);
+  const counts = (Object.entries(report.counts) as [CheckState, number][])
+    .filter(([, count]) => count > 0)
+    .map(([state, count]) => `${count} ${state}`);
   const parts = [
     ...(options.subject ? [escapeHtml(options.subject)] : []),
     // For a saved file this is when it was saved (its newest entry), not when the page was made.
@@ -97,7 +106,8 @@ function summary(report: ReportModel, options: ReportOptions): string {
 
 function matrixSection(report: ReportModel): string {
   const { columns, rows } = report.matrix;
-  if (rows.length === 0) return '<section id="matrix"><h2>Source × target</h2><p class="empty">No checks.</p></section>';
+  if (rows.length === 0)
+    return '<section id="matrix"><h2>Source × target</h2><p class="empty">No checks.</p></section>';
   const anyNode = columns.some((column) => column.node !== undefined);
   const groups = groupByTarget(columns);
   const firstHeader = groups
@@ -109,7 +119,12 @@ function matrixSection(report: ReportModel): string {
   const nodeHeader = anyNode
     ? `<tr>${groups
         .filter(({ columns: group }) => !(group.length === 1 && group[0]!.node === undefined))
-        .flatMap(({ columns: group }) => group.map((column) => `<th class="target-node">${column.node === undefined ? 'any node' : escapeHtml(column.node)}</th>`))
+        .flatMap(({ columns: group }) =>
+          group.map(
+            (column) =>
+              `<th class="target-node">${column.node === undefined ? 'any node' : escapeHtml(column.node)}</th>`,
+          ),
+        )
         .join('')}</tr>`
     : '';
   const body = rows
@@ -151,7 +166,12 @@ function matrixCell(sourceKey: string, column: MatrixColumn, cell: MatrixCell | 
   const where = `data-source="${escapeHtml(sourceKey)}" data-target="${escapeHtml(column.key)}"`;
   if (!cell) return `<td class="cell none" ${where} data-state="none"></td>`;
   const colour = cellColour(cell);
-  const text = cell.state === 'reachable' ? (cell.latencyMs === undefined ? 'up' : formatLatency(cell.latencyMs)) : CELL_TEXT[cell.state];
+  const text =
+    cell.state === 'reachable'
+      ? cell.latencyMs === undefined
+        ? 'up'
+        : formatLatency(cell.latencyMs)
+      : CELL_TEXT[cell.state];
   const count = cell.checks.length > 1 ? `<span class="count">×${cell.checks.length}</span>` : '';
   const dark = isDark(colour) ? ' dark' : '';
   return `<td class="cell${dark}" ${where} data-state="${cell.state}" style="background:${colour}" title="${escapeMultiline(cellTitle(cell))}">${escapeHtml(text)}${count}</td>`;
@@ -165,28 +185,45 @@ function cellColour(cell: MatrixCell): string {
 function cellTitle(cell: MatrixCell): string {
   if (cell.checks.length <= MAX_LISTED_CHECKS) return cell.checks.map(checkTitle).join('\n\n');
   const counts = countStates(cell.checks);
-  const states = (Object.keys(STATE_LABELS) as CheckState[]).filter((state) => counts[state] > 0).map((state) => `${counts[state]} ${state}`);
+  const states = (Object.keys(STATE_LABELS) as CheckState[])
+    .filter((state) => counts[state] > 0)
+    .map((state) => `${counts[state]} ${state}`);
   const failing = cell.checks.filter((check) => check.state !== 'reachable');
   const more = failing.length - MAX_LISTED_CHECKS;
-  return [`${cell.checks.length} checks: ${states.join(', ')}`, ...failing.slice(0, MAX_LISTED_CHECKS).map(checkTitle), ...(more > 0 ? [`and ${more} more not reachable`] : [])].join('\n\n');
+  return [
+    `${cell.checks.length} checks: ${states.join(', ')}`,
+    ...failing.slice(0, MAX_LISTED_CHECKS).map(checkTitle),
+    ...(more > 0 ? [`and ${more} more not reachable`] : []),
+  ].join('\n\n');
 }
 
 function checkTitle(row: CheckRow): string {
-  const lines = [`${row.check}: ${STATE_LABELS[row.state]}`, `${describeSource(row.source)} -> ${row.endpoint} (${row.probe})`];
+  const lines = [
+    `${row.check}: ${STATE_LABELS[row.state]}`,
+    `${describeSource(row.source)} -> ${row.endpoint} (${row.probe})`,
+  ];
   if (row.lastProbe) {
-    lines.push(`last probe ${displayTime(row.lastProbe.time.getTime())}${row.lastProbe.latency ? ` in ${row.lastProbe.latency}` : ''}`);
+    lines.push(
+      `last probe ${displayTime(row.lastProbe.time.getTime())}${row.lastProbe.latency ? ` in ${row.lastProbe.latency}` : ''}`,
+    );
     lines.push(row.lastProbe.message);
   }
   if (row.openOutage) lines.push(`outage open since ${displayTime(row.openOutage.start.getTime())}`);
   else if (row.failingSince) lines.push(`failing since ${displayTime(row.failingSince.getTime())}`);
-  if (row.staleSince && Number.isFinite(row.staleSince.getTime())) lines.push(`stale since ${displayTime(row.staleSince.getTime())}`);
+  if (row.staleSince && Number.isFinite(row.staleSince.getTime()))
+    lines.push(`stale since ${displayTime(row.staleSince.getTime())}`);
   return lines.join('\n');
 }
 
 function legend(): string {
-  const swatch = (key: string, colour: string, label: string) => `<li><span class="swatch" data-legend="${key}" style="background:${colour}"></span>${escapeHtml(label)}</li>`;
-  const latency = LATENCY_BANDS.map((band, index) => swatch(`reachable-${index}`, band.colour, `reachable, ${band.label}`));
-  const states = (Object.keys(STATE_LABELS) as CheckState[]).filter((state) => state !== 'reachable').map((state) => swatch(state, STATE_COLOURS[state], STATE_LABELS[state]));
+  const swatch = (key: string, colour: string, label: string) =>
+    `<li><span class="swatch" data-legend="${key}" style="background:${colour}"></span>${escapeHtml(label)}</li>`;
+  const latency = LATENCY_BANDS.map((band, index) =>
+    swatch(`reachable-${index}`, band.colour, `reachable, ${band.label}`),
+  );
+  const states = (Object.keys(STATE_LABELS) as CheckState[])
+    .filter((state) => state !== 'reachable')
+    .map((state) => swatch(state, STATE_COLOURS[state], STATE_LABELS[state]));
   return `<ul class="legend">${[...latency, ...states, '<li><span class="swatch none" data-legend="none"></span>no check</li>'].join('')}</ul>`;
 }
 
@@ -226,10 +263,14 @@ function axis(report: ReportModel): string {
 
 function timelineRow(report: ReportModel, timeline: CheckTimeline): string {
   const { row } = timeline;
-  const x = (ms: number) => round(((ms - report.windowStartMs) / (report.nowMs - report.windowStartMs)) * TIMELINE_WIDTH);
+  const x = (ms: number) =>
+    round(((ms - report.windowStartMs) / (report.nowMs - report.windowStartMs)) * TIMELINE_WIDTH);
   const shapes: string[] = [];
   const historyStart = timeline.historyStartMs === undefined ? TIMELINE_WIDTH : Math.max(0, x(timeline.historyStartMs));
-  if (historyStart > 0) shapes.push(`<rect class="no-history" x="0" y="0" width="${historyStart}" height="${TIMELINE_HEIGHT}"><title>no results retained</title></rect>`);
+  if (historyStart > 0)
+    shapes.push(
+      `<rect class="no-history" x="0" y="0" width="${historyStart}" height="${TIMELINE_HEIGHT}"><title>no results retained</title></rect>`,
+    );
   for (const outage of timeline.outages) {
     const start = Math.max(0, x(outage.startMs));
     const end = Math.min(TIMELINE_WIDTH, x(outage.endMs ?? report.nowMs));
@@ -242,7 +283,11 @@ function timelineRow(report: ReportModel, timeline: CheckTimeline): string {
   for (const probe of timeline.failures) shapes.push(tick('failure', x(probe.timeMs), probe));
   const outages = timeline.outages.length;
   const open = timeline.outages.some((outage) => outage.endMs === undefined);
-  const detail = [row.check, ...(outages > 0 ? [`${outages} outage${outages === 1 ? '' : 's'}${open ? ', one open' : ''}`] : []), ...(timeline.historyStartMs === undefined ? ['never probed'] : [])];
+  const detail = [
+    row.check,
+    ...(outages > 0 ? [`${outages} outage${outages === 1 ? '' : 's'}${open ? ', one open' : ''}`] : []),
+    ...(timeline.historyStartMs === undefined ? ['never probed'] : []),
+  ];
   const label = `${describeSource(row.source)} → ${row.target.name}${row.target.node ? ` on ${row.target.node}` : ''}`;
   return (
     `<tr data-check="${escapeHtml(row.check)}" data-state="${row.state}"><th scope="row">${escapeHtml(label)}<span class="detail">${escapeHtml(detail.join(' · '))}</span></th>` +
@@ -250,7 +295,11 @@ function timelineRow(report: ReportModel, timeline: CheckTimeline): string {
   );
 }
 
-function tick(kind: 'success' | 'failure', x: number, probe: { timeMs: number; message: string; latency?: string }): string {
+function tick(
+  kind: 'success' | 'failure',
+  x: number,
+  probe: { timeMs: number; message: string; latency?: string },
+): string {
   const x1 = Math.min(TIMELINE_WIDTH - 1, Math.max(1, x));
   const top = kind === 'failure' ? 0 : TIMELINE_HEIGHT / 2;
   const title = `${displayTime(probe.timeMs)}${probe.latency ? ` (${probe.latency})` : ''}\n${probe.message}`;
@@ -282,7 +331,13 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]!);

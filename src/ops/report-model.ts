@@ -6,7 +6,15 @@ import type { CheckStatus, LogEntry } from '../api/check.js';
 import type { CheckObject } from '../runtime/kube/resources.js';
 import { timeMs } from '../runtime/status/time.js';
 import { parseDuration } from '../api/duration.js';
-import { compareRows, countStates, sourceKey, toRow, type CheckRow, type CheckState, type SourceRef } from './matrix.js';
+import {
+  compareRows,
+  countStates,
+  sourceKey,
+  toRow,
+  type CheckRow,
+  type CheckState,
+  type SourceRef,
+} from './matrix.js';
 
 /** A cell takes the state of its worst check: the first of these its checks have. */
 const WORST_FIRST: readonly CheckState[] = ['unreachable', 'invalid', 'unknown', 'stale', 'pending', 'reachable'];
@@ -84,11 +92,15 @@ export interface ReportModel {
 
 export function buildReport(checks: readonly CheckObject[], now: Date): ReportModel {
   const nowMs = now.getTime();
-  const timelines = checks.map((object) => timelineOf(toRow(object), object.status)).sort((a, b) => compareRows(a.row, b.row));
+  const timelines = checks
+    .map((object) => timelineOf(toRow(object), object.status))
+    .sort((a, b) => compareRows(a.row, b.row));
   const rows = timelines.map((timeline) => timeline.row);
   // A loop, not Math.min(...starts): spreading tens of thousands of arguments can overflow the stack.
   let windowStartMs = nowMs;
-  for (const timeline of timelines) if (timeline.historyStartMs !== undefined && timeline.historyStartMs < windowStartMs) windowStartMs = timeline.historyStartMs;
+  for (const timeline of timelines)
+    if (timeline.historyStartMs !== undefined && timeline.historyStartMs < windowStartMs)
+      windowStartMs = timeline.historyStartMs;
   const counts = countStates(rows);
   const shownTimelines = timelines.length > MAX_ALL_TIMELINES ? timelines.filter(hasMoreThanSuccesses) : timelines;
   return { nowMs, windowStartMs, matrix: matrixOf(rows), timelines, shownTimelines, counts };
@@ -116,7 +128,12 @@ function pairsOf(rows: readonly CheckRow[], perNode: boolean): Pairs {
   const byPair = new Map<string, CheckRow[]>();
   for (const row of rows) {
     const column = perNode ? targetKey(row) : row.target.name;
-    if (!columns.has(column)) columns.set(column, { key: column, target: row.target.name, ...(perNode && row.target.node ? { node: row.target.node } : {}) });
+    if (!columns.has(column))
+      columns.set(column, {
+        key: column,
+        target: row.target.name,
+        ...(perNode && row.target.node ? { node: row.target.node } : {}),
+      });
     const source = sourceKey(row.source);
     if (!sources.has(source)) sources.set(source, row.source);
     const pair = `${source}\n${column}`;
@@ -128,7 +145,9 @@ function pairsOf(rows: readonly CheckRow[], perNode: boolean): Pairs {
 }
 
 function layout({ columns, sources, byPair }: Pairs): Matrix {
-  const orderedColumns = [...columns.values()].sort((a, b) => a.target.localeCompare(b.target) || (a.node ?? '').localeCompare(b.node ?? ''));
+  const orderedColumns = [...columns.values()].sort(
+    (a, b) => a.target.localeCompare(b.target) || (a.node ?? '').localeCompare(b.node ?? ''),
+  );
   const matrixRows = [...sources.entries()].map(([key, source]) => ({
     key,
     source,
@@ -143,7 +162,8 @@ function cellOf(checks: CheckRow[] | undefined): MatrixCell | undefined {
   const state = WORST_FIRST.find((candidate) => checks.some((check) => check.state === candidate))!;
   const cell: MatrixCell = { state, checks };
   const latencies = checks.flatMap((check) => {
-    const latency = check.state === 'reachable' && check.lastSuccess?.latency ? parseDuration(check.lastSuccess.latency) : undefined;
+    const latency =
+      check.state === 'reachable' && check.lastSuccess?.latency ? parseDuration(check.lastSuccess.latency) : undefined;
     return latency === undefined ? [] : [latency];
   });
   if (latencies.length > 0) cell.latencyMs = latencies.reduce((slowest, latency) => Math.max(slowest, latency));
@@ -159,10 +179,17 @@ function timelineOf(row: CheckRow, status: CheckStatus | undefined): CheckTimeli
     outages.push({ startMs, ...(Number.isFinite(endMs) ? { endMs } : {}), message: outage.message ?? '' });
   }
   // Outage logs keep the first failures of an outage after the failures list has moved on.
-  const outageLogs = (status?.outages ?? []).flatMap((outage) => [...(outage.startLogs ?? []), ...(outage.endLogs ?? [])]);
+  const outageLogs = (status?.outages ?? []).flatMap((outage) => [
+    ...(outage.startLogs ?? []),
+    ...(outage.endLogs ?? []),
+  ]);
   const failures = probesOf([...(status?.failures ?? []), ...outageLogs.filter((entry) => !entry.success)]);
   const successes = probesOf(status?.successes ?? []);
-  const times = [...outages.map((outage) => outage.startMs), ...failures.map((probe) => probe.timeMs), ...successes.map((probe) => probe.timeMs)];
+  const times = [
+    ...outages.map((outage) => outage.startMs),
+    ...failures.map((probe) => probe.timeMs),
+    ...successes.map((probe) => probe.timeMs),
+  ];
   const timeline: CheckTimeline = { row, outages: outages.sort((a, b) => a.startMs - b.startMs), failures, successes };
   if (times.length > 0) timeline.historyStartMs = Math.min(...times);
   return timeline;
@@ -174,7 +201,11 @@ function probesOf(entries: readonly LogEntry[]): TimelineProbe[] {
   for (const entry of entries) {
     const time = timeMs(entry.time);
     if (!Number.isFinite(time)) continue;
-    const probe: TimelineProbe = { timeMs: time, message: entry.message ?? '', ...(entry.latency ? { latency: entry.latency } : {}) };
+    const probe: TimelineProbe = {
+      timeMs: time,
+      message: entry.message ?? '',
+      ...(entry.latency ? { latency: entry.latency } : {}),
+    };
     seen.set(`${time}\n${probe.message}`, probe);
   }
   return [...seen.values()].sort((a, b) => a.timeMs - b.timeMs || a.message.localeCompare(b.message));

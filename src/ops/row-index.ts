@@ -43,7 +43,9 @@ export class RowIndex {
     const groups = [...keys].map((key) => this.ofSource(key)).filter((group) => group.length > 0);
     // Rows sorted by source keep each source's checks together: ordering the groups is enough, unless they interleave.
     const rows = groups.sort((a, b) => at(a[0]!) - at(b[0]!)).flat();
-    return rows.every((row, index) => index === 0 || at(rows[index - 1]!) < at(row)) ? rows : rows.sort((a, b) => at(a) - at(b));
+    return rows.every((row, index) => index === 0 || at(rows[index - 1]!) < at(row))
+      ? rows
+      : rows.sort((a, b) => at(a) - at(b));
   }
 
   /** Checks resolving this name; undefined: the checks that resolve no name. */

@@ -24,9 +24,17 @@ interface SizeClass {
 
 /** Size classes by node count, smallest first; the first whose bound the cluster does not exceed applies. */
 export const SIZE_CLASSES: readonly SizeClass[] = [
-  { upToNodes: 250, status: { ...DEFAULT_STATUS_HISTORY, refreshInterval: DEFAULT_REFRESH_INTERVAL }, startJitter: '0s' },
+  {
+    upToNodes: 250,
+    status: { ...DEFAULT_STATUS_HISTORY, refreshInterval: DEFAULT_REFRESH_INTERVAL },
+    startJitter: '0s',
+  },
   { upToNodes: 1000, status: { entries: 10, outages: 10, refreshInterval: '30m' }, startJitter: '10s' },
-  { upToNodes: Number.POSITIVE_INFINITY, status: { entries: 5, outages: 5, refreshInterval: '60m' }, startJitter: '30s' },
+  {
+    upToNodes: Number.POSITIVE_INFINITY,
+    status: { entries: 5, outages: 5, refreshInterval: '60m' },
+    startJitter: '30s',
+  },
 ];
 
 function sizeClass(topology: Pick<Topology, 'nodes'>): SizeClass {

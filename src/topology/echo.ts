@@ -6,7 +6,8 @@
 /** Longest text echoed as is; longer text is cut and its length said. */
 export const ECHO_MAX = 60;
 
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Control and invisible formatting characters written as \n, \t or \u{..}; everything else as is. */
 export function escapeControl(text: string): string {

@@ -29,7 +29,9 @@ interface Endpoint {
 
 export function expand(topology: Topology): PlannedCheck[] {
   const slugs = uniqueSlugs(topology.nodes.map((node) => node.name));
-  const endpointsByTarget = new Map(topology.targets.map((target) => [target.name, targetEndpoints(topology, target, slugs)]));
+  const endpointsByTarget = new Map(
+    topology.targets.map((target) => [target.name, targetEndpoints(topology, target, slugs)]),
+  );
   const checks: PlannedCheck[] = [];
   const statusSpec = checkStatusSpec(checkStatusSettings(topology));
   for (const source of topology.sources) {
@@ -38,7 +40,8 @@ export function expand(topology: Topology): PlannedCheck[] {
       .map((target) => ({ target, selector: endpointSelector(source, target, endpointsByTarget.get(target.name)!) }));
     for (const sourceNode of sourceNodes(topology, source)) {
       for (const { target, selector } of targets) {
-        for (const endpoint of selector(sourceNode)) checks.push(plan(topology, source, sourceNode, target, endpoint, slugs, statusSpec));
+        for (const endpoint of selector(sourceNode))
+          checks.push(plan(topology, source, sourceNode, target, endpoint, slugs, statusSpec));
       }
     }
   }
@@ -51,7 +54,11 @@ function sourceNodes(topology: Topology, source: Source): (TopologyNode | undefi
   return selectNodes(topology.nodes, source.roles, source.nodeLabels);
 }
 
-export function selectNodes(nodes: readonly TopologyNode[], roles?: readonly string[], labels?: Record<string, string>): TopologyNode[] {
+export function selectNodes(
+  nodes: readonly TopologyNode[],
+  roles?: readonly string[],
+  labels?: Record<string, string>,
+): TopologyNode[] {
   return nodes.filter(
     (node) =>
       (roles === undefined || roles.some((role) => node.roles.includes(role))) &&
@@ -65,7 +72,12 @@ function targetEndpoints(topology: Topology, target: Target, slugs: Map<string, 
       return [{ targetPart: target.name, spec: { targetEndpoint: hostPort(target.host, target.port) } }];
     case 'service': {
       const { namespace, name, port } = target.service;
-      return [{ targetPart: target.name, spec: { targetEndpoint: hostPort(`${name}.${namespace}.svc.${topology.clusterDomain}`, port) } }];
+      return [
+        {
+          targetPart: target.name,
+          spec: { targetEndpoint: hostPort(`${name}.${namespace}.svc.${topology.clusterDomain}`, port) },
+        },
+      ];
     }
     case 'node':
       return selectNodes(topology.nodes, target.roles, target.nodeLabels).flatMap((node) =>
@@ -89,7 +101,12 @@ function targetEndpoints(topology: Topology, target: Target, slugs: Map<string, 
           }))
         : [];
       const viaService: Endpoint[] = target.viaService
-        ? [{ targetPart: `${target.name}-service-cluster`, spec: { targetEndpoint: hostPort(serviceHost, topology.target.servicePort) } }]
+        ? [
+            {
+              targetPart: `${target.name}-service-cluster`,
+              spec: { targetEndpoint: hostPort(serviceHost, topology.target.servicePort) },
+            },
+          ]
         : [];
       return [...viaService, ...perNode];
     }
@@ -99,7 +116,11 @@ function targetEndpoints(topology: Topology, target: Target, slugs: Map<string, 
 function nodeAddresses(node: TopologyNode, family: 'IPv4' | 'IPv6' | 'both'): { address: string; suffix: string }[] {
   const v4 = node.addresses.find((address) => isIP(address) === 4);
   const v6 = node.addresses.find((address) => isIP(address) === 6);
-  if (family === 'both' && v4 && v6) return [{ address: v4, suffix: '' }, { address: v6, suffix: '-ipv6' }];
+  if (family === 'both' && v4 && v6)
+    return [
+      { address: v4, suffix: '' },
+      { address: v6, suffix: '-ipv6' },
+    ];
   const preferred = family === 'IPv6' ? (v6 ?? v4) : (v4 ?? v6);
   return preferred ? [{ address: preferred, suffix: '' }] : [];
 }
@@ -114,7 +135,11 @@ export function hostPort(host: string, port: number): string {
  * it on a hash ring of target nodes (skipping itself): stable when nodes come and go, and each node is checked
  * by about k others (exactly k when sources and targets are the same nodes). The ring is built once per target.
  */
-function endpointSelector(source: Source, target: Target, endpoints: Endpoint[]): (sourceNode: TopologyNode | undefined) => Endpoint[] {
+function endpointSelector(
+  source: Source,
+  target: Target,
+  endpoints: Endpoint[],
+): (sourceNode: TopologyNode | undefined) => Endpoint[] {
   if (source.kind !== 'DaemonSet' || source.mesh === 'full') return () => endpoints;
   const k = source.mesh.neighbours;
   const shared = endpoints.filter((endpoint) => endpoint.node === undefined);
@@ -123,7 +148,8 @@ function endpointSelector(source: Source, target: Target, endpoints: Endpoint[])
     if (endpoint.node) byNode.set(endpoint.node.name, [...(byNode.get(endpoint.node.name) ?? []), endpoint]);
   }
   const ring = new HashRing([...byNode.keys()], target.name);
-  return (sourceNode) => (sourceNode ? [...shared, ...ring.next(sourceNode.name, k).flatMap((name) => byNode.get(name)!)] : endpoints);
+  return (sourceNode) =>
+    sourceNode ? [...shared, ...ring.next(sourceNode.name, k).flatMap((name) => byNode.get(name)!)] : endpoints;
 }
 
 class HashRing {
@@ -133,7 +159,9 @@ class HashRing {
     names: readonly string[],
     private readonly salt: string,
   ) {
-    this.entries = names.map((name) => ({ name, at: this.position(name) })).sort((a, b) => compare(a.at, b.at) || (a.name < b.name ? -1 : 1));
+    this.entries = names
+      .map((name) => ({ name, at: this.position(name) }))
+      .sort((a, b) => compare(a.at, b.at) || (a.name < b.name ? -1 : 1));
   }
 
   /** The first k names clockwise from `from`'s position, excluding `from` itself. */
@@ -187,7 +215,10 @@ function plan(
     ...(endpoint.node ? { [LABEL_TARGET_NODE]: nodeLabelValue(endpoint.node.name) } : {}),
     [LABEL_TARGET_KIND]: target.kind,
   };
-  const annotations = fullNodeNames(labels, { [LABEL_SOURCE_NODE]: sourceNode?.name, [LABEL_TARGET_NODE]: endpoint.node?.name });
+  const annotations = fullNodeNames(labels, {
+    [LABEL_SOURCE_NODE]: sourceNode?.name,
+    [LABEL_TARGET_NODE]: endpoint.node?.name,
+  });
   const probe = target.probe ?? { kind: 'tcp' as const };
   const { tlsClientCert, ...probeSpec } = probe;
   const spec: CheckSpec = {
@@ -204,7 +235,9 @@ function plan(
       kind: target.kind,
       ...(endpoint.node ? { node: endpoint.node.name } : {}),
       ...(endpoint.node && endpoint.node.roles.length > 0 ? { nodeRoles: [...endpoint.node.roles] } : {}),
-      ...((target.kind === 'endpoint' || target.kind === 'service') && target.backends ? { backends: target.backends } : {}),
+      ...((target.kind === 'endpoint' || target.kind === 'service') && target.backends
+        ? { backends: target.backends }
+        : {}),
     },
     ...(endpoint.spec.targetPod ? { targetPod: endpoint.spec.targetPod } : {}),
   };
@@ -212,8 +245,13 @@ function plan(
 }
 
 /** Node names whose label holds a cut and hashed value, under the same keys: `kubectl get pncc -o yaml` shows them. */
-function fullNodeNames(labels: Record<string, string>, names: Record<string, string | undefined>): Record<string, string> | undefined {
-  const full = Object.entries(names).filter((entry): entry is [string, string] => entry[1] !== undefined && labels[entry[0]] !== entry[1]);
+function fullNodeNames(
+  labels: Record<string, string>,
+  names: Record<string, string | undefined>,
+): Record<string, string> | undefined {
+  const full = Object.entries(names).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined && labels[entry[0]] !== entry[1],
+  );
   return full.length > 0 ? Object.fromEntries(full) : undefined;
 }
 
@@ -231,4 +269,3 @@ function disambiguate(checks: PlannedCheck[]): PlannedCheck[] {
     return { ...check, name };
   });
 }
-

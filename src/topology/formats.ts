@@ -22,7 +22,8 @@ const IPV4_OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 export const IPV4_PATTERN = `${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}`;
 export const IPV6_PATTERN = ipv6Pattern();
 /** A DNS name in any case, labels of at most 63 characters, the last one not all digits (192.168.20.300 is no name). */
-const DNS_NAME_PATTERN = '(?=.{1,253}$)(?:[A-Za-z0-9](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*(?![0-9]+$)[A-Za-z0-9](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?';
+const DNS_NAME_PATTERN =
+  '(?=.{1,253}$)(?:[A-Za-z0-9](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*(?![0-9]+$)[A-Za-z0-9](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?';
 
 /** RFC 3986's IPv6address: eight groups, `::` for a run of zeros, an IPv4 address for the last two groups. */
 function ipv6Pattern(): string {
@@ -101,10 +102,13 @@ export function dnsSubdomain(what: string): Format {
 
 /** A Kubernetes label key: an optional DNS subdomain prefix of at most 253 characters, '/', and a name of at most 63. */
 export const LABEL_KEY: Format = {
-  pattern: anchored(`(?:(?=[^/]{1,253}/)${DNS_LABEL_PART}(?:\\.${DNS_LABEL_PART})*/)?(?=[^/]{1,63}$)[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?`),
+  pattern: anchored(
+    `(?:(?=[^/]{1,253}/)${DNS_LABEL_PART}(?:\\.${DNS_LABEL_PART})*/)?(?=[^/]{1,63}$)[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?`,
+  ),
   maxLength: 317,
   what: 'a label key',
-  message: "label keys must be [prefix/]name: an optional DNS subdomain prefix (at most 253 characters), and a name of at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+  message:
+    "label keys must be [prefix/]name: an optional DNS subdomain prefix (at most 253 characters), and a name of at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
 };
 
 export const LABEL_VALUE: Format = {
@@ -112,14 +116,18 @@ export const LABEL_VALUE: Format = {
   maxLength: 63,
   what: 'a label value',
   minLength: 0,
-  message: "label values must be at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit (or empty)",
+  message:
+    "label values must be at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit (or empty)",
 };
 
 /** A container image reference as the container runtime parses it: [registry[:port]/]path[:tag][@digest]. */
 const IMAGE_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const IMAGE_DOMAIN = '(?:(?:[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:]+\\])(?::[0-9]+)?';
+const IMAGE_DOMAIN =
+  '(?:(?:[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:]+\\])(?::[0-9]+)?';
 export const IMAGE: Format = {
-  pattern: anchored(`(?:${IMAGE_DOMAIN}/)?${IMAGE_COMPONENT}(?:/${IMAGE_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?`),
+  pattern: anchored(
+    `(?:${IMAGE_DOMAIN}/)?${IMAGE_COMPONENT}(?:/${IMAGE_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?`,
+  ),
   maxLength: 1024,
   what: 'the image',
   message: 'must be a container image reference such as registry.example.com/p2pnc:0.1.0 (lower-case path, no spaces)',
@@ -143,8 +151,10 @@ function regexOf(format: Format): RegExp {
 
 /** Undefined when `text` has the format, else the message (pointing at a non-ASCII character when there is one). */
 export function formatProblem(format: Format, text: string): string | undefined {
-  if (text.length > format.maxLength) return `${format.what ?? 'the value'} must be at most ${format.maxLength} characters`;
-  if (text.length < (format.minLength ?? 1)) return `${format.what ?? 'the value'} must not be empty; ${format.message}`;
+  if (text.length > format.maxLength)
+    return `${format.what ?? 'the value'} must be at most ${format.maxLength} characters`;
+  if (text.length < (format.minLength ?? 1))
+    return `${format.what ?? 'the value'} must not be empty; ${format.message}`;
   if (regexOf(format).test(text)) return undefined;
   const odd = unexpectedCharacter(text);
   return odd ? `${format.message}; it has ${odd}` : format.message;
@@ -159,7 +169,10 @@ export function unexpectedCharacter(text: string): string | undefined {
     if (code >= 0x20 && code < 0x7f) continue;
     const shown = code < 0x20 || (code >= 0x7f && code <= 0x9f) ? '' : `"${char}" `;
     const kind = code < 0x80 || (code >= 0x80 && code <= 0x9f) ? 'the control character' : 'the non-ASCII character';
-    const hint = code >= 0x80 ? ' (a look-alike of an ASCII letter? an internationalized name must be written in punycode, xn--...)' : '';
+    const hint =
+      code >= 0x80
+        ? ' (a look-alike of an ASCII letter? an internationalized name must be written in punycode, xn--...)'
+        : '';
     return `${kind} ${shown}U+${code.toString(16).toUpperCase().padStart(4, '0')} at position ${position}${hint}`;
   }
   return undefined;

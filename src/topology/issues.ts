@@ -24,7 +24,11 @@ export function formatPath(segments: readonly PropertyKey[]): string {
   return text === '' ? '(top level)' : text;
 }
 
-export function describeIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, input: unknown): TopologyProblem[] {
+export function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  schema: z.ZodType,
+  input: unknown,
+): TopologyProblem[] {
   return issues.flatMap((issue) => describeIssue(issue, schema, input));
 }
 
@@ -54,7 +58,13 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, input: unknow
         const actual = valueAt(input, segments);
         const got = actual === undefined ? 'it is missing' : `got ${describeValue(actual)}`;
         const hint = typeof actual === 'string' ? suggestion(actual, allowed) : '';
-        return [{ path: formatPath(segments), segments, message: `must be one of ${allowed.map((value) => `"${value}"`).join(', ')}; ${got}${hint}` }];
+        return [
+          {
+            path: formatPath(segments),
+            segments,
+            message: `must be one of ${allowed.map((value) => `"${value}"`).join(', ')}; ${got}${hint}`,
+          },
+        ];
       }
       return [{ path: formatPath(segments), segments, message: issue.message }];
     }
@@ -62,7 +72,13 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, input: unknow
       const actual = valueAt(input, segments);
       const allowed = issue.values.map((value) => JSON.stringify(value));
       const hint = typeof actual === 'string' ? suggestion(actual, issue.values.map(String)) : '';
-      return [{ path: formatPath(segments), segments, message: `must be one of ${allowed.join(', ')}; got ${describeValue(actual)}${hint}` }];
+      return [
+        {
+          path: formatPath(segments),
+          segments,
+          message: `must be one of ${allowed.join(', ')}; got ${describeValue(actual)}${hint}`,
+        },
+      ];
     }
     case 'too_small':
     case 'too_big':
@@ -92,7 +108,8 @@ function sizeMessage(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall): 
   const limit = Number(big ? (issue as z.core.$ZodIssueTooBig).maximum : (issue as z.core.$ZodIssueTooSmall).minimum);
   const inclusive = issue.inclusive !== false;
   const bound = big ? (inclusive ? 'at most' : 'less than') : inclusive ? 'at least' : 'more than';
-  if (issue.origin === 'array' || issue.origin === 'set') return `must have ${bound} ${limit} ${limit === 1 ? 'item' : 'items'}`;
+  if (issue.origin === 'array' || issue.origin === 'set')
+    return `must have ${bound} ${limit} ${limit === 1 ? 'item' : 'items'}`;
   if (issue.origin === 'string') return `must be ${bound} ${limit} characters long`;
   return `must be ${bound} ${limit}`;
 }
@@ -152,7 +169,8 @@ function objectSchemaAt(schema: z.ZodType, input: unknown, segments: readonly Pr
   for (const segment of segments) {
     if (!def) return undefined;
     value = (value as Record<PropertyKey, unknown> | undefined)?.[segment];
-    if (def.type === 'object' && typeof segment === 'string') def = def.shape?.[segment] && unwrap(defOf(def.shape[segment]!), value);
+    if (def.type === 'object' && typeof segment === 'string')
+      def = def.shape?.[segment] && unwrap(defOf(def.shape[segment]!), value);
     else if (def.type === 'array' && def.element) def = unwrap(defOf(def.element), value);
     else if (def.type === 'record' && def.valueType) def = unwrap(defOf(def.valueType), value);
     else return undefined;
@@ -167,7 +185,9 @@ function unwrap(def: SchemaDef, value: unknown): SchemaDef | undefined {
     else if (def.type === 'union' && def.options) {
       const key = def.discriminator;
       const wanted = key ? (value as Record<string, unknown> | undefined)?.[key] : undefined;
-      const match = def.options.map(defOf).find((option) => option.type === 'object' && key && literalValues(option.shape?.[key]).includes(wanted));
+      const match = def.options
+        .map(defOf)
+        .find((option) => option.type === 'object' && key && literalValues(option.shape?.[key]).includes(wanted));
       if (!match) return undefined;
       def = match;
     } else return def;

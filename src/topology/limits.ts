@@ -25,7 +25,8 @@ export function countChecks(topology: Topology): number {
   const endpoints = new Map(topology.targets.map((target) => [target.name, targetEndpoints(topology.nodes, target)]));
   let total = 0;
   for (const source of topology.sources) {
-    const sourceNodes = source.kind === 'Deployment' ? 1 : selectNodes(topology.nodes, source.roles, source.nodeLabels).length;
+    const sourceNodes =
+      source.kind === 'Deployment' ? 1 : selectNodes(topology.nodes, source.roles, source.nodeLabels).length;
     for (const target of topology.targets) {
       if (source.targets !== undefined && !source.targets.includes(target.name)) continue;
       total += sourceNodes * perSourceNode(source, endpoints.get(target.name)!);
@@ -42,7 +43,8 @@ interface EndpointCount {
 }
 
 function perSourceNode(source: Source, { shared, nodes, perNode }: EndpointCount): number {
-  if (source.kind === 'DaemonSet' && source.mesh !== 'full') return shared + Math.min(source.mesh.neighbours, nodes) * perNode;
+  if (source.kind === 'DaemonSet' && source.mesh !== 'full')
+    return shared + Math.min(source.mesh.neighbours, nodes) * perNode;
   return shared + nodes * perNode;
 }
 
@@ -53,10 +55,16 @@ function targetEndpoints(nodes: readonly TopologyNode[], target: Target): Endpoi
       return { shared: 1, nodes: 0, perNode: 0 };
     case 'node': {
       const selected = selectNodes(nodes, target.roles, target.nodeLabels);
-      const dual = target.addressFamily === 'both' && selected.some((node) => new Set(node.addresses.map((address) => isIP(address))).size === 2);
+      const dual =
+        target.addressFamily === 'both' &&
+        selected.some((node) => new Set(node.addresses.map((address) => isIP(address))).size === 2);
       return { shared: 0, nodes: selected.length, perNode: dual ? 2 : 1 };
     }
     case 'p2pnc-target':
-      return { shared: target.viaService ? 1 : 0, nodes: target.perNode ? selectNodes(nodes, target.roles, target.nodeLabels).length : 0, perNode: 1 };
+      return {
+        shared: target.viaService ? 1 : 0,
+        nodes: target.perNode ? selectNodes(nodes, target.roles, target.nodeLabels).length : 0,
+        perNode: 1,
+      };
   }
 }

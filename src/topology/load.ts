@@ -32,7 +32,11 @@ export function loadTopologyFile(file: string, options: LoadOptions = {}): Topol
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const hint =
-      code === 'ENOENT' ? 'no such file; pass the topology with -f FILE' : code === 'EISDIR' ? 'it is a folder; pass the topology file with -f FILE' : ((error as Error).message ?? String(error));
+      code === 'ENOENT'
+        ? 'no such file; pass the topology with -f FILE'
+        : code === 'EISDIR'
+          ? 'it is a folder; pass the topology file with -f FILE'
+          : ((error as Error).message ?? String(error));
     throw new UserError(`cannot read topology ${escapeControl(file)}: ${hint}`);
   }
   const decoded = decodeTopologyBytes(bytes);
@@ -59,7 +63,14 @@ function guardStack<T>(file: string, action: () => T): T {
   } catch (error) {
     // A structure deep enough to exhaust the stack somewhere the nesting check did not foresee.
     if (error instanceof RangeError && /call stack/i.test(error.message))
-      throw new TopologyError(file, [{ path: '(syntax)', segments: [], line: 1, message: 'nested too deeply to read; a topology needs at most 6 levels' }]);
+      throw new TopologyError(file, [
+        {
+          path: '(syntax)',
+          segments: [],
+          line: 1,
+          message: 'nested too deeply to read; a topology needs at most 6 levels',
+        },
+      ]);
     throw error;
   }
 }

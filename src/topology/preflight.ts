@@ -14,12 +14,23 @@ export function sizeProblem(data: unknown): TopologyProblem | undefined {
   while (stack.length > 0) {
     const { value, segments } = stack.pop()!;
     if (Array.isArray(value)) {
-      if (value.length > MAX_LIST_ITEMS) return { path: formatPath(segments), segments, message: `a list of ${value.length} items; at most ${MAX_LIST_ITEMS} are supported` };
+      if (value.length > MAX_LIST_ITEMS)
+        return {
+          path: formatPath(segments),
+          segments,
+          message: `a list of ${value.length} items; at most ${MAX_LIST_ITEMS} are supported`,
+        };
       value.forEach((item, i) => stack.push({ value: item, segments: [...segments, i] }));
     } else if (value !== null && typeof value === 'object') {
       const keys = Object.keys(value);
-      if (keys.length > MAX_MAP_KEYS) return { path: formatPath(segments), segments, message: `a mapping of ${keys.length} keys; at most ${MAX_MAP_KEYS} are supported` };
-      for (const key of keys) stack.push({ value: (value as Record<string, unknown>)[key], segments: [...segments, key] });
+      if (keys.length > MAX_MAP_KEYS)
+        return {
+          path: formatPath(segments),
+          segments,
+          message: `a mapping of ${keys.length} keys; at most ${MAX_MAP_KEYS} are supported`,
+        };
+      for (const key of keys)
+        stack.push({ value: (value as Record<string, unknown>)[key], segments: [...segments, key] });
     }
   }
   return undefined;

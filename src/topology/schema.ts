@@ -38,7 +38,11 @@ export function formatted(format: Format) {
 const dnsLabel = (what: string) => formatted(dnsLabelFormat(what));
 
 /** What the API server accepts as a Node's name (FQDNs and IPv4-like names included); check names derived from them are sanitized. */
-const nodeName = formatted({ ...dnsSubdomain('node name'), message: "node name must be a DNS-1123 subdomain, as `kubectl get nodes` shows it: lower-case letters, digits, '-' and '.', at most 253 characters" });
+const nodeName = formatted({
+  ...dnsSubdomain('node name'),
+  message:
+    "node name must be a DNS-1123 subdomain, as `kubectl get nodes` shows it: lower-case letters, digits, '-' and '.', at most 253 characters",
+});
 
 /** Longest duration: a day (probe intervals and timeouts; alert windows get a week). */
 const DAY_MS = 24 * 3600_000;
@@ -48,8 +52,10 @@ const durationUpTo = (maxMs: number, maxText: string) =>
     .string()
     .superRefine((text, ctx) => {
       const ms = text.length <= 64 ? parseDuration(text) : undefined;
-      if (ms === undefined) ctx.addIssue({ code: 'custom', message: 'must be a Go duration such as 60s, 1m30s or 500ms' });
-      else if (ms < 1) ctx.addIssue({ code: 'custom', message: ms === 0 ? 'must be longer than 0s' : 'must be at least 1ms' });
+      if (ms === undefined)
+        ctx.addIssue({ code: 'custom', message: 'must be a Go duration such as 60s, 1m30s or 500ms' });
+      else if (ms < 1)
+        ctx.addIssue({ code: 'custom', message: ms === 0 ? 'must be longer than 0s' : 'must be at least 1ms' });
       else if (ms > maxMs) ctx.addIssue({ code: 'custom', message: `must be at most ${maxText}` });
     })
     .meta({ pattern: `(?=.*[1-9])${GO_DURATION_PATTERN}`, maxLength: 64 });
@@ -57,7 +63,10 @@ const durationUpTo = (maxMs: number, maxText: string) =>
 const duration = durationUpTo(DAY_MS, '24h');
 const alertDuration = durationUpTo(7 * DAY_MS, '168h (a week)');
 
-const port = z.int('port must be a whole number').min(1, 'port must be between 1 and 65535').max(65535, 'port must be between 1 and 65535');
+const port = z
+  .int('port must be a whole number')
+  .min(1, 'port must be between 1 and 65535')
+  .max(65535, 'port must be between 1 and 65535');
 
 const ipAddress = formatted(IP_ADDRESS);
 
@@ -82,7 +91,8 @@ const labels = z.record(formatted(LABEL_KEY), formatted(LABEL_VALUE)).superRefin
 export const ProbeSchema = z
   .strictObject({
     kind: z.enum(['tcp', 'tls', 'http', 'https']).default('tcp').meta({
-      description: 'tcp: DNS + TCP connect; tls: also a TLS handshake; http/https: also a GET with an expected status. @default tcp',
+      description:
+        'tcp: DNS + TCP connect; tls: also a TLS handshake; http/https: also a GET with an expected status. @default tcp',
     }),
     path: formatted(HTTP_PATH).optional().meta({ description: 'HTTP path. @default /' }),
     expectedStatus: z
@@ -91,8 +101,13 @@ export const ProbeSchema = z
       .max(100)
       .optional()
       .meta({ description: 'HTTP status codes counted as success. @default [200..399]' }),
-    serverName: formatted(DNS_NAME).optional().meta({ description: 'TLS SNI server name. @default the target host when it is a name' }),
-    insecureSkipVerify: z.boolean().optional().meta({ description: 'Skip TLS certificate verification. @default true' }),
+    serverName: formatted(DNS_NAME)
+      .optional()
+      .meta({ description: 'TLS SNI server name. @default the target host when it is a name' }),
+    insecureSkipVerify: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Skip TLS certificate verification. @default true' }),
     tlsClientCert: dnsLabel('tlsClientCert').optional().meta({
       description: 'Name of a kubernetes.io/tls Secret in the p2pnc namespace presented as client certificate',
     }),
@@ -101,12 +116,20 @@ export const ProbeSchema = z
     const httpOnly = ['path', 'expectedStatus'] as const;
     for (const key of httpOnly) {
       if (probe[key] !== undefined && probe.kind !== 'http' && probe.kind !== 'https')
-        ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies only to http and https probes; set kind: http or remove ${key}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${key} applies only to http and https probes; set kind: http or remove ${key}`,
+        });
     }
     const tlsOnly = ['serverName', 'insecureSkipVerify', 'tlsClientCert'] as const;
     for (const key of tlsOnly) {
       if (probe[key] !== undefined && probe.kind !== 'tls' && probe.kind !== 'https')
-        ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies only to tls and https probes; set kind: tls or remove ${key}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${key} applies only to tls and https probes; set kind: tls or remove ${key}`,
+        });
     }
   });
 
@@ -118,20 +141,24 @@ const targetCommon = {
 };
 
 const nodeSelection = {
-  roles: z.array(dnsLabel('role')).min(1).optional().meta({ description: 'Only nodes having one of these roles. @default every node' }),
+  roles: z
+    .array(dnsLabel('role'))
+    .min(1)
+    .optional()
+    .meta({ description: 'Only nodes having one of these roles. @default every node' }),
   nodeLabels: labels.optional().meta({ description: 'Only nodes having all these labels. @default no label filter' }),
 };
 
-const backends = dnsLabel('backends')
-  .optional()
-  .meta({
-    description:
-      'Name of the target that probes what this one forwards to (the API server endpoints behind a load balancer, the nodes or pods behind a Service), so `p2pnc diagnose` can tell a failing front from failing backends. @default none',
-  });
+const backends = dnsLabel('backends').optional().meta({
+  description:
+    'Name of the target that probes what this one forwards to (the API server endpoints behind a load balancer, the nodes or pods behind a Service), so `p2pnc diagnose` can tell a failing front from failing backends. @default none',
+});
 
 export const EndpointTargetSchema = z.strictObject({
   ...targetCommon,
-  kind: z.literal('endpoint').meta({ description: 'A fixed host:port: a load balancer, an external or any other endpoint' }),
+  kind: z
+    .literal('endpoint')
+    .meta({ description: 'A fixed host:port: a load balancer, an external or any other endpoint' }),
   host,
   port,
   backends,
@@ -139,11 +166,14 @@ export const EndpointTargetSchema = z.strictObject({
 
 export const NodePortTargetSchema = z.strictObject({
   ...targetCommon,
-  kind: z.literal('node').meta({ description: 'A port on every selected node (API servers, etcd, kubelet): one check per node' }),
+  kind: z
+    .literal('node')
+    .meta({ description: 'A port on every selected node (API servers, etcd, kubelet): one check per node' }),
   port,
   ...nodeSelection,
   addressFamily: z.enum(['IPv4', 'IPv6', 'both']).default('IPv4').meta({
-    description: 'Which node address to probe; both gives one check per family. Falls back to the family the node has. @default IPv4',
+    description:
+      'Which node address to probe; both gives one check per family. Falls back to the family the node has. @default IPv4',
   }),
 });
 
@@ -161,33 +191,52 @@ export const ServiceTargetSchema = z.strictObject({
 export const P2pncTargetSchema = z.strictObject({
   ...targetCommon,
   kind: z.literal('p2pnc-target').meta({
-    description: "p2pnc's own target DaemonSet: one check per selected node (to the target pod on it) and one through its Service",
+    description:
+      "p2pnc's own target DaemonSet: one check per selected node (to the target pod on it) and one through its Service",
   }),
   ...nodeSelection,
   perNode: z.boolean().default(true).meta({ description: 'One check to the target pod on each node. @default true' }),
   viaService: z.boolean().default(true).meta({ description: 'One check through the target Service. @default true' }),
 });
 
-export const TargetSchema = z.discriminatedUnion('kind', [EndpointTargetSchema, NodePortTargetSchema, ServiceTargetSchema, P2pncTargetSchema]);
+export const TargetSchema = z.discriminatedUnion('kind', [
+  EndpointTargetSchema,
+  NodePortTargetSchema,
+  ServiceTargetSchema,
+  P2pncTargetSchema,
+]);
 
 const sourceCommon = {
   name: dnsLabel('source name'),
-  targets: z.array(dnsLabel('target name')).min(1).optional().meta({ description: 'Names of the targets this source probes. @default every target' }),
+  targets: z
+    .array(dnsLabel('target name'))
+    .min(1)
+    .optional()
+    .meta({ description: 'Names of the targets this source probes. @default every target' }),
 };
 
 export const DeploymentSourceSchema = z.strictObject({
   ...sourceCommon,
   kind: z.literal('Deployment'),
-  replicas: z.int().min(1).max(5).default(1).meta({ description: 'Replicas; one leader probes and writes, the others stand by. @default 1' }),
+  replicas: z
+    .int()
+    .min(1)
+    .max(5)
+    .default(1)
+    .meta({ description: 'Replicas; one leader probes and writes, the others stand by. @default 1' }),
   node: nodeName.optional().meta({
-    description: 'Pin the source to this topology node; check names then carry the node (<source>-<node>-to-<target>). @default not pinned',
+    description:
+      'Pin the source to this topology node; check names then carry the node (<source>-<node>-to-<target>). @default not pinned',
   }),
 });
 
 export const MeshSchema = z.union([
   z.literal('full'),
   z.strictObject({
-    neighbours: z.int().min(1).meta({ description: 'Each source node probes k target nodes chosen by a stable hash ring' }),
+    neighbours: z
+      .int()
+      .min(1)
+      .meta({ description: 'Each source node probes k target nodes chosen by a stable hash ring' }),
   }),
 ]);
 
@@ -196,7 +245,8 @@ export const DaemonSetSourceSchema = z.strictObject({
   kind: z.literal('DaemonSet'),
   ...nodeSelection,
   mesh: MeshSchema.default('full').meta({
-    description: 'full: every source node to every target node (N^2); { neighbours: k }: each node checked by about k others (N*k). @default full',
+    description:
+      'full: every source node to every target node (N^2); { neighbours: k }: each node checked by about k others (N*k). @default full',
   }),
 });
 
@@ -205,7 +255,10 @@ export const SourceSchema = z.discriminatedUnion('kind', [DeploymentSourceSchema
 export const NodeSchema = z
   .strictObject({
     name: nodeName,
-    addresses: z.array(ipAddress).min(1, 'a node needs at least one address').max(2, 'a node has at most two addresses: one IPv4 and one IPv6'),
+    addresses: z
+      .array(ipAddress)
+      .min(1, 'a node needs at least one address')
+      .max(2, 'a node has at most two addresses: one IPv4 and one IPv6'),
     roles: z.array(dnsLabel('role')).max(32).default([]),
     labels: labels.default({}),
   })
@@ -213,7 +266,11 @@ export const NodeSchema = z
     const [first, second] = node.addresses;
     if (first !== undefined && second !== undefined && isIP(first) === isIP(second)) {
       const family = isIP(first) === 4 ? 'IPv4' : 'IPv6';
-      ctx.addIssue({ code: 'custom', path: ['addresses', 1], message: `a node has one address per family, and addresses[0] is ${family} already: keep the one its checks should probe (an IPv4 and an IPv6 address are fine)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['addresses', 1],
+        message: `a node has one address per family, and addresses[0] is ${family} already: keep the one its checks should probe (an IPv4 and an IPv6 address are fine)`,
+      });
     }
   });
 
@@ -221,76 +278,102 @@ const alertDefaults = { outageFor: '5m', noResultsFor: '10m', latencyThreshold: 
 
 export const MonitoringSchema = z.strictObject({
   serviceMonitor: z.boolean().default(false).meta({
-    description: 'A ServiceMonitor (prometheus-operator) scraping every source pod, and the headless Service it selects. @default false',
+    description:
+      'A ServiceMonitor (prometheus-operator) scraping every source pod, and the headless Service it selects. @default false',
   }),
   prometheusRule: z.boolean().default(false).meta({
-    description: 'A PrometheusRule alerting on outages, sources producing no results, stale checks and high latency. @default false',
+    description:
+      'A PrometheusRule alerting on outages, sources producing no results, stale checks and high latency. @default false',
   }),
   labels: labels.default({}).meta({
-    description: 'Extra labels on the ServiceMonitor and PrometheusRule, for a Prometheus that selects them by label (kube-prometheus-stack: release: <its release>). @default none',
+    description:
+      'Extra labels on the ServiceMonitor and PrometheusRule, for a Prometheus that selects them by label (kube-prometheus-stack: release: <its release>). @default none',
   }),
-  scrapeInterval: duration.optional().meta({ description: 'Scrape interval of the ServiceMonitor. @default the Prometheus scrape interval' }),
+  scrapeInterval: duration
+    .optional()
+    .meta({ description: 'Scrape interval of the ServiceMonitor. @default the Prometheus scrape interval' }),
   alerts: z
     .strictObject({
-      outageFor: alertDuration.default(alertDefaults.outageFor).meta({ description: 'P2PNCConnectivityOutage fires after an outage lasts this long. @default 5m' }),
+      outageFor: alertDuration
+        .default(alertDefaults.outageFor)
+        .meta({ description: 'P2PNCConnectivityOutage fires after an outage lasts this long. @default 5m' }),
       noResultsFor: alertDuration.default(alertDefaults.noResultsFor).meta({
-        description: 'P2PNCSourceNoResults fires after a source that has checks produced no probe result for this long. @default 10m',
+        description:
+          'P2PNCSourceNoResults fires after a source that has checks produced no probe result for this long. @default 10m',
       }),
       latencyThreshold: alertDuration.default(alertDefaults.latencyThreshold).meta({
-        description: 'P2PNCHighLatency fires when the 95th percentile of successful probes of a source and target kind exceeds this. @default 500ms',
+        description:
+          'P2PNCHighLatency fires when the 95th percentile of successful probes of a source and target kind exceeds this. @default 500ms',
       }),
-      latencyFor: alertDuration.default(alertDefaults.latencyFor).meta({ description: 'P2PNCHighLatency fires once the 95th percentile stays above latencyThreshold this long. @default 15m' }),
+      latencyFor: alertDuration
+        .default(alertDefaults.latencyFor)
+        .meta({
+          description:
+            'P2PNCHighLatency fires once the 95th percentile stays above latencyThreshold this long. @default 15m',
+        }),
     })
     .default(alertDefaults)
     .meta({ description: 'Alert thresholds of the PrometheusRule' }),
 });
 
 const historyLength = (what: string) =>
-  z.int(`${what} must be a whole number`).min(1, `${what} must be between 1 and 20`).max(20, `${what} must be between 1 and 20`);
+  z
+    .int(`${what} must be a whole number`)
+    .min(1, `${what} must be between 1 and 20`)
+    .max(20, `${what} must be between 1 and 20`);
 
 const CheckStatusSettingsSchema = z.strictObject({
   entries: historyLength('checkStatus.entries')
     .optional()
-    .meta({ description: 'Successes and failures each check keeps, each (OpenShift keeps 10). @default 20 up to 250 nodes, 10 up to 1,000, 5 beyond' }),
+    .meta({
+      description:
+        'Successes and failures each check keeps, each (OpenShift keeps 10). @default 20 up to 250 nodes, 10 up to 1,000, 5 beyond',
+    }),
   outages: historyLength('checkStatus.outages')
     .optional()
     .meta({ description: 'Outages each check keeps. @default 20 up to 250 nodes, 10 up to 1,000, 5 beyond' }),
-  refreshInterval: duration
-    .optional()
-    .meta({
-      description:
-        'A healthy check (no transition) has its status written at most this often; transitions are written at once. @default 10m up to 250 nodes, 30m up to 1,000, 60m beyond',
-    }),
+  refreshInterval: duration.optional().meta({
+    description:
+      'A healthy check (no transition) has its status written at most this often; transitions are written at once. @default 10m up to 250 nodes, 30m up to 1,000, 60m beyond',
+  }),
 });
 
 const TopologyObject = z.strictObject({
-    cluster: dnsLabel('cluster').meta({ description: 'Cluster name, used in labels and the Argo CD Application' }),
-    namespace: dnsLabel('namespace').default('p2pnc').meta({ description: 'Namespace for p2pnc. @default p2pnc' }),
-    image: formatted(IMAGE).default(DEFAULT_IMAGE).meta({ description: 'The p2pnc runtime image' }),
-    clusterDomain: formatted(dnsSubdomain('clusterDomain')).default('cluster.local').meta({ description: '@default cluster.local' }),
-    interval: duration.default('60s').meta({ description: 'Default probe interval. @default 60s' }),
-    timeout: duration.default('10s').meta({ description: 'Default probe timeout. @default 10s' }),
-    target: z
-      .strictObject({
-        name: formatted(dns1035Label('target.name')).default('network-check-target'),
-        port: port.default(8080),
-        servicePort: port.default(80),
-      })
-      .default({ name: 'network-check-target', port: 8080, servicePort: 80 })
-      .meta({ description: "p2pnc's target DaemonSet and Service" }),
-    apiServer: z
-      .strictObject({ port: port.default(6443) })
-      .default({ port: 6443 })
-      .meta({ description: 'Port of the API server the source talks to (egress NetworkPolicy). @default 6443' }),
-    checkStatus: CheckStatusSettingsSchema.optional().meta({
-      description: "What each check's status keeps and how often a healthy one is written: smaller and rarer on large clusters (see the README's sizing)",
-    }),
-    monitoring: MonitoringSchema.default({ serviceMonitor: false, prometheusRule: false, labels: {}, alerts: alertDefaults }).meta({
-      description: 'Prometheus monitoring objects (need prometheus-operator CRDs), all off by default',
-    }),
-    nodes: z.array(NodeSchema).min(1, 'list at least one node'),
-    sources: z.array(SourceSchema).min(1, 'list at least one source'),
-    targets: z.array(TargetSchema).min(1, 'list at least one target'),
+  cluster: dnsLabel('cluster').meta({ description: 'Cluster name, used in labels and the Argo CD Application' }),
+  namespace: dnsLabel('namespace').default('p2pnc').meta({ description: 'Namespace for p2pnc. @default p2pnc' }),
+  image: formatted(IMAGE).default(DEFAULT_IMAGE).meta({ description: 'The p2pnc runtime image' }),
+  clusterDomain: formatted(dnsSubdomain('clusterDomain'))
+    .default('cluster.local')
+    .meta({ description: '@default cluster.local' }),
+  interval: duration.default('60s').meta({ description: 'Default probe interval. @default 60s' }),
+  timeout: duration.default('10s').meta({ description: 'Default probe timeout. @default 10s' }),
+  target: z
+    .strictObject({
+      name: formatted(dns1035Label('target.name')).default('network-check-target'),
+      port: port.default(8080),
+      servicePort: port.default(80),
+    })
+    .default({ name: 'network-check-target', port: 8080, servicePort: 80 })
+    .meta({ description: "p2pnc's target DaemonSet and Service" }),
+  apiServer: z
+    .strictObject({ port: port.default(6443) })
+    .default({ port: 6443 })
+    .meta({ description: 'Port of the API server the source talks to (egress NetworkPolicy). @default 6443' }),
+  checkStatus: CheckStatusSettingsSchema.optional().meta({
+    description:
+      "What each check's status keeps and how often a healthy one is written: smaller and rarer on large clusters (see the README's sizing)",
+  }),
+  monitoring: MonitoringSchema.default({
+    serviceMonitor: false,
+    prometheusRule: false,
+    labels: {},
+    alerts: alertDefaults,
+  }).meta({
+    description: 'Prometheus monitoring objects (need prometheus-operator CRDs), all off by default',
+  }),
+  nodes: z.array(NodeSchema).min(1, 'list at least one node'),
+  sources: z.array(SourceSchema).min(1, 'list at least one source'),
+  targets: z.array(TargetSchema).min(1, 'list at least one target'),
 });
 
 export const TopologySchema = TopologyObject.superRefine(checkReferences);
@@ -316,26 +399,45 @@ function checkReferences(topology: z.output<typeof TopologyObject>, ctx: Refinem
   const roles = new Set(topology.nodes.flatMap((node) => node.roles));
   topology.sources.forEach((source, i) => {
     source.targets?.forEach((name, j) => {
-      if (!targetSet.has(name)) ctx.addIssue(unknownReference(['sources', i, 'targets', j], 'target', name, targetNames));
+      if (!targetSet.has(name))
+        ctx.addIssue(unknownReference(['sources', i, 'targets', j], 'target', name, targetNames));
     });
     if (source.kind === 'Deployment' && source.node !== undefined && !nodeSet.has(source.node))
       ctx.addIssue(unknownReference(['sources', i, 'node'], 'node', source.node, nodeNames));
     if (source.kind === 'DaemonSet') checkRoles(source.roles, ['sources', i, 'roles'], roles, ctx);
   });
   topology.targets.forEach((target, i) => {
-    if (target.kind === 'node' || target.kind === 'p2pnc-target') checkRoles(target.roles, ['targets', i, 'roles'], roles, ctx);
+    if (target.kind === 'node' || target.kind === 'p2pnc-target')
+      checkRoles(target.roles, ['targets', i, 'roles'], roles, ctx);
     if ((target.kind === 'endpoint' || target.kind === 'service') && target.backends !== undefined) {
       if (target.backends === target.name)
-        ctx.addIssue({ code: 'custom', path: ['targets', i, 'backends'], message: `a target cannot be its own backends; name the target that probes what ${quote(target.name)} forwards to` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i, 'backends'],
+          message: `a target cannot be its own backends; name the target that probes what ${quote(target.name)} forwards to`,
+        });
       else if (!targetSet.has(target.backends))
-        ctx.addIssue(unknownReference(['targets', i, 'backends'], 'target', target.backends, targetNames.filter((name) => name !== target.name)));
+        ctx.addIssue(
+          unknownReference(
+            ['targets', i, 'backends'],
+            'target',
+            target.backends,
+            targetNames.filter((name) => name !== target.name),
+          ),
+        );
     }
   });
 }
 
-function checkRoles(wanted: string[] | undefined, path: (string | number)[], known: Set<string>, ctx: Refinement): void {
+function checkRoles(
+  wanted: string[] | undefined,
+  path: (string | number)[],
+  known: Set<string>,
+  ctx: Refinement,
+): void {
   wanted?.forEach((role, j) => {
-    if (!known.has(role)) ctx.addIssue(unknownReference([...path, j], 'role', role, [...known].slice(0, 8), known.size));
+    if (!known.has(role))
+      ctx.addIssue(unknownReference([...path, j], 'role', role, [...known].slice(0, 8), known.size));
   });
 }
 
@@ -344,12 +446,24 @@ function reportDuplicates(items: { name: string }[], list: string, ctx: Refineme
   items.forEach((item, i) => {
     const first = firstIndex.get(item.name);
     if (first === undefined) firstIndex.set(item.name, i);
-    else ctx.addIssue({ code: 'custom', path: [list, i, 'name'], message: `duplicate name ${quote(item.name)}: ${list}[${first}] has it already; names must be unique` });
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [list, i, 'name'],
+        message: `duplicate name ${quote(item.name)}: ${list}[${first}] has it already; names must be unique`,
+      });
   });
 }
 
-function unknownReference(path: (string | number)[], what: string, name: string, known: readonly string[], total = known.length) {
+function unknownReference(
+  path: (string | number)[],
+  what: string,
+  name: string,
+  known: readonly string[],
+  total = known.length,
+) {
   const shown = known.slice(0, 8).map((name) => quote(name, 40).slice(1, -1));
-  const listed = total === 0 ? `no ${what} is defined` : `defined: ${shown.join(', ')}${total > 8 ? `, ... (${total} in all)` : ''}`;
+  const listed =
+    total === 0 ? `no ${what} is defined` : `defined: ${shown.join(', ')}${total > 8 ? `, ... (${total} in all)` : ''}`;
   return { code: 'custom' as const, path, message: `unknown ${what} ${quote(name)} (${listed})` };
 }

@@ -16,17 +16,28 @@ export const MAX_ENTRIES = 50_000;
 
 export type TextResult = { text: string } | { problem: LocatedProblem };
 
-const fileProblem = (message: string, line = 1): { problem: LocatedProblem } => ({ problem: { path: '(file)', segments: [], message, line } });
+const fileProblem = (message: string, line = 1): { problem: LocatedProblem } => ({
+  problem: { path: '(file)', segments: [], message, line },
+});
 
 export function decodeTopologyBytes(bytes: Uint8Array): TextResult {
-  if (bytes.length > MAX_FILE_BYTES) return fileProblem(`the file has ${bytes.length} bytes; a topology is at most ${MAX_FILE_BYTES} bytes`);
+  if (bytes.length > MAX_FILE_BYTES)
+    return fileProblem(`the file has ${bytes.length} bytes; a topology is at most ${MAX_FILE_BYTES} bytes`);
   const encoding = unicodeEncoding(bytes);
   if (encoding) return fileProblem(`the file is ${encoding}; save it as UTF-8`);
   const nul = bytes.indexOf(0);
-  if (nul >= 0) return fileProblem('the file contains NUL bytes: it is not a text file; save the topology as UTF-8 text', lineAt(bytes, nul));
+  if (nul >= 0)
+    return fileProblem(
+      'the file contains NUL bytes: it is not a text file; save the topology as UTF-8 text',
+      lineAt(bytes, nul),
+    );
   const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const bad = firstInvalidUtf8(bytes, start);
-  if (bad >= 0) return fileProblem(`the file is not UTF-8 (byte 0x${bytes[bad]!.toString(16)} at line ${lineAt(bytes, bad)}); save it as UTF-8`, lineAt(bytes, bad));
+  if (bad >= 0)
+    return fileProblem(
+      `the file is not UTF-8 (byte 0x${bytes[bad]!.toString(16)} at line ${lineAt(bytes, bad)}); save it as UTF-8`,
+      lineAt(bytes, bad),
+    );
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString('utf8');
   const structural = jsonComment(text) ?? structureProblem(text);
   return structural ? { problem: structural } : { text };
@@ -58,17 +69,24 @@ function lineAt(bytes: Uint8Array, offset: number): number {
 
 /** The offset of the first byte that is not part of a valid UTF-8 sequence, or -1. */
 function firstInvalidUtf8(bytes: Uint8Array, start: number): number {
-  for (let i = start; i < bytes.length; ) {
+  for (let i = start; i < bytes.length;) {
     const byte = bytes[i]!;
     if (byte < 0x80) {
       i++;
       continue;
     }
-    const length = byte >= 0xc2 && byte <= 0xdf ? 2 : byte >= 0xe0 && byte <= 0xef ? 3 : byte >= 0xf0 && byte <= 0xf4 ? 4 : 0;
+    const length =
+      byte >= 0xc2 && byte <= 0xdf ? 2 : byte >= 0xe0 && byte <= 0xef ? 3 : byte >= 0xf0 && byte <= 0xf4 ? 4 : 0;
     if (length === 0 || i + length > bytes.length) return i;
     for (let j = 1; j < length; j++) if ((bytes[i + j]! & 0xc0) !== 0x80) return i;
     const second = bytes[i + 1]!;
-    if ((byte === 0xe0 && second < 0xa0) || (byte === 0xed && second > 0x9f) || (byte === 0xf0 && second < 0x90) || (byte === 0xf4 && second > 0x8f)) return i;
+    if (
+      (byte === 0xe0 && second < 0xa0) ||
+      (byte === 0xed && second > 0x9f) ||
+      (byte === 0xf0 && second < 0x90) ||
+      (byte === 0xf4 && second > 0x8f)
+    )
+      return i;
     i += length;
   }
   return -1;
@@ -84,7 +102,8 @@ function jsonComment(text: string): LocatedProblem | undefined {
     path: '(syntax)',
     segments: [],
     line: index + 1,
-    message: 'JSON does not allow comments (// or /* */); remove them, or write the topology as YAML, where comments start with #',
+    message:
+      'JSON does not allow comments (// or /* */); remove them, or write the topology as YAML, where comments start with #',
   };
 }
 

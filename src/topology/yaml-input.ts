@@ -2,7 +2,18 @@
  * YAML (or JSON) text to plain data, with every parser complaint turned into a located problem: syntax errors,
  * aliases that name no anchor, alias bombs, and nesting that would exhaust the stack. Also finds the line of a path.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
 import { quote } from './echo.js';
 import { formatPath } from './issues.js';
 import type { LocatedProblem } from './topology-error.js';
@@ -49,8 +60,15 @@ export function parseYaml(text: string): YamlResult {
   } catch (error) {
     if (error instanceof ReferenceError && /Excessive alias count/.test(error.message)) {
       const first = aliasesOf(parsed)[0];
-      const message = 'aliases expand to too much data (an alias of a node full of aliases, again and again); write the values out';
-      return { problems: [first ? { path: first.path, segments: first.segments, line: first.line ?? 1, message } : { path: '(syntax)', segments: [], line: 1, message }] };
+      const message =
+        'aliases expand to too much data (an alias of a node full of aliases, again and again); write the values out';
+      return {
+        problems: [
+          first
+            ? { path: first.path, segments: first.segments, line: first.line ?? 1, message }
+            : { path: '(syntax)', segments: [], line: 1, message },
+        ],
+      };
     }
     return { problems: [parserFailure(error)] };
   }
@@ -88,7 +106,12 @@ function duplicateKeys({ document, lineCounter }: ParsedYaml): LocatedProblem[] 
         }
         const segments = [...segmentsOf(ancestors, map), key];
         const line = lineAt(pair.key);
-        problems.push({ path: formatPath(segments), segments, ...(line ? { line } : {}), message: `duplicate key ${quote(key)}: line ${lineAt(earlier)} has it already; a key appears once in a mapping` });
+        problems.push({
+          path: formatPath(segments),
+          segments,
+          ...(line ? { line } : {}),
+          message: `duplicate key ${quote(key)}: line ${lineAt(earlier)} has it already; a key appears once in a mapping`,
+        });
         if (problems.length > 100) return visit.BREAK;
       }
       return undefined;
@@ -114,7 +137,13 @@ function aliasesOf({ document, lineCounter }: ParsedYaml): AliasAt[] {
       if (isAlias(node)) {
         const segments = segmentsOf(ancestors, node);
         const offset = node.range?.[0];
-        aliases.push({ source: node.source, known: anchors.has(node.source), path: formatPath(segments), segments, line: offset === undefined ? undefined : lineCounter.linePos(offset).line });
+        aliases.push({
+          source: node.source,
+          known: anchors.has(node.source),
+          path: formatPath(segments),
+          segments,
+          line: offset === undefined ? undefined : lineCounter.linePos(offset).line,
+        });
         if (aliases.length > MAX_ALIASES) return visit.BREAK;
       } else if (node.anchor) anchors.add(node.anchor);
       return undefined;
@@ -127,7 +156,14 @@ function checkAliases(parsed: ParsedYaml): LocatedProblem[] {
   const aliases = aliasesOf(parsed);
   if (aliases.length > MAX_ALIASES) {
     const last = aliases[aliases.length - 1]!;
-    return [{ path: last.path, segments: last.segments, ...(last.line ? { line: last.line } : {}), message: `more than ${MAX_ALIASES} aliases (*name); write the values out` }];
+    return [
+      {
+        path: last.path,
+        segments: last.segments,
+        ...(last.line ? { line: last.line } : {}),
+        message: `more than ${MAX_ALIASES} aliases (*name); write the values out`,
+      },
+    ];
   }
   return aliases
     .filter((alias) => !alias.known)
@@ -163,7 +199,9 @@ export function lineOf({ document, lineCounter }: ParsedYaml, segments: readonly
   let offset: number | undefined = (node as Node | null)?.range?.[0];
   for (const segment of segments) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => String((item.key as { value?: unknown } | null)?.value) === String(segment));
+      const pair = node.items.find(
+        (item) => String((item.key as { value?: unknown } | null)?.value) === String(segment),
+      );
       if (!pair) break;
       offset = (pair.key as Node | null)?.range?.[0] ?? offset;
       node = pair.value;

@@ -15,11 +15,17 @@ test('p2pnc synth -o dist/<env> builds one folder per cluster without touching t
   const work = mkdtempSync(join(tmpdir(), 'p2pnc-envs-'));
   after(() => rmSync(work, { recursive: true, force: true }));
   mkdirSync(join(work, 'envs'));
-  for (const env of ['prod', 'stage']) writeFileSync(join(work, 'envs', `${env}.yaml`), stringify({ ...smallTopology(), cluster: env }));
+  for (const env of ['prod', 'stage'])
+    writeFileSync(join(work, 'envs', `${env}.yaml`), stringify({ ...smallTopology(), cluster: env }));
   const synth = (env: string) =>
-    spawnSync(process.execPath, [join(process.cwd(), 'bin/p2pnc.js'), 'synth', '-f', `envs/${env}.yaml`, '-o', `dist/${env}`], { cwd: work, encoding: 'utf8' });
+    spawnSync(
+      process.execPath,
+      [join(process.cwd(), 'bin/p2pnc.js'), 'synth', '-f', `envs/${env}.yaml`, '-o', `dist/${env}`],
+      { cwd: work, encoding: 'utf8' },
+    );
 
-  for (const env of ['prod', 'stage']) assert.equal(synth(env).status, 0, `first synth of ${env} into a repository without dist/`);
+  for (const env of ['prod', 'stage'])
+    assert.equal(synth(env).status, 0, `first synth of ${env} into a repository without dist/`);
   const stageBefore = readDist(join(work, 'dist/stage')).files;
   const prod = parse(readFileSync(join(work, 'envs/prod.yaml'), 'utf8'));
   prod.targets = prod.targets.filter((target: { name: string }) => target.name !== 'etcd');
@@ -31,7 +37,8 @@ test('p2pnc synth -o dist/<env> builds one folder per cluster without touching t
   // What the ApplicationSet's `dist/*` directory generator sees: exactly one folder per environment.
   const folders = readdirSync(join(work, 'dist')).filter((entry) => statSync(join(work, 'dist', entry)).isDirectory());
   assert.deepEqual(folders.sort(), ['prod', 'stage']);
-  for (const env of folders) assert.equal(parse(readFileSync(join(work, 'dist', env, 'kustomization.yaml'), 'utf8')).kind, 'Kustomization');
+  for (const env of folders)
+    assert.equal(parse(readFileSync(join(work, 'dist', env, 'kustomization.yaml'), 'utf8')).kind, 'Kustomization');
 });
 
 test('the example ApplicationSet makes one Application per dist/<env> folder, synced to the cluster of that name', () => {
@@ -41,5 +48,9 @@ test('the example ApplicationSet makes one Application per dist/<env> folder, sy
   assert.equal(template.spec.source.path, '{{.path.path}}');
   assert.equal(template.spec.destination.name, '{{.path.basename}}');
   assert.equal(template.metadata.name, 'p2pnc-{{.path.basename}}');
-  assert.equal(template.spec.source.repoURL, set.spec.generators[0].git.repoURL, 'the generator and the source read the same repository');
+  assert.equal(
+    template.spec.source.repoURL,
+    set.spec.generators[0].git.repoURL,
+    'the generator and the source read the same repository',
+  );
 });

@@ -23,7 +23,8 @@ const SCRIPT = readFileSync(join(CUSTOMIZATION, 'health.lua'), 'utf8');
 const CONFIG_KEY = 'resource.customizations.health.p2pnc.io_PodNetworkConnectivityCheck';
 
 const { objects } = synthToTemp(smallTopology());
-const checkNamed = (name: string): K8sObject => structuredClone(objects.find((object) => object.metadata.name === name)!);
+const checkNamed = (name: string): K8sObject =>
+  structuredClone(objects.find((object) => object.metadata.name === name)!);
 const loadBalancer = checkNamed('network-check-source-worker-0-to-load-balancer-api-external');
 const etcd = checkNamed('network-check-source-worker-0-to-etcd-master-0');
 
@@ -31,7 +32,13 @@ function results(check: K8sObject) {
   const label = checkLabel(check.metadata.name);
   const endpoint: string = check.spec.targetEndpoint;
   return {
-    ok: (clock: string): ProbeResult => ({ time: at(clock), success: true, latencyMs: 1.874312, reason: 'TCPConnect', message: tcpSucceeded(label, endpoint) }),
+    ok: (clock: string): ProbeResult => ({
+      time: at(clock),
+      success: true,
+      latencyMs: 1.874312,
+      reason: 'TCPConnect',
+      message: tcpSucceeded(label, endpoint),
+    }),
     refused: (clock: string): ProbeResult => ({
       time: at(clock),
       success: false,
@@ -40,11 +47,19 @@ function results(check: K8sObject) {
       message: tcpFailed(label, endpoint, '203.0.113.10:6443', 'connect: connection refused'),
       failure: 'refused',
     }),
-    invalid: (clock: string, text: string): ProbeResult => ({ time: at(clock), success: false, latencyMs: 0, reason: 'InvalidCheck', message: invalidCheck(label, text), failure: 'config' }),
+    invalid: (clock: string, text: string): ProbeResult => ({
+      time: at(clock),
+      success: false,
+      latencyMs: 0,
+      reason: 'InvalidCheck',
+      message: invalidCheck(label, text),
+      failure: 'config',
+    }),
   };
 }
 
-const statusAfter = (probes: ProbeResult[], from?: CheckStatus): CheckStatus => probes.reduce<CheckStatus | undefined>((status, probe) => record(status, probe).status, from)!;
+const statusAfter = (probes: ProbeResult[], from?: CheckStatus): CheckStatus =>
+  probes.reduce<CheckStatus | undefined>((status, probe) => record(status, probe).status, from)!;
 const withStatus = (check: K8sObject, status: CheckStatus): K8sObject => ({ ...check, status });
 
 const lb = results(loadBalancer);
@@ -60,10 +75,18 @@ const fixtures: Record<string, K8sObject> = {
   'healthy_restored.yaml': withStatus(loadBalancer, statusAfter([lb.ok('20:03:35')], outage)),
   'degraded_invalid_check.yaml': withStatus(
     etcd,
-    statusAfter([results(etcd).invalid('20:00:00', 'Secret p2pnc/etcd-client has no tls.crt and tls.key; create it with kubectl create secret tls')]),
+    statusAfter([
+      results(etcd).invalid(
+        '20:00:00',
+        'Secret p2pnc/etcd-client has no tls.crt and tls.key; create it with kubectl create secret tls',
+      ),
+    ]),
   ),
   // No probe since 20:01; the leader's sweep finds it 49 hours later (--stale-after 48h).
-  'degraded_stale.yaml': withStatus(loadBalancer, markStale(reachable, at('20:01:00'), new Date(at('20:01:00').getTime() + 49 * 3600_000), 48 * 3600_000)),
+  'degraded_stale.yaml': withStatus(
+    loadBalancer,
+    markStale(reachable, at('20:01:00'), new Date(at('20:01:00').getTime() + 49 * 3600_000), 48 * 3600_000),
+  ),
 };
 
 interface HealthCase {
@@ -74,11 +97,21 @@ const cases: HealthCase[] = parse(readFileSync(join(CUSTOMIZATION, 'health_test.
 
 describe('Argo CD health fixtures', () => {
   test('are what the status reducer produces for each phase of a check', () => {
-    for (const [file, object] of Object.entries(fixtures)) matchFile(join(CUSTOMIZATION, 'testdata', file), stringify(object, { aliasDuplicateObjects: false, lineWidth: 0 }), `testdata/${file}`);
+    for (const [file, object] of Object.entries(fixtures))
+      matchFile(
+        join(CUSTOMIZATION, 'testdata', file),
+        stringify(object, { aliasDuplicateObjects: false, lineWidth: 0 }),
+        `testdata/${file}`,
+      );
   });
 
   test('health_test.yaml covers every fixture and every health status', () => {
-    assert.deepEqual(cases.map((c) => c.inputPath).sort(), readdirSync(join(CUSTOMIZATION, 'testdata')).map((file) => `testdata/${file}`).sort());
+    assert.deepEqual(
+      cases.map((c) => c.inputPath).sort(),
+      readdirSync(join(CUSTOMIZATION, 'testdata'))
+        .map((file) => `testdata/${file}`)
+        .sort(),
+    );
     assert.deepEqual(new Set(cases.map((c) => c.healthStatus.status)), new Set(['Progressing', 'Healthy', 'Degraded']));
   });
 });
@@ -96,11 +129,20 @@ describe('Argo CD health script (lua5.1)', () => {
     if (!haveTool(t, 'lua5.1', 'lua5.1', ['-v'])) return;
     const stale = parse(readFileSync(join(CUSTOMIZATION, 'testdata/degraded_stale.yaml'), 'utf8'));
     assert.equal(stale.status.conditions.find((c: { type: string }) => c.type === 'Reachable').status, 'True');
-    const other = { type: 'Example', status: 'False', reason: 'Whatever', message: 'not p2pnc', lastTransitionTime: '2021-01-13T20:00:00Z' };
+    const other = {
+      type: 'Example',
+      status: 'False',
+      reason: 'Whatever',
+      message: 'not p2pnc',
+      lastTransitionTime: '2021-01-13T20:00:00Z',
+    };
     const healthy = parse(readFileSync(join(CUSTOMIZATION, 'testdata/healthy_reachable.yaml'), 'utf8'));
     healthy.status.conditions.unshift(other);
     assert.equal(runHealthScript(SCRIPT, healthy).status, 'Healthy');
-    assert.deepEqual(runHealthScript(SCRIPT, { ...loadBalancer, status: { conditions: [other] } }), { status: 'Progressing', message: 'waiting for the first probe result' });
+    assert.deepEqual(runHealthScript(SCRIPT, { ...loadBalancer, status: { conditions: [other] } }), {
+      status: 'Progressing',
+      message: 'waiting for the first probe result',
+    });
   });
 
   test('a syntax error in a health script is reported, not taken for a health', (t) => {
@@ -111,16 +153,29 @@ describe('Argo CD health script (lua5.1)', () => {
 
   test('only the libraries Argo CD opens from argocd-cm: string and math calls fail as they would in Argo CD', (t) => {
     if (!haveTool(t, 'lua5.1', 'lua5.1', ['-v'])) return;
-    assert.throws(() => runHealthScript('return { status = string.format("%s", "Healthy") }', loadBalancer), /exited with 4: runtime: .*string/);
-    assert.throws(() => runHealthScript('return { status = tostring(math.floor(1.5)) }', loadBalancer), /exited with 4: runtime: .*math/);
-    assert.deepEqual(runHealthScript('local t = {} table.insert(t, "Healthy") return { status = t[1], message = "ok" .. 1 }', loadBalancer), { status: 'Healthy', message: 'ok1' });
+    assert.throws(
+      () => runHealthScript('return { status = string.format("%s", "Healthy") }', loadBalancer),
+      /exited with 4: runtime: .*string/,
+    );
+    assert.throws(
+      () => runHealthScript('return { status = tostring(math.floor(1.5)) }', loadBalancer),
+      /exited with 4: runtime: .*math/,
+    );
+    assert.deepEqual(
+      runHealthScript(
+        'local t = {} table.insert(t, "Healthy") return { status = t[1], message = "ok" .. 1 }',
+        loadBalancer,
+      ),
+      { status: 'Healthy', message: 'ok1' },
+    );
   });
 });
 
 describe('argocd-cm snippet', () => {
   const file = join(EXAMPLES, 'argocd-cm-health.yaml');
 
-  test('is generated from health.lua', () => matchFile(file, argocdConfigMap(SCRIPT), 'examples/argocd/argocd-cm-health.yaml'));
+  test('is generated from health.lua', () =>
+    matchFile(file, argocdConfigMap(SCRIPT), 'examples/argocd/argocd-cm-health.yaml'));
 
   test('carries the script byte for byte, and that script judges a check', (t) => {
     const configMap = parse(readFileSync(file, 'utf8'));
@@ -133,7 +188,11 @@ describe('argocd-cm snippet', () => {
 
 /** The argocd-cm entry users merge into their Argo CD: the script as a literal block, so it stays readable. */
 function argocdConfigMap(script: string): string {
-  const body = script.trimEnd().split('\n').map((line) => (line === '' ? '' : `    ${line}`)).join('\n');
+  const body = script
+    .trimEnd()
+    .split('\n')
+    .map((line) => (line === '' ? '' : `    ${line}`))
+    .join('\n');
   return [
     '# Argo CD health check for p2pnc checks: merge into the argocd-cm ConfigMap of your Argo CD, for example',
     '#   kubectl -n argocd patch configmap argocd-cm --type merge --patch-file examples/argocd/argocd-cm-health.yaml',

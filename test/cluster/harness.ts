@@ -380,7 +380,12 @@ async function startLocal(opts: StartClusterOptions): Promise<BaseCluster> {
   const startApiServer = async (): Promise<void> => {
     if (apiServer.running) return;
     apiServer.start();
-    await waitReady(apiServer, 'kube-apiserver', async () => (await httpsStatus(`${server}/readyz`, token)) === 200, readyTimeoutMs);
+    await waitReady(
+      apiServer,
+      'kube-apiserver',
+      async () => (await httpsStatus(`${server}/readyz`, token)) === 200,
+      readyTimeoutMs,
+    );
   };
   const stop = async (): Promise<void> => {
     await apiServer.stop();
@@ -523,7 +528,9 @@ async function startExternal(kubeconfig: string, opts: StartClusterOptions): Pro
 }
 
 interface KubeconfigView {
-  clusters?: { cluster?: { server?: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean } }[];
+  clusters?: {
+    cluster?: { server?: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean };
+  }[];
   users?: { user?: { token?: string } }[];
 }
 

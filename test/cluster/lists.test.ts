@@ -43,10 +43,16 @@ test('checks are read in pages, and the informer lists from the watch cache', as
   const extra = Array.from({ length: EXTRA }, (_, i) => ({
     apiVersion: 'p2pnc.io/v1alpha1',
     kind: 'PodNetworkConnectivityCheck',
-    metadata: { name: `bulk-${String(i).padStart(4, '0')}`, namespace: NAMESPACE, labels: { 'p2pnc.io/source': 'bulk' } },
+    metadata: {
+      name: `bulk-${String(i).padStart(4, '0')}`,
+      namespace: NAMESPACE,
+      labels: { 'p2pnc.io/source': 'bulk' },
+    },
     spec: { sourcePod: 'bulk', targetEndpoint: `127.0.0.1:${1000 + (i % 60000)}` },
   }));
-  await mustKubectl(cluster, ['apply', '--server-side', '-f', '-'], { input: extra.map((object) => stringify(object)).join('---\n') });
+  await mustKubectl(cluster, ['apply', '--server-side', '-f', '-'], {
+    input: extra.map((object) => stringify(object)).join('---\n'),
+  });
 
   const client = new KubeClient(kubeconfigFile(cluster.kubeconfig));
   try {
@@ -59,7 +65,10 @@ test('checks are read in pages, and the informer lists from the watch cache', as
       );
       assert.ok(all.every((check) => check.metadata.managedFields === undefined));
       const mine = await listChecks(client, NAMESPACE, { labelSelector: 'p2pnc.io/source=prober' });
-      assert.deepEqual(mine.map((check) => check.metadata.name), ['prober-to-api-node-a']);
+      assert.deepEqual(
+        mine.map((check) => check.metadata.name),
+        ['prober-to-api-node-a'],
+      );
     });
 
     await t.test("the informer's lists are served from the watch cache, not etcd", async () => {
@@ -68,33 +77,80 @@ test('checks are read in pages, and the informer lists from the watch cache', as
       const etcdBefore = metricSum(metricsBefore, 'etcd_requests_total', { ...CHECKS, operation: 'list' });
       const abort = new AbortController();
       setMaxListeners(100, abort.signal);
-      const informers = Array.from({ length: 20 }, () => new Informer<CheckObject>(client, paths.checks(NAMESPACE), 'p2pnc.io/source=prober', { onUpsert() {}, onDelete() {} }));
+      const informers = Array.from(
+        { length: 20 },
+        () =>
+          new Informer<CheckObject>(client, paths.checks(NAMESPACE), 'p2pnc.io/source=prober', {
+            onUpsert() {},
+            onDelete() {},
+          }),
+      );
       const running = informers.map((informer) => informer.run(abort.signal));
       const deadline = Date.now() + 20_000;
-      while (!informers.every((informer) => informer.hasSynced) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      while (!informers.every((informer) => informer.hasSynced) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
       abort.abort();
       await Promise.all(running);
       assert.ok(informers.every((informer) => informer.cache.size === 1));
       const metricsAfter = await mustKubectl(cluster, ['get', '--raw', '/metrics']);
       const cacheAfter = metricSum(metricsAfter, 'apiserver_cache_list_total', CHECKS);
-      assert.ok(cacheAfter - cacheBefore >= informers.length, `every informer list served from the cache (${cacheAfter - cacheBefore} of ${informers.length})`);
-      assert.equal(metricSum(metricsAfter, 'etcd_requests_total', { ...CHECKS, operation: 'list' }), etcdBefore, 'no list of checks reached etcd');
+      assert.ok(
+        cacheAfter - cacheBefore >= informers.length,
+        `every informer list served from the cache (${cacheAfter - cacheBefore} of ${informers.length})`,
+      );
+      assert.equal(
+        metricSum(metricsAfter, 'etcd_requests_total', { ...CHECKS, operation: 'list' }),
+        etcdBefore,
+        'no list of checks reached etcd',
+      );
     });
 
     await t.test('status --source and --node have the API server pick the checks, not the client', async () => {
       const returned = async () => {
         const metrics = await mustKubectl(cluster, ['get', '--raw', '/metrics']);
-        return metricSum(metrics, 'apiserver_cache_list_returned_objects_total', CHECKS) + metricSum(metrics, 'apiserver_storage_list_returned_objects_total', CHECKS);
+        return (
+          metricSum(metrics, 'apiserver_cache_list_returned_objects_total', CHECKS) +
+          metricSum(metrics, 'apiserver_storage_list_returned_objects_total', CHECKS)
+        );
       };
-      for (const args of [['--source', 'prober'], ['--node', 'node-a'], ['--target', 'api']]) {
+      for (const args of [
+        ['--source', 'prober'],
+        ['--node', 'node-a'],
+        ['--target', 'api'],
+      ]) {
         const before = await returned();
-        const run = await runCli(['status', '-n', NAMESPACE, '--kubeconfig', cluster.kubeconfig, '-o', 'json', ...args]);
+        const run = await runCli([
+          'status',
+          '-n',
+          NAMESPACE,
+          '--kubeconfig',
+          cluster.kubeconfig,
+          '-o',
+          'json',
+          ...args,
+        ]);
         assert.equal(run.code, 0, run.output);
-        assert.deepEqual(JSON.parse(run.output).sources.flatMap((source: { checks: { check: string }[] }) => source.checks.map((row) => row.check)), ['prober-to-api-node-a']);
+        assert.deepEqual(
+          JSON.parse(run.output).sources.flatMap((source: { checks: { check: string }[] }) =>
+            source.checks.map((row) => row.check),
+          ),
+          ['prober-to-api-node-a'],
+        );
         const read = (await returned()) - before;
-        assert.ok(read <= 2, `${args.join(' ')}: the API server returned ${read} checks, not the namespace's ${EXTRA + 1}`);
+        assert.ok(
+          read <= 2,
+          `${args.join(' ')}: the API server returned ${read} checks, not the namespace's ${EXTRA + 1}`,
+        );
       }
-      const unknown = await runCli(['status', '-n', NAMESPACE, '--kubeconfig', cluster.kubeconfig, '--source', 'nosuch']);
+      const unknown = await runCli([
+        'status',
+        '-n',
+        NAMESPACE,
+        '--kubeconfig',
+        cluster.kubeconfig,
+        '--source',
+        'nosuch',
+      ]);
       assert.equal(unknown.code, 2);
       assert.match(unknown.output, /--source "nosuch": no check has this source \(known: bulk, prober\)/);
     });

@@ -10,7 +10,16 @@ import { OPENSHIFT_CRD, referenceFile } from '../helpers/reference.js';
 import type { Cluster } from './harness.js';
 
 /** Server-set metadata: a copy of a check keeps only what a user could have written. */
-const SERVER_SET_METADATA = ['resourceVersion', 'uid', 'managedFields', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+const SERVER_SET_METADATA = [
+  'resourceVersion',
+  'uid',
+  'managedFields',
+  'creationTimestamp',
+  'generation',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
 
 interface OpenShiftCrd {
   name: string;
@@ -53,8 +62,17 @@ async function kubectlOk(cluster: Cluster, args: string[], what: string, input?:
 /** Installs OpenShift's CRD (idempotent) and waits until it serves. */
 async function installOpenShiftCrd(cluster: Cluster): Promise<OpenShiftCrd> {
   const crd = readOpenShiftCrd();
-  await kubectlOk(cluster, ['apply', '--server-side', '--force-conflicts', '--field-manager=p2pnc-openshift-compat', '-f', '-'], 'installing OpenShift\'s CRD', crd.manifest);
-  await kubectlOk(cluster, ['wait', '--for=condition=Established', `crd/${crd.name}`, '--timeout=60s'], 'waiting for OpenShift\'s CRD');
+  await kubectlOk(
+    cluster,
+    ['apply', '--server-side', '--force-conflicts', '--field-manager=p2pnc-openshift-compat', '-f', '-'],
+    "installing OpenShift's CRD",
+    crd.manifest,
+  );
+  await kubectlOk(
+    cluster,
+    ['wait', '--for=condition=Established', `crd/${crd.name}`, '--timeout=60s'],
+    "waiting for OpenShift's CRD",
+  );
   return crd;
 }
 
@@ -69,7 +87,10 @@ function openShiftCopy(check: unknown, index: number, apiVersion: string, namesp
   assert.ok(check && typeof check === 'object', `${name}: not an object`);
   const object = check as Partial<CheckCopy>;
   assert.ok(object.metadata && typeof object.metadata.name === 'string', `${name}: no metadata.name`);
-  assert.ok(object.status && typeof object.status === 'object', `${name}: has no status to validate (did a source probe it?)`);
+  assert.ok(
+    object.status && typeof object.status === 'object',
+    `${name}: has no status to validate (did a source probe it?)`,
+  );
   const metadata: CheckCopy['metadata'] = { ...object.metadata, name: object.metadata.name, namespace };
   for (const field of SERVER_SET_METADATA) delete metadata[field];
   return { ...object, apiVersion, kind: object.kind ?? 'PodNetworkConnectivityCheck', metadata };
@@ -115,12 +136,17 @@ export async function assertOpenShiftCompatible(cluster: Cluster, checks: unknow
   try {
     const copies = checks.map((check, index) => openShiftCopy(check, index, crd.apiVersion, namespace));
     const sent = new Map(copies.map((copy) => [copy.metadata.name, copy.status]));
-    const created = await createAll(cluster, crd, namespace, copies.map(({ status: _status, ...rest }) => rest));
+    const created = await createAll(
+      cluster,
+      crd,
+      namespace,
+      copies.map(({ status: _status, ...rest }) => rest),
+    );
     const withStatus = created.map((object) => ({ ...object, status: sent.get(object.metadata.name) }));
     await kubectlOk(
       cluster,
       ['replace', '--subresource=status', '--validate=strict', '-f', '-'],
-      'OpenShift\'s schema refused a status p2pnc wrote',
+      "OpenShift's schema refused a status p2pnc wrote",
       JSON.stringify({ apiVersion: 'v1', kind: 'List', items: withStatus }),
     );
     const stored = await listCopies(cluster, crd, namespace);
@@ -129,7 +155,10 @@ export async function assertOpenShiftCompatible(cluster: Cluster, checks: unknow
       const back = stored.find((item) => item.metadata.name === name);
       assert.ok(back, `${name}: not found in ${namespace} after writing its status`);
       const difference = firstDifference(copy.status, back.status);
-      if (difference) assert.fail(`${name}: OpenShift's schema did not keep status${difference} (a field it does not know is pruned)`);
+      if (difference)
+        assert.fail(
+          `${name}: OpenShift's schema did not keep status${difference} (a field it does not know is pruned)`,
+        );
     }
   } finally {
     // Without a namespace controller (the local test cluster) the namespace stays Terminating: harmless there.
@@ -138,8 +167,18 @@ export async function assertOpenShiftCompatible(cluster: Cluster, checks: unknow
 }
 
 /** Creates the copies (spec fields OpenShift does not know are dropped; its required ones are validated). */
-async function createAll(cluster: Cluster, crd: OpenShiftCrd, namespace: string, objects: Omit<CheckCopy, 'status'>[]): Promise<CheckCopy[]> {
-  await kubectlOk(cluster, ['create', '--validate=false', '-f', '-'], 'OpenShift\'s schema refused a check\'s spec', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+async function createAll(
+  cluster: Cluster,
+  crd: OpenShiftCrd,
+  namespace: string,
+  objects: Omit<CheckCopy, 'status'>[],
+): Promise<CheckCopy[]> {
+  await kubectlOk(
+    cluster,
+    ['create', '--validate=false', '-f', '-'],
+    "OpenShift's schema refused a check's spec",
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+  );
   return listCopies(cluster, crd, namespace);
 }
 

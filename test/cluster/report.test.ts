@@ -35,13 +35,38 @@ test('report reads the checks from the cluster, and from kubectl get pncc -o jso
       ],
     });
     rmSync(dirname(dir), { recursive: true, force: true });
-    source = await startSource(cluster, NAMESPACE, 'prober', ['--interval', '2s', '--confirm-retry', '1s', '--lease-duration', '6s']);
-    await statusWhen(cluster, NAMESPACE, 'prober-to-up', (status) => Boolean(status.successes?.length), 30_000, 'a success');
-    await statusWhen(cluster, NAMESPACE, 'prober-to-down', (status) => Boolean(status.outages?.length), 30_000, 'an outage');
+    source = await startSource(cluster, NAMESPACE, 'prober', [
+      '--interval',
+      '2s',
+      '--confirm-retry',
+      '1s',
+      '--lease-duration',
+      '6s',
+    ]);
+    await statusWhen(
+      cluster,
+      NAMESPACE,
+      'prober-to-up',
+      (status) => Boolean(status.successes?.length),
+      30_000,
+      'a success',
+    );
+    await statusWhen(
+      cluster,
+      NAMESPACE,
+      'prober-to-down',
+      (status) => Boolean(status.outages?.length),
+      30_000,
+      'an outage',
+    );
     await source.stop();
 
     const fromCluster = join(work, 'cluster.html');
-    const run = spawnSync(process.execPath, ['bin/p2pnc.js', 'report', '--html', fromCluster, '-n', NAMESPACE, '--kubeconfig', cluster.kubeconfig], { encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      ['bin/p2pnc.js', 'report', '--html', fromCluster, '-n', NAMESPACE, '--kubeconfig', cluster.kubeconfig],
+      { encoding: 'utf8' },
+    );
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout, `wrote ${fromCluster}: 3 checks; open it in a browser\n`);
     const html = readFileSync(fromCluster, 'utf8');
@@ -55,7 +80,11 @@ test('report reads the checks from the cluster, and from kubectl get pncc -o jso
     const listFile = join(work, 'checks.json');
     writeFileSync(listFile, await mustKubectl(cluster, ['get', 'pncc', '-n', NAMESPACE, '-o', 'json']));
     const fromFile = join(work, 'file.html');
-    const offline = spawnSync(process.execPath, ['bin/p2pnc.js', 'report', '--html', fromFile, '--from-file', listFile], { encoding: 'utf8' });
+    const offline = spawnSync(
+      process.execPath,
+      ['bin/p2pnc.js', 'report', '--html', fromFile, '--from-file', listFile],
+      { encoding: 'utf8' },
+    );
     assert.equal(offline.status, 0, offline.stderr);
     assert.ok(matrixOf(html));
     assert.equal(matrixOf(readFileSync(fromFile, 'utf8')), matrixOf(html), 'the same matrix from the saved list');

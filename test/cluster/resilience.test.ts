@@ -44,16 +44,31 @@ test('the source under control-plane faults', { timeout: 600_000 }, async (t) =>
   const cluster = await startOrSkip(t);
   if (!cluster) return;
   try {
-    await t.test('SIGTERM during a cycle: the probe in flight and every pending result are written before exit', () => sigtermDuringCycle(cluster, t.diagnostic.bind(t)));
-    await t.test('a second writer patching the same checks every second: no entry lost', () => secondWriter(cluster, t.diagnostic.bind(t)));
-    await t.test('two replicas: one leader; the other takes over within 30 s of a kill -9', () => twoReplicas(cluster, t.diagnostic.bind(t)));
-    await t.test('the OpenShift compatibility check names a status field OpenShift\'s schema does not know', async () => {
-      const [check] = await readChecks(cluster, 'replicas');
-      const conditions = check?.status?.conditions;
-      assert.ok(check && conditions?.[0]);
-      check.status = { ...check.status, conditions: [{ ...conditions[0], observedGeneration: 1 } as typeof conditions[0], ...conditions.slice(1)] };
-      await assert.rejects(assertOpenShiftCompatible(cluster, [check]), /unknown field "observedGeneration".*status\.conditions/s);
-    });
+    await t.test('SIGTERM during a cycle: the probe in flight and every pending result are written before exit', () =>
+      sigtermDuringCycle(cluster, t.diagnostic.bind(t)),
+    );
+    await t.test('a second writer patching the same checks every second: no entry lost', () =>
+      secondWriter(cluster, t.diagnostic.bind(t)),
+    );
+    await t.test('two replicas: one leader; the other takes over within 30 s of a kill -9', () =>
+      twoReplicas(cluster, t.diagnostic.bind(t)),
+    );
+    await t.test(
+      "the OpenShift compatibility check names a status field OpenShift's schema does not know",
+      async () => {
+        const [check] = await readChecks(cluster, 'replicas');
+        const conditions = check?.status?.conditions;
+        assert.ok(check && conditions?.[0]);
+        check.status = {
+          ...check.status,
+          conditions: [{ ...conditions[0], observedGeneration: 1 } as (typeof conditions)[0], ...conditions.slice(1)],
+        };
+        await assert.rejects(
+          assertOpenShiftCompatible(cluster, [check]),
+          /unknown field "observedGeneration".*status\.conditions/s,
+        );
+      },
+    );
   } finally {
     await cluster.stop();
   }
@@ -145,27 +160,43 @@ async function sigtermDuringCycle(cluster: Cluster, log: Log): Promise<void> {
     slow.release();
     assert.equal(await exit, 0, source.output());
     assert.match(source.output(), /"msg":"stopped probing; pending status written".*"unwritten":0/);
-    log(`SIGTERM sent ${Date.now() - heldAt} ms into a held probe; prober-to-steady had ${stored.successes!.length} successes stored before`);
+    log(
+      `SIGTERM sent ${Date.now() - heldAt} ms into a held probe; prober-to-steady had ${stored.successes!.length} successes stored before`,
+    );
 
     const broken = (await readCheck(cluster, namespace, 'prober-to-breaks')).status!;
     const outage = broken.outages?.[0];
     assert.ok(outage, 'the outage detected just before SIGTERM is stored');
     assert.equal(outage.end, undefined);
-    assert.ok(ms(outage.start) >= storedSecond(downAt), `the outage starts after the target went down (${outage.start})`);
+    assert.ok(
+      ms(outage.start) >= storedSecond(downAt),
+      `the outage starts after the target went down (${outage.start})`,
+    );
     assert.equal(outage.startLogs?.at(-1)?.time, outage.start, 'at its first failure');
     assert.equal(reachable(broken)?.status, 'False');
     assert.equal(reachable(broken)?.lastTransitionTime, outage.start);
 
     const slowStatus = (await readCheck(cluster, namespace, 'prober-to-slow')).status!;
     const inFlight = slowStatus.successes![0]!;
-    assert.ok([storedSecond(heldAt), storedSecond(heldAt) - 1000].includes(ms(inFlight.time)), `the probe in flight at SIGTERM (started ${iso(heldAt)}) is the newest success, got ${inFlight.time}`);
+    assert.ok(
+      [storedSecond(heldAt), storedSecond(heldAt) - 1000].includes(ms(inFlight.time)),
+      `the probe in flight at SIGTERM (started ${iso(heldAt)}) is the newest success, got ${inFlight.time}`,
+    );
     assert.ok((parseDuration(inFlight.latency!) ?? 0) >= 300, `it took as long as it was held (${inFlight.latency})`);
 
     const steadyStatus = (await readCheck(cluster, namespace, 'prober-to-steady')).status!;
     const recorded = assertEverySuccessRecorded('prober-to-steady', steadyStatus.successes!, steady.accepts);
-    assert.ok(steadyStatus.successes!.length > stored.successes!.length, 'successes that were pending at SIGTERM were written');
-    assert.ok(ms(steadyStatus.successes![0]!.time) >= storedSecond(Math.max(...steady.accepts)) - 1000, 'up to the last probe');
-    log(`prober-to-steady: ${stored.successes!.length} successes stored before SIGTERM, ${recorded} after (every probe the target answered)`);
+    assert.ok(
+      steadyStatus.successes!.length > stored.successes!.length,
+      'successes that were pending at SIGTERM were written',
+    );
+    assert.ok(
+      ms(steadyStatus.successes![0]!.time) >= storedSecond(Math.max(...steady.accepts)) - 1000,
+      'up to the last probe',
+    );
+    log(
+      `prober-to-steady: ${stored.successes!.length} successes stored before SIGTERM, ${recorded} after (every probe the target answered)`,
+    );
 
     await assertOpenShiftCompatible(cluster, await readChecks(cluster, namespace));
   } finally {
@@ -235,7 +266,13 @@ class SecondWriter {
     while (!this.stopped) {
       this.tick += 1;
       const now = new Date();
-      this.pending.push({ time: formatTime(now), success: true, reason: 'TCPConnect', message: `${WRITER_MESSAGE} ${this.tick}`, latency: '1ms' });
+      this.pending.push({
+        time: formatTime(now),
+        success: true,
+        reason: 'TCPConnect',
+        message: `${WRITER_MESSAGE} ${this.tick}`,
+        latency: '1ms',
+      });
       for (const name of this.checks) await this.write(name, now);
       await sleep(1_000);
     }
@@ -245,12 +282,24 @@ class SecondWriter {
     const path = `/apis/p2pnc.io/v1alpha1/namespaces/${this.namespace}/podnetworkconnectivitychecks/${name}`;
     const check = await this.client.get<{ metadata: { resourceVersion: string }; status?: CheckStatus }>(path);
     const status = check.status ?? {};
-    const condition = { type: WRITER_CONDITION, status: this.tick % 2 ? 'True' : 'False', reason: 'Tick', message: `tick ${this.tick}`, lastTransitionTime: formatTime(now) };
-    const patch: CheckStatus = { conditions: [...(status.conditions ?? []).filter((c) => c.type !== WRITER_CONDITION), condition] };
+    const condition = {
+      type: WRITER_CONDITION,
+      status: this.tick % 2 ? 'True' : 'False',
+      reason: 'Tick',
+      message: `tick ${this.tick}`,
+      lastTransitionTime: formatTime(now),
+    };
+    const patch: CheckStatus = {
+      conditions: [...(status.conditions ?? []).filter((c) => c.type !== WRITER_CONDITION), condition],
+    };
     const entries = name === this.entriesOn ? this.pending : [];
-    if (entries.length > 0) patch.successes = entries.reduce((list, entry) => insertNewestFirst(list, entry, 20), status.successes ?? []);
+    if (entries.length > 0)
+      patch.successes = entries.reduce((list, entry) => insertNewestFirst(list, entry, 20), status.successes ?? []);
     try {
-      await this.client.mergePatch(`${path}/status`, { metadata: { resourceVersion: check.metadata.resourceVersion }, status: patch });
+      await this.client.mergePatch(`${path}/status`, {
+        metadata: { resourceVersion: check.metadata.resourceVersion },
+        status: patch,
+      });
       this.stats.writes += 1;
       this.lastCondition.set(name, condition);
       if (entries.length > 0) {
@@ -281,9 +330,15 @@ async function secondWriter(cluster: Cluster, log: Log): Promise<void> {
   // Steady writes every 2 s as well, so the source writes as often as it probes: the most contention.
   const source = await startSource(cluster, namespace, 'prober', [...FAST, '--steady-write-interval', '2s']);
   const checks = ['prober-to-steady', 'prober-to-flaps'];
-  const writer = new SecondWriter(new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfig })), namespace, checks, 'prober-to-steady');
+  const writer = new SecondWriter(
+    new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfig })),
+    namespace,
+    checks,
+    'prober-to-steady',
+  );
   try {
-    for (const name of checks) await statusWhen(cluster, namespace, name, (s) => reachable(s)?.status === 'True', 30_000, 'Reachable=True');
+    for (const name of checks)
+      await statusWhen(cluster, namespace, name, (s) => reachable(s)?.status === 'True', 30_000, 'Reachable=True');
     writer.start();
     await sleep(6_000);
     const downAt = Date.now();
@@ -296,29 +351,71 @@ async function secondWriter(cluster: Cluster, log: Log): Promise<void> {
     const writerStoppedAt = Date.now();
 
     // The source writes every 2 s: once it wrote after the writer stopped, the stored status is complete.
-    const steadyStatus = await statusWhen(cluster, namespace, 'prober-to-steady', (s) => ms(s.successes?.find((e) => !byWriter(e))?.time) > writerStoppedAt, 30_000, 'a write after the second writer stopped');
-    const flapsStatus = await statusWhen(cluster, namespace, 'prober-to-flaps', (s) => ms(s.successes?.[0]?.time) > writerStoppedAt, 30_000, 'a write after the second writer stopped');
-    const sourceConflicts = logLines(source).filter((line) => line.msg === 'status write failed; will retry' && String(line.error).includes('the object has been modified')).length;
-    log(`second writer: ${writer.stats.writes} writes, ${writer.stats.conflicts} refused with 409; the source: ${sourceConflicts} writes refused with 409 and retried`);
+    const steadyStatus = await statusWhen(
+      cluster,
+      namespace,
+      'prober-to-steady',
+      (s) => ms(s.successes?.find((e) => !byWriter(e))?.time) > writerStoppedAt,
+      30_000,
+      'a write after the second writer stopped',
+    );
+    const flapsStatus = await statusWhen(
+      cluster,
+      namespace,
+      'prober-to-flaps',
+      (s) => ms(s.successes?.[0]?.time) > writerStoppedAt,
+      30_000,
+      'a write after the second writer stopped',
+    );
+    const sourceConflicts = logLines(source).filter(
+      (line) =>
+        line.msg === 'status write failed; will retry' && String(line.error).includes('the object has been modified'),
+    ).length;
+    log(
+      `second writer: ${writer.stats.writes} writes, ${writer.stats.conflicts} refused with 409; the source: ${sourceConflicts} writes refused with 409 and retried`,
+    );
 
     // Every probe of the source the target answered, and every entry of the second writer, within the 20 kept.
-    const sourceEntries = assertEverySuccessRecorded('prober-to-steady', steadyStatus.successes!, steady.accepts, byWriter);
-    const keptFrom = steadyStatus.successes!.length >= 20 ? ms(steadyStatus.successes!.at(-1)!.time) + 1000 : Number.NEGATIVE_INFINITY;
-    const missing = writer.written.filter((entry) => ms(entry.time) >= keptFrom && !steadyStatus.successes!.some((kept) => kept.message === entry.message));
-    assert.deepEqual(missing.map((entry) => entry.message), [], 'the second writer\'s entries are kept');
+    const sourceEntries = assertEverySuccessRecorded(
+      'prober-to-steady',
+      steadyStatus.successes!,
+      steady.accepts,
+      byWriter,
+    );
+    const keptFrom =
+      steadyStatus.successes!.length >= 20 ? ms(steadyStatus.successes!.at(-1)!.time) + 1000 : Number.NEGATIVE_INFINITY;
+    const missing = writer.written.filter(
+      (entry) => ms(entry.time) >= keptFrom && !steadyStatus.successes!.some((kept) => kept.message === entry.message),
+    );
+    assert.deepEqual(
+      missing.map((entry) => entry.message),
+      [],
+      "the second writer's entries are kept",
+    );
     const writerEntries = steadyStatus.successes!.filter(byWriter).length;
-    assert.ok(writerEntries > 0 && sourceEntries > 0, 'both writers\' entries are in the newest 20');
-    log(`prober-to-steady keeps ${sourceEntries} entries of the source and ${writerEntries} of the second writer, none missing`);
+    assert.ok(writerEntries > 0 && sourceEntries > 0, "both writers' entries are in the newest 20");
+    log(
+      `prober-to-steady keeps ${sourceEntries} entries of the source and ${writerEntries} of the second writer, none missing`,
+    );
 
     const outage = flapsStatus.outages?.[0];
     assert.ok(outage?.end, 'the outage while both wrote is stored, closed');
-    assert.ok(ms(outage.start) >= storedSecond(downAt) && ms(outage.start) <= downAt + MAX_GAP_MS, `outage start ${outage.start} is the first failure after ${iso(downAt)}`);
-    assert.ok(ms(outage.end) >= storedSecond(upAt) && ms(outage.end) <= upAt + MAX_GAP_MS, `outage end ${outage.end} is the first success after ${iso(upAt)}`);
+    assert.ok(
+      ms(outage.start) >= storedSecond(downAt) && ms(outage.start) <= downAt + MAX_GAP_MS,
+      `outage start ${outage.start} is the first failure after ${iso(downAt)}`,
+    );
+    assert.ok(
+      ms(outage.end) >= storedSecond(upAt) && ms(outage.end) <= upAt + MAX_GAP_MS,
+      `outage end ${outage.end} is the first success after ${iso(upAt)}`,
+    );
     assert.equal(reachable(flapsStatus)?.lastTransitionTime, outage.end);
     assertNoLostProbes('prober-to-flaps', flapsStatus, MAX_GAP_MS);
     assertEverySuccessRecorded('prober-to-flaps', flapsStatus.successes!, flaps.accepts);
 
-    for (const [name, status] of [['prober-to-steady', steadyStatus], ['prober-to-flaps', flapsStatus]] as const) {
+    for (const [name, status] of [
+      ['prober-to-steady', steadyStatus],
+      ['prober-to-flaps', flapsStatus],
+    ] as const) {
       const theirs = status.conditions?.find((condition) => condition.type === WRITER_CONDITION);
       assert.deepEqual(theirs, writer.lastCondition.get(name), `${name}: the second writer's last condition is kept`);
     }
@@ -374,11 +471,33 @@ async function twoReplicas(cluster: Cluster, log: Log): Promise<void> {
   const a = await startSource(cluster, namespace, 'prober', flags, { P2PNC_POD_NAME: 'replica-a' });
   let b: RunningProcess | undefined;
   try {
-    await eventually(async () => ((await leaseHolder(cluster, namespace)) === 'replica-a' ? true : undefined), 30_000, 'replica-a to hold the lease');
+    await eventually(
+      async () => ((await leaseHolder(cluster, namespace)) === 'replica-a' ? true : undefined),
+      30_000,
+      'replica-a to hold the lease',
+    );
     b = await startSource(cluster, namespace, 'prober', flags, { P2PNC_POD_NAME: 'replica-b' });
-    const before = await statusWhen(cluster, namespace, 'prober-to-heals', (s) => s.outages?.[0] !== undefined, 30_000, 'an outage');
-    await statusWhen(cluster, namespace, 'prober-to-steady', (s) => reachable(s)?.status === 'True', 30_000, 'Reachable=True');
-    await eventually(async () => (logLines(b!).some((line) => line.msg === 'source started') ? true : undefined), 30_000, 'replica-b to start');
+    const before = await statusWhen(
+      cluster,
+      namespace,
+      'prober-to-heals',
+      (s) => s.outages?.[0] !== undefined,
+      30_000,
+      'an outage',
+    );
+    await statusWhen(
+      cluster,
+      namespace,
+      'prober-to-steady',
+      (s) => reachable(s)?.status === 'True',
+      30_000,
+      'Reachable=True',
+    );
+    await eventually(
+      async () => (logLines(b!).some((line) => line.msg === 'source started') ? true : undefined),
+      30_000,
+      'replica-b to start',
+    );
     // Two of the standby's election rounds (every renew/2 = 2.5 s).
     await sleep(6_000);
 
@@ -387,8 +506,14 @@ async function twoReplicas(cluster: Cluster, log: Log): Promise<void> {
     assert.ok(!logLines(b).some((line) => line.msg === 'became leader; probing'), 'the standby does not lead');
     assert.ok((await probesRun(a)) > 0, 'the leader probes');
     assert.equal(await probesRun(b), 0, 'the standby probes nothing');
-    const detected = (await eventsOf(cluster, namespace, 'prober-to-heals')).filter((event) => event.reason === 'ConnectivityOutageDetected');
-    assert.deepEqual(detected.map((event) => event.reportingInstance), ['replica-a'], 'the outage was reported by the lease holder');
+    const detected = (await eventsOf(cluster, namespace, 'prober-to-heals')).filter(
+      (event) => event.reason === 'ConnectivityOutageDetected',
+    );
+    assert.deepEqual(
+      detected.map((event) => event.reportingInstance),
+      ['replica-a'],
+      'the outage was reported by the lease holder',
+    );
     const lastBefore = (await readCheck(cluster, namespace, 'prober-to-steady')).status!.successes![0]!;
 
     const killedAt = Date.now();
@@ -406,7 +531,9 @@ async function twoReplicas(cluster: Cluster, log: Log): Promise<void> {
     );
     const writtenAt = Date.now();
     leaseAt ??= writtenAt;
-    log(`kill -9 of the leader: replica-b held the lease after ${leaseAt - killedAt} ms and its first write was stored after ${writtenAt - killedAt} ms`);
+    log(
+      `kill -9 of the leader: replica-b held the lease after ${leaseAt - killedAt} ms and its first write was stored after ${writtenAt - killedAt} ms`,
+    );
     assert.ok(writtenAt - killedAt <= 30_000, `takeover took ${writtenAt - killedAt} ms`);
 
     assert.equal(await leaseHolder(cluster, namespace), 'replica-b');
@@ -416,13 +543,26 @@ async function twoReplicas(cluster: Cluster, log: Log): Promise<void> {
     assert.ok(ms(outage.end) >= storedSecond(killedAt), 'closed by replica-b after the kill');
     assert.equal(reachable(healed)?.status, 'True');
     const restored = await eventually(
-      async () => (await eventsOf(cluster, namespace, 'prober-to-heals')).find((event) => event.reason === 'ConnectivityRestored'),
+      async () =>
+        (await eventsOf(cluster, namespace, 'prober-to-heals')).find(
+          (event) => event.reason === 'ConnectivityRestored',
+        ),
       10_000,
       'the restore event',
     );
     assert.equal(restored.reportingInstance, 'replica-b', 'the restore was reported by the new holder');
-    const steadyAfter = await statusWhen(cluster, namespace, 'prober-to-steady', (s) => ms(s.successes?.[0]?.time) > killedAt, 30_000, 'replica-b to write steady successes');
-    assert.ok(steadyAfter.successes!.some((entry) => entry.time === lastBefore.time && entry.message === lastBefore.message), 'replica-a\'s entries are kept');
+    const steadyAfter = await statusWhen(
+      cluster,
+      namespace,
+      'prober-to-steady',
+      (s) => ms(s.successes?.[0]?.time) > killedAt,
+      30_000,
+      'replica-b to write steady successes',
+    );
+    assert.ok(
+      steadyAfter.successes!.some((entry) => entry.time === lastBefore.time && entry.message === lastBefore.message),
+      "replica-a's entries are kept",
+    );
 
     assert.equal(await b.stop('SIGTERM'), 0, b.output());
     assert.equal(await leaseHolder(cluster, namespace), '', 'a stopping leader releases the lease');

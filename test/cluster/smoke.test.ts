@@ -56,7 +56,11 @@ test('control plane smoke', async (t) => {
   if (!cluster) return;
   try {
     await t.test('server-side apply of a restricted namespace', async () => {
-      const out = await mustKubectl(cluster, ['apply', '--server-side', '-f', '-'], JSON.stringify(restrictedNamespace));
+      const out = await mustKubectl(
+        cluster,
+        ['apply', '--server-side', '-f', '-'],
+        JSON.stringify(restrictedNamespace),
+      );
       assert.match(out, new RegExp(`namespace/${NAMESPACE} serverside-applied`));
     });
 

@@ -49,16 +49,42 @@ export class LoopbackTarget {
  */
 export async function deployChecks(cluster: Cluster, topology: TopologyInput): Promise<string> {
   const { dir } = synthToTemp(topology);
-  for (const file of ['foundation.yaml', 'rbac.yaml']) await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, file)]);
-  await mustKubectl(cluster, ['wait', '--for=condition=Established', 'crd/podnetworkconnectivitychecks.p2pnc.io', '--timeout=60s']);
+  for (const file of ['foundation.yaml', 'rbac.yaml'])
+    await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, file)]);
+  await mustKubectl(cluster, [
+    'wait',
+    '--for=condition=Established',
+    'crd/podnetworkconnectivitychecks.p2pnc.io',
+    '--timeout=60s',
+  ]);
   await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, 'checks.yaml')]);
   return dir;
 }
 
 /** `p2pnc source` as its ServiceAccount would run it, with the shortened timings of these suites. */
-export async function startSource(cluster: Cluster, namespace: string, source: string, flags: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningProcess> {
+export async function startSource(
+  cluster: Cluster,
+  namespace: string,
+  source: string,
+  flags: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningProcess> {
   const kubeconfig = await cluster.kubeconfigFor(await cluster.tokenFor(namespace, source));
-  return startCli(['source', '--source', source, '--namespace', namespace, '--kubeconfig', kubeconfig, '--metrics-port', '0', ...flags], env);
+  return startCli(
+    [
+      'source',
+      '--source',
+      source,
+      '--namespace',
+      namespace,
+      '--kubeconfig',
+      kubeconfig,
+      '--metrics-port',
+      '0',
+      ...flags,
+    ],
+    env,
+  );
 }
 
 export interface CheckObjectJson {
@@ -69,28 +95,60 @@ export interface CheckObjectJson {
 }
 
 export async function readCheck(cluster: Cluster, namespace: string, name: string): Promise<CheckObjectJson> {
-  return JSON.parse(await mustKubectl(cluster, ['get', 'pncc', '-n', namespace, name, '-o', 'json'])) as CheckObjectJson;
+  return JSON.parse(
+    await mustKubectl(cluster, ['get', 'pncc', '-n', namespace, name, '-o', 'json']),
+  ) as CheckObjectJson;
 }
 
 export async function readChecks(cluster: Cluster, namespace: string): Promise<CheckObjectJson[]> {
-  return (JSON.parse(await mustKubectl(cluster, ['get', 'pncc', '-n', namespace, '-o', 'json'])) as { items: CheckObjectJson[] }).items;
+  return (
+    JSON.parse(await mustKubectl(cluster, ['get', 'pncc', '-n', namespace, '-o', 'json'])) as {
+      items: CheckObjectJson[];
+    }
+  ).items;
 }
 
 /** Polls the status of a check until `ready` holds for it. */
-export async function statusWhen(cluster: Cluster, namespace: string, name: string, ready: (status: CheckStatus) => boolean, timeoutMs: number, what: string): Promise<CheckStatus> {
-  return eventually(async () => {
-    const status = (await readCheck(cluster, namespace, name)).status;
-    return status && ready(status) ? status : undefined;
-  }, timeoutMs, `${name}: ${what}`);
+export async function statusWhen(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  ready: (status: CheckStatus) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<CheckStatus> {
+  return eventually(
+    async () => {
+      const status = (await readCheck(cluster, namespace, name)).status;
+      return status && ready(status) ? status : undefined;
+    },
+    timeoutMs,
+    `${name}: ${what}`,
+  );
 }
 
 /** The Events about one check. */
-export async function eventsOf(cluster: Cluster, namespace: string, check: string): Promise<Array<{ reason: string; reportingInstance?: string; firstTimestamp: string }>> {
-  const json = await mustKubectl(cluster, ['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${check}`, '-o', 'json']);
-  return (JSON.parse(json) as { items: Array<{ reason: string; reportingInstance?: string; firstTimestamp: string }> }).items;
+export async function eventsOf(
+  cluster: Cluster,
+  namespace: string,
+  check: string,
+): Promise<Array<{ reason: string; reportingInstance?: string; firstTimestamp: string }>> {
+  const json = await mustKubectl(cluster, [
+    'get',
+    'events',
+    '-n',
+    namespace,
+    '--field-selector',
+    `involvedObject.name=${check}`,
+    '-o',
+    'json',
+  ]);
+  return (JSON.parse(json) as { items: Array<{ reason: string; reportingInstance?: string; firstTimestamp: string }> })
+    .items;
 }
 
-export const reachable = (status: CheckStatus | undefined) => status?.conditions?.find((condition) => condition.type === 'Reachable');
+export const reachable = (status: CheckStatus | undefined) =>
+  status?.conditions?.find((condition) => condition.type === 'Reachable');
 
 export const ms = (time: string | null | undefined): number => Date.parse(time ?? '');
 
@@ -111,15 +169,30 @@ export function logLines(process: RunningProcess): Array<Record<string, unknown>
  * lists still cover (a full list has dropped older entries) to the newest, are never further apart than a probe
  * period can be. A lost entry leaves a gap of about two periods.
  */
-export function assertNoLostProbes(name: string, status: CheckStatus, maxGapMs: number, maxEntries = 20): { from: number; to: number; entries: number } {
+export function assertNoLostProbes(
+  name: string,
+  status: CheckStatus,
+  maxGapMs: number,
+  maxEntries = 20,
+): { from: number; to: number; entries: number } {
   const successes = status.successes ?? [];
   const failures = status.failures ?? [];
-  const coveredFrom = Math.max(...[successes, failures].map((list) => (list.length >= maxEntries ? ms(list[list.length - 1]!.time) : Number.NEGATIVE_INFINITY)));
-  const timeline = [...successes, ...failures].map((entry) => ms(entry.time)).filter((time) => time >= coveredFrom).sort((a, b) => a - b);
+  const coveredFrom = Math.max(
+    ...[successes, failures].map((list) =>
+      list.length >= maxEntries ? ms(list[list.length - 1]!.time) : Number.NEGATIVE_INFINITY,
+    ),
+  );
+  const timeline = [...successes, ...failures]
+    .map((entry) => ms(entry.time))
+    .filter((time) => time >= coveredFrom)
+    .sort((a, b) => a - b);
   assert.ok(timeline.length >= 2, `${name}: fewer than two probes recorded`);
   for (let i = 1; i < timeline.length; i++) {
     const gap = timeline[i]! - timeline[i - 1]!;
-    assert.ok(gap <= maxGapMs, `${name}: no probe recorded between ${iso(timeline[i - 1]!)} and ${iso(timeline[i]!)} (${gap} ms; probes come at most ${maxGapMs} ms apart): entries were lost`);
+    assert.ok(
+      gap <= maxGapMs,
+      `${name}: no probe recorded between ${iso(timeline[i - 1]!)} and ${iso(timeline[i]!)} (${gap} ms; probes come at most ${maxGapMs} ms apart): entries were lost`,
+    );
   }
   return { from: timeline[0]!, to: timeline[timeline.length - 1]!, entries: timeline.length };
 }
@@ -129,14 +202,24 @@ export function assertNoLostProbes(name: string, status: CheckStatus, maxGapMs: 
  * recorded there, and nothing else claiming this target is: a success entry's time is the start of its probe, the
  * accept a moment later, in the same or the next second. Entries for which `foreign` holds are another writer's.
  */
-export function assertEverySuccessRecorded(name: string, successes: readonly LogEntry[], accepts: readonly number[], foreign: (entry: LogEntry) => boolean = () => false): number {
-  const own = successes.filter((entry) => !foreign(entry)).map((entry) => ms(entry.time)).sort((a, b) => a - b);
+export function assertEverySuccessRecorded(
+  name: string,
+  successes: readonly LogEntry[],
+  accepts: readonly number[],
+  foreign: (entry: LogEntry) => boolean = () => false,
+): number {
+  const own = successes
+    .filter((entry) => !foreign(entry))
+    .map((entry) => ms(entry.time))
+    .sort((a, b) => a - b);
   assert.ok(own.length > 0, `${name}: no successes recorded`);
   // The oldest kept second may have lost some of its entries to the cap; count from the next one.
   const full = successes.length >= 20;
   const from = full ? ms(successes[successes.length - 1]!.time) + 1000 : Number.NEGATIVE_INFINITY;
   const recorded = own.filter((time) => time >= from);
-  const answered = accepts.map(storedSecond).filter((second) => second >= from - 1000 && second <= own[own.length - 1]! + 1000);
+  const answered = accepts
+    .map(storedSecond)
+    .filter((second) => second >= from - 1000 && second <= own[own.length - 1]! + 1000);
   const unmatched = [...recorded];
   const missing: number[] = [];
   for (const second of answered) {

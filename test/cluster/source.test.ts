@@ -44,18 +44,45 @@ test('source end to end on loopback', async (t) => {
     ],
   });
   const source = await (async () => {
-    for (const file of ['foundation.yaml', 'rbac.yaml', 'workloads.yaml']) await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, file)]);
-    await mustKubectl(cluster, ['wait', '--for=condition=Established', 'crd/podnetworkconnectivitychecks.p2pnc.io', '--timeout=60s']);
+    for (const file of ['foundation.yaml', 'rbac.yaml', 'workloads.yaml'])
+      await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, file)]);
+    await mustKubectl(cluster, [
+      'wait',
+      '--for=condition=Established',
+      'crd/podnetworkconnectivitychecks.p2pnc.io',
+      '--timeout=60s',
+    ]);
     await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, 'checks.yaml')]);
     const kubeconfig = await cluster.kubeconfigFor(await cluster.tokenFor(NAMESPACE, 'prober'));
-    return startCli(['source', '--source', 'prober', '--namespace', NAMESPACE, '--kubeconfig', kubeconfig, '--metrics-port', '0', '--interval', '2s', '--confirm-retry', '1s', '--lease-duration', '6s']);
+    return startCli([
+      'source',
+      '--source',
+      'prober',
+      '--namespace',
+      NAMESPACE,
+      '--kubeconfig',
+      kubeconfig,
+      '--metrics-port',
+      '0',
+      '--interval',
+      '2s',
+      '--confirm-retry',
+      '1s',
+      '--lease-duration',
+      '6s',
+    ]);
   })();
   const status = async (name: string): Promise<CheckStatus | undefined> =>
-    JSON.parse(await mustKubectl(cluster, ['get', 'pncc', '-n', NAMESPACE, name, '-o', 'json'])).status as CheckStatus | undefined;
+    JSON.parse(await mustKubectl(cluster, ['get', 'pncc', '-n', NAMESPACE, name, '-o', 'json'])).status as
+      CheckStatus | undefined;
   const reachable = (s: CheckStatus | undefined) => s?.conditions?.find((condition) => condition.type === 'Reachable');
   try {
     await t.test('a reachable endpoint gets successes and Reachable=True in OpenShift format', async () => {
-      const s = await eventually(async () => ((await status('prober-to-up'))?.successes?.length ? status('prober-to-up') : undefined), 30_000, 'a success');
+      const s = await eventually(
+        async () => ((await status('prober-to-up'))?.successes?.length ? status('prober-to-up') : undefined),
+        30_000,
+        'a success',
+      );
       assert.equal(reachable(s)?.status, 'True');
       assert.equal(reachable(s)?.reason, 'TCPConnectSuccess');
       assert.equal(s!.successes![0]!.message, `up: tcp connection to 127.0.0.1:${upPort} succeeded`);
@@ -65,24 +92,51 @@ test('source end to end on loopback', async (t) => {
 
     let outageStart = '';
     await t.test('a refused endpoint opens a confirmed outage with the first failure as start', async () => {
-      const s = await eventually(async () => ((await status('prober-to-down'))?.outages?.length ? status('prober-to-down') : undefined), 30_000, 'an outage');
+      const s = await eventually(
+        async () => ((await status('prober-to-down'))?.outages?.length ? status('prober-to-down') : undefined),
+        30_000,
+        'an outage',
+      );
       assert.equal(reachable(s)?.status, 'False');
       assert.equal(reachable(s)?.reason, 'TCPConnectError');
       const failures = s!.failures!;
       assert.ok(failures.length >= 2, 'confirmed by a second failure');
-      assert.equal(failures[0]!.message, `down: failed to establish a TCP connection to 127.0.0.1:${downPort}: dial tcp 127.0.0.1:${downPort}: connect: connection refused`);
+      assert.equal(
+        failures[0]!.message,
+        `down: failed to establish a TCP connection to 127.0.0.1:${downPort}: dial tcp 127.0.0.1:${downPort}: connect: connection refused`,
+      );
       const outage = s!.outages![0]!;
       assert.equal(outage.start, failures[failures.length - 1]!.time, 'starts at the first failure');
       assert.equal(outage.end, undefined);
       assert.match(outage.message!, /^Connectivity outage detected at /);
       outageStart = outage.start!;
-      const events = JSON.parse(await mustKubectl(cluster, ['get', 'events', '-n', NAMESPACE, '--field-selector', 'involvedObject.name=prober-to-down', '-o', 'json']));
-      assert.ok(events.items.some((event: { reason: string; type: string }) => event.reason === 'ConnectivityOutageDetected' && event.type === 'Warning'));
+      const events = JSON.parse(
+        await mustKubectl(cluster, [
+          'get',
+          'events',
+          '-n',
+          NAMESPACE,
+          '--field-selector',
+          'involvedObject.name=prober-to-down',
+          '-o',
+          'json',
+        ]),
+      );
+      assert.ok(
+        events.items.some(
+          (event: { reason: string; type: string }) =>
+            event.reason === 'ConnectivityOutageDetected' && event.type === 'Warning',
+        ),
+      );
     });
 
     await t.test('healing closes the outage with the restored message and flips Reachable', async () => {
       down = await listen(downPort);
-      const s = await eventually(async () => ((await status('prober-to-down'))?.outages?.[0]?.end ? status('prober-to-down') : undefined), 30_000, 'the outage to close');
+      const s = await eventually(
+        async () => ((await status('prober-to-down'))?.outages?.[0]?.end ? status('prober-to-down') : undefined),
+        30_000,
+        'the outage to close',
+      );
       const outage = s!.outages![0]!;
       assert.equal(outage.start, outageStart);
       assert.match(outage.message!, /^Connectivity restored after \d/);
@@ -92,7 +146,11 @@ test('source end to end on loopback', async (t) => {
     });
 
     await t.test('an unresolvable name fails as DNSError', async () => {
-      const s = await eventually(async () => ((await status('prober-to-nowhere'))?.failures?.length ? status('prober-to-nowhere') : undefined), 30_000, 'a failure');
+      const s = await eventually(
+        async () => ((await status('prober-to-nowhere'))?.failures?.length ? status('prober-to-nowhere') : undefined),
+        30_000,
+        'a failure',
+      );
       assert.equal(s!.failures![0]!.reason, 'DNSError');
       assert.match(s!.failures![0]!.message!, /^nowhere: failure looking up host nowhere\.p2pnc\.invalid: /);
     });

@@ -18,7 +18,11 @@ export async function startOrSkip(t: TestContext, options: StartClusterOptions =
   }
 }
 
-export async function mustKubectl(cluster: Cluster, args: string[], options: { input?: string; token?: string } = {}): Promise<string> {
+export async function mustKubectl(
+  cluster: Cluster,
+  args: string[],
+  options: { input?: string; token?: string } = {},
+): Promise<string> {
   const result = await cluster.kubectl(args, options);
   assert.equal(result.code, 0, `kubectl ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout;

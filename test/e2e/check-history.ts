@@ -61,14 +61,16 @@ export class CheckHistory {
           (event) => {
             if (event.type === 'ERROR') return;
             resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
-            if (event.type === 'ADDED' || event.type === 'MODIFIED') this.record(event.object, event.type === 'MODIFIED');
+            if (event.type === 'ADDED' || event.type === 'MODIFIED')
+              this.record(event.object, event.type === 'MODIFIED');
           },
           signal,
         );
       } catch (error) {
         if (signal.aborted) return;
         this.lastError = error;
-        if (error instanceof KubeApiError && error.isExpired) resourceVersion = await this.list().catch(() => resourceVersion);
+        if (error instanceof KubeApiError && error.isExpired)
+          resourceVersion = await this.list().catch(() => resourceVersion);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
@@ -88,11 +90,18 @@ export class CheckHistory {
   }
 
   /** The first version seen at or after `since` whose status satisfies `predicate`; waits for it up to `timeoutMs`. */
-  async waitFor(name: string, what: string, predicate: (status: CheckStatus) => boolean, options: { since?: number; timeoutMs: number }): Promise<CheckVersion & { status: CheckStatus }> {
+  async waitFor(
+    name: string,
+    what: string,
+    predicate: (status: CheckStatus) => boolean,
+    options: { since?: number; timeoutMs: number },
+  ): Promise<CheckVersion & { status: CheckStatus }> {
     const since = options.since ?? Number.NEGATIVE_INFINITY;
     const deadline = Date.now() + options.timeoutMs;
     for (;;) {
-      const found = this.of(name).find((version) => version.at >= since && version.status !== undefined && predicate(version.status));
+      const found = this.of(name).find(
+        (version) => version.at >= since && version.status !== undefined && predicate(version.status),
+      );
       if (found) return found as CheckVersion & { status: CheckStatus };
       if (Date.now() > deadline) {
         const latest = this.latest(name);

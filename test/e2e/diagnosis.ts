@@ -43,7 +43,10 @@ interface DiagnoseRun {
 type Reporter = { diagnostic(message: string): void };
 
 export async function runDiagnose(bed: NetnsCluster): Promise<DiagnoseRun> {
-  const run = startCli(['diagnose', '-o', 'json', '-n', NAMESPACE, '--kubeconfig', bed.cluster.kubeconfig], { NO_COLOR: '', FORCE_COLOR: '' });
+  const run = startCli(['diagnose', '-o', 'json', '-n', NAMESPACE, '--kubeconfig', bed.cluster.kubeconfig], {
+    NO_COLOR: '',
+    FORCE_COLOR: '',
+  });
   let stdout = '';
   run.child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const [code] = (await once(run.child, 'close')) as [number | null];
@@ -57,12 +60,21 @@ export async function runDiagnose(bed: NetnsCluster): Promise<DiagnoseRun> {
   return { code, diagnosis };
 }
 
-const headline = (finding: Pick<Finding, 'severity' | 'rule' | 'confidence' | 'culprit'>) => `${finding.severity} ${finding.rule} ${finding.confidence}: ${finding.culprit}`;
+const headline = (finding: Pick<Finding, 'severity' | 'rule' | 'confidence' | 'culprit'>) =>
+  `${finding.severity} ${finding.rule} ${finding.confidence}: ${finding.culprit}`;
 
 /** Runs diagnose while the fault lasts, prints each finding's line and summary, and asserts them. */
-export async function assertDiagnosedDuring(t: Reporter, bed: NetnsCluster, fault: ActiveFault, expected: ExpectedDiagnosis): Promise<void> {
+export async function assertDiagnosedDuring(
+  t: Reporter,
+  bed: NetnsCluster,
+  fault: ActiveFault,
+  expected: ExpectedDiagnosis,
+): Promise<void> {
   const { code, diagnosis } = await runDiagnose(bed);
-  for (const finding of diagnosis.findings) t.diagnostic(`${fault.label}: diagnose exit ${code}: ${finding.severity.toUpperCase()} ${finding.rule} (${finding.confidence} confidence): ${finding.culprit} -- ${finding.summary}`);
+  for (const finding of diagnosis.findings)
+    t.diagnostic(
+      `${fault.label}: diagnose exit ${code}: ${finding.severity.toUpperCase()} ${finding.rule} (${finding.confidence} confidence): ${finding.culprit} -- ${finding.summary}`,
+    );
 
   const context = JSON.stringify(diagnosis.findings, null, 2);
   assert.deepEqual(diagnosis.findings.map(headline), expected.findings.map(headline), context);
@@ -71,19 +83,41 @@ export async function assertDiagnosedDuring(t: Reporter, bed: NetnsCluster, faul
   const broken = new Map(fault.checks.map(({ name, failure }) => [name, failure.message]));
   diagnosis.findings.forEach((finding, index) => {
     const failing = finding.evidence.filter((entry) => entry.state === 'failing');
-    assert.deepEqual(failing.map((entry) => entry.check).sort(), [...expected.findings[index]!.failing].sort(), `${finding.culprit}: the failing checks in its evidence`);
+    assert.deepEqual(
+      failing.map((entry) => entry.check).sort(),
+      [...expected.findings[index]!.failing].sort(),
+      `${finding.culprit}: the failing checks in its evidence`,
+    );
     for (const entry of failing) {
-      assert.equal(entry.since, fault.outages.get(entry.check)!.start, `${entry.check}: failing since its outage began`);
+      assert.equal(
+        entry.since,
+        fault.outages.get(entry.check)!.start,
+        `${entry.check}: failing since its outage began`,
+      );
       assert.equal(entry.message, broken.get(entry.check), `${entry.check}: the failure the source wrote`);
     }
     for (const entry of finding.evidence.filter((candidate) => candidate.state !== 'failing')) {
-      assert.ok(entry.state === 'answering' && !broken.has(entry.check), `${finding.culprit}: contrast evidence must be a check that answers: ${JSON.stringify(entry)}`);
+      assert.ok(
+        entry.state === 'answering' && !broken.has(entry.check),
+        `${finding.culprit}: contrast evidence must be a check that answers: ${JSON.stringify(entry)}`,
+      );
     }
-    assert.equal(finding.since, failing.map((entry) => entry.since!).sort()[0], `${finding.culprit}: since its first failure`);
+    assert.equal(
+      finding.since,
+      failing.map((entry) => entry.since!).sort()[0],
+      `${finding.culprit}: since its first failure`,
+    );
     assert.ok(finding.next.length > 0, `${finding.culprit}: commands to run next`);
   });
   const total = bed.checkNames.length;
-  assert.deepEqual(diagnosis.checks, { total, answering: total - broken.size, failing: broken.size, silent: 0, pending: 0, invalid: 0 });
+  assert.deepEqual(diagnosis.checks, {
+    total,
+    answering: total - broken.size,
+    failing: broken.size,
+    silent: 0,
+    pending: 0,
+    invalid: 0,
+  });
 }
 
 /** Once every fault is healed: no findings, exit 0. Polls while the last checks turn green; returns the runs it took. */

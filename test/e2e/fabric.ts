@@ -52,7 +52,10 @@ export function netnsUnavailable(): string | undefined {
     return undefined;
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer | string }).stderr ?? '').trim();
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the ip command (iproute2) is not installed' : stderr || String(error);
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'the ip command (iproute2) is not installed'
+        : stderr || String(error);
     return `network namespaces unavailable (needs root and iproute2): ${reason}`;
   }
 }
@@ -86,7 +89,8 @@ function deleteNamespace(netns: string): void {
 /** Namespaces and host links left by runs whose process is gone (a crash, a SIGKILL). */
 export function removeLeftovers(): string[] {
   const removed: string[] = [];
-  const ownerOf = (name: string, prefix: string): number => Number(/^(\d+)/.exec(name.slice(prefix.length))?.[1] ?? NaN);
+  const ownerOf = (name: string, prefix: string): number =>
+    Number(/^(\d+)/.exec(name.slice(prefix.length))?.[1] ?? NaN);
   const dead = (owner: number) => Number.isInteger(owner) && owner !== process.pid && !alive(owner);
   for (const line of ip('netns', 'list').split('\n')) {
     const netns = line.split(' ')[0] ?? '';
@@ -157,13 +161,16 @@ export class Fabric {
     this.switchNs = `${tag}-switch`;
     this.hostLink = `${HOST_LINK_PREFIX}${process.pid}`;
     this.hostAddress = `${subnet}.${HOST_INDEX}`;
-    this.nodes = new Map(names.map((name, i) => [name, { name, netns: `${tag}-${name}`, address: `${subnet}.${FIRST_NODE_INDEX + i}` }]));
+    this.nodes = new Map(
+      names.map((name, i) => [name, { name, netns: `${tag}-${name}`, address: `${subnet}.${FIRST_NODE_INDEX + i}` }]),
+    );
   }
 
   /** Builds the fabric (removing leftovers of dead runs first); on a failure half-way it removes what it built. */
   static create(options: FabricOptions): Fabric {
     for (const name of options.nodes) {
-      if (!/^[a-z0-9-]{1,15}$/.test(name) || name === 'host') throw new Error(`fabric node name "${name}": use 1-15 of [a-z0-9-], not "host"`);
+      if (!/^[a-z0-9-]{1,15}$/.test(name) || name === 'host')
+        throw new Error(`fabric node name "${name}": use 1-15 of [a-z0-9-], not "host"`);
     }
     removeLeftovers();
     installExitHooks();
@@ -186,7 +193,9 @@ export class Fabric {
 
   private mac(index: number): string {
     const subnetOctet = Number(this.subnet.split('.')[2]);
-    return ['02', 'e2', 'e0', subnetOctet, 0, index].map((part) => (typeof part === 'number' ? part.toString(16).padStart(2, '0') : part)).join(':');
+    return ['02', 'e2', 'e0', subnetOctet, 0, index]
+      .map((part) => (typeof part === 'number' ? part.toString(16).padStart(2, '0') : part))
+      .join(':');
   }
 
   private build(): void {
@@ -209,7 +218,22 @@ export class Fabric {
       endpoints.push({ address: node.address, mac });
       ip('netns', 'add', node.netns);
       ip('-n', node.netns, 'link', 'set', 'lo', 'up');
-      ip('link', 'add', 'eth0', 'netns', node.netns, 'address', mac, 'type', 'veth', 'peer', 'name', node.name, 'netns', sw);
+      ip(
+        'link',
+        'add',
+        'eth0',
+        'netns',
+        node.netns,
+        'address',
+        mac,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        node.name,
+        'netns',
+        sw,
+      );
       ip('-n', sw, 'link', 'set', node.name, 'master', 'br0', 'up');
       ip('-n', node.netns, 'addr', 'add', `${node.address}/24`, 'dev', 'eth0', 'noprefixroute');
       ip('-n', node.netns, 'link', 'set', 'eth0', 'up');

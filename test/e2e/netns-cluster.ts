@@ -111,7 +111,11 @@ function topologyFor(fabric: Fabric, settings: NetnsCluster['settings'], namedHo
     // What a user would write; the sources run with --interval to shorten it for the test.
     interval: '30s',
     timeout: `${settings.timeoutMs}ms`,
-    nodes: settings.nodes.map((name) => ({ name, addresses: [fabric.node(name).address], roles: settings.meshNodes.includes(name) ? ['prober'] : ['worker'] })),
+    nodes: settings.nodes.map((name) => ({
+      name,
+      addresses: [fabric.node(name).address],
+      roles: settings.meshNodes.includes(name) ? ['prober'] : ['worker'],
+    })),
     sources: [
       { name: PROBER, kind: 'Deployment' },
       { name: MESH, kind: 'DaemonSet', roles: ['prober'], targets: [NODE_TARGET] },
@@ -129,7 +133,10 @@ const ms = (value: number) => `${value}ms`;
  * Brings the bed up with every check reachable. Returns undefined when the test was skipped (no network
  * namespaces or no cluster outside CI, or an external cluster, which processes on the fabric cannot reach).
  */
-export async function startNetnsCluster(t: TestContext, options: NetnsClusterOptions = {}): Promise<NetnsCluster | undefined> {
+export async function startNetnsCluster(
+  t: TestContext,
+  options: NetnsClusterOptions = {},
+): Promise<NetnsCluster | undefined> {
   const unavailable = netnsUnavailable();
   if (unavailable) {
     if (inCI) throw new Error(`CI requires the network-namespace suites to run, but ${unavailable}`);
@@ -158,7 +165,12 @@ export async function startNetnsCluster(t: TestContext, options: NetnsClusterOpt
     processes.push(running);
     targets.set(node, running);
     await eventually(
-      async () => (running.output().includes('"msg":"target listening"') ? true : running.child.exitCode !== null ? Promise.reject(new Error(running.output())) : undefined),
+      async () =>
+        running.output().includes('"msg":"target listening"')
+          ? true
+          : running.child.exitCode !== null
+            ? Promise.reject(new Error(running.output()))
+            : undefined,
       30_000,
       `the target on ${node} to listen`,
     );
@@ -191,10 +203,19 @@ export async function startNetnsCluster(t: TestContext, options: NetnsClusterOpt
     const namedHost = `${settings.namedTargetNode}.fabric.p2pnc.invalid`;
     const topology = topologyFor(fabric, settings, namedHost);
     const { dir, objects } = synthToTemp(topology);
-    for (const file of ['foundation.yaml', 'rbac.yaml', 'workloads.yaml']) await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, file)]);
-    await mustKubectl(cluster, ['wait', '--for=condition=Established', 'crd/podnetworkconnectivitychecks.p2pnc.io', '--timeout=60s']);
+    for (const file of ['foundation.yaml', 'rbac.yaml', 'workloads.yaml'])
+      await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, file)]);
+    await mustKubectl(cluster, [
+      'wait',
+      '--for=condition=Established',
+      'crd/podnetworkconnectivitychecks.p2pnc.io',
+      '--timeout=60s',
+    ]);
     await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, 'checks.yaml')]);
-    const checkNames = objects.filter((object) => object.kind === 'PodNetworkConnectivityCheck').map((object) => object.metadata.name).sort();
+    const checkNames = objects
+      .filter((object) => object.kind === 'PodNetworkConnectivityCheck')
+      .map((object) => object.metadata.name)
+      .sort();
 
     client = new KubeClient(loadKubeConfig({ kubeconfig: cluster.kubeconfig }));
     history = await CheckHistory.start(client, NAMESPACE);
@@ -203,17 +224,32 @@ export async function startNetnsCluster(t: TestContext, options: NetnsClusterOpt
 
     fabric.addHost(settings.proberNode, namedHost, fabric.node(settings.namedTargetNode).address);
     const common = [
-      '--namespace', NAMESPACE, '--metrics-port', '0', '--interval', ms(settings.intervalMs), '--confirm-retry', ms(settings.confirmRetryMs),
-      '--steady-write-interval', ms(settings.steadyWriteIntervalMs), '--lease-duration', '6s',
+      '--namespace',
+      NAMESPACE,
+      '--metrics-port',
+      '0',
+      '--interval',
+      ms(settings.intervalMs),
+      '--confirm-retry',
+      ms(settings.confirmRetryMs),
+      '--steady-write-interval',
+      ms(settings.steadyWriteIntervalMs),
+      '--lease-duration',
+      '6s',
     ];
     const startSource = async (name: string, source: string, node: string, extra: string[]): Promise<void> => {
       const kubeconfig = await cluster!.kubeconfigFor(await cluster!.tokenFor(NAMESPACE, source));
-      const running = startCli(['source', '--source', source, '--kubeconfig', kubeconfig, ...common, ...extra], { P2PNC_POD_NAME: name }, { netns: fabric.node(node).netns });
+      const running = startCli(
+        ['source', '--source', source, '--kubeconfig', kubeconfig, ...common, ...extra],
+        { P2PNC_POD_NAME: name },
+        { netns: fabric.node(node).netns },
+      );
       processes.push(running);
       sources.set(name, running);
     };
     await startSource(`${PROBER}-${settings.proberNode}`, PROBER, settings.proberNode, []);
-    for (const node of settings.meshNodes) await startSource(`${MESH}-${node}`, MESH, node, ['--per-node', '--node', node]);
+    for (const node of settings.meshNodes)
+      await startSource(`${MESH}-${node}`, MESH, node, ['--per-node', '--node', node]);
 
     const bed: NetnsCluster = {
       fabric,
@@ -229,7 +265,9 @@ export async function startNetnsCluster(t: TestContext, options: NetnsClusterOpt
       startTarget,
       status: (name) => history!.latest(name)?.status,
       events: async (name) => {
-        const list = await client!.get<{ items: CheckEvent[] }>(paths.events(NAMESPACE), { query: { fieldSelector: `involvedObject.name=${name}` } });
+        const list = await client!.get<{ items: CheckEvent[] }>(paths.events(NAMESPACE), {
+          query: { fieldSelector: `involvedObject.name=${name}` },
+        });
         return list.items;
       },
       logs,
@@ -237,9 +275,16 @@ export async function startNetnsCluster(t: TestContext, options: NetnsClusterOpt
     };
     await Promise.all(
       checkNames.map((name) =>
-        history!.waitFor(name, 'Reachable=True', (status) => status.conditions?.some((c) => c.type === 'Reachable' && c.status === 'True') === true, { timeoutMs: 60_000 }).catch((error: Error) => {
-          throw new Error(`${error.message}\n${logs()}`);
-        }),
+        history!
+          .waitFor(
+            name,
+            'Reachable=True',
+            (status) => status.conditions?.some((c) => c.type === 'Reachable' && c.status === 'True') === true,
+            { timeoutMs: 60_000 },
+          )
+          .catch((error: Error) => {
+            throw new Error(`${error.message}\n${logs()}`);
+          }),
       ),
     );
     return bed;

@@ -70,15 +70,33 @@ export async function runFaultCycle(bed: NetnsCluster, fault: FaultCase): Promis
     opened = new Map(
       await Promise.all(
         fault.checks.map(async ({ name, failure }) => {
-          const version = await waitFor(name, 'a new open outage', (status) => outageCount(status) > before.get(name)!.outages && !status.outages![0]!.end, { since: faultAt, timeoutMs: 30_000 });
+          const version = await waitFor(
+            name,
+            'a new open outage',
+            (status) => outageCount(status) > before.get(name)!.outages && !status.outages![0]!.end,
+            { since: faultAt, timeoutMs: 30_000 },
+          );
           const outage = version.status.outages![0]!;
           assertOpened(name, version.status, failure, { faultAt, intervalMs });
-          assert.ok(version.at - faultAt <= OUTAGE_VISIBLE_WITHIN_MS, `${name}: outage visible ${version.at - faultAt} ms after the fault (bound ${OUTAGE_VISIBLE_WITHIN_MS} ms)`);
+          assert.ok(
+            version.at - faultAt <= OUTAGE_VISIBLE_WITHIN_MS,
+            `${name}: outage visible ${version.at - faultAt} ms after the fault (bound ${OUTAGE_VISIBLE_WITHIN_MS} ms)`,
+          );
           return [name, { outage, visibleAt: version.at }] as const;
         }),
       ),
     );
-    await Promise.all(fault.checks.map(({ name, failure }) => assertEvent(bed, name, 'Warning', 'ConnectivityOutageDetected', `${opened.get(name)!.outage.message}: ${failure.message}`)));
+    await Promise.all(
+      fault.checks.map(({ name, failure }) =>
+        assertEvent(
+          bed,
+          name,
+          'Warning',
+          'ConnectivityOutageDetected',
+          `${opened.get(name)!.outage.message}: ${failure.message}`,
+        ),
+      ),
+    );
     await fault.whileActive?.(new Map([...opened].map(([name, { outage }]) => [name, outage])));
   } finally {
     healAt = Date.now();
@@ -89,39 +107,78 @@ export async function runFaultCycle(bed: NetnsCluster, fault: FaultCase): Promis
   const figures = await Promise.all(
     fault.checks.map(async ({ name, success }) => {
       const { outage, visibleAt } = opened.get(name)!;
-      const version = await waitFor(name, 'the outage to close', (status) => status.outages?.[0]?.start === outage.start && status.outages[0].end !== undefined, { since: healAt, timeoutMs: 30_000 });
+      const version = await waitFor(
+        name,
+        'the outage to close',
+        (status) => status.outages?.[0]?.start === outage.start && status.outages[0].end !== undefined,
+        { since: healAt, timeoutMs: 30_000 },
+      );
       const closed = version.status.outages![0]!;
       const endMs = Date.parse(closed.end!);
-      assert.ok(endMs >= storedSecond(healAt) && endMs <= healedAt + intervalMs + SLACK_MS, `${name}: outage end ${closed.end} is the first probe after healing (healed ${new Date(healAt).toISOString()}..${new Date(healedAt).toISOString()})`);
+      assert.ok(
+        endMs >= storedSecond(healAt) && endMs <= healedAt + intervalMs + SLACK_MS,
+        `${name}: outage end ${closed.end} is the first probe after healing (healed ${new Date(healAt).toISOString()}..${new Date(healedAt).toISOString()})`,
+      );
       const restored = /^Connectivity restored after (\S+)$/.exec(closed.message ?? '');
       assert.ok(restored, `${name}: outage message "${closed.message}"`);
       // The duration runs from the stored start to the success to the millisecond; end is truncated to the second.
       const durationMs = parseDuration(restored[1]!)!;
       const startMs = Date.parse(closed.start!);
-      assert.ok(durationMs >= endMs - startMs && durationMs < endMs - startMs + 1000, `${name}: "${closed.message}" matches ${closed.start}..${closed.end}`);
+      assert.ok(
+        durationMs >= endMs - startMs && durationMs < endMs - startMs + 1000,
+        `${name}: "${closed.message}" matches ${closed.start}..${closed.end}`,
+      );
       assert.deepEqual(closed.startLogs, outage.startLogs, `${name}: startLogs kept`);
       assert.equal(closed.endLogs?.[0]?.success, true);
       assert.equal(closed.endLogs[0].message, success.message);
       const condition = reachable(version.status);
       assert.deepEqual(
-        { status: condition?.status, reason: condition?.reason, message: condition?.message, lastTransitionTime: condition?.lastTransitionTime },
+        {
+          status: condition?.status,
+          reason: condition?.reason,
+          message: condition?.message,
+          lastTransitionTime: condition?.lastTransitionTime,
+        },
         { status: 'True', reason: success.reason, message: success.message, lastTransitionTime: closed.end },
         `${name}: Reachable flips back at the outage end`,
       );
-      assert.ok(Date.parse(condition!.lastTransitionTime!) > Date.parse(before.get(name)!.lastTransitionTime), `${name}: a new lastTransitionTime`);
+      assert.ok(
+        Date.parse(condition!.lastTransitionTime!) > Date.parse(before.get(name)!.lastTransitionTime),
+        `${name}: a new lastTransitionTime`,
+      );
       await assertEvent(bed, name, 'Normal', 'ConnectivityRestored', `${closed.message}: ${success.message}`);
-      return { check: name, visibleAfterMs: visibleAt - faultAt, startOffsetMs: startMs - faultAt, restoredAfterMs: version.at - healedAt };
+      return {
+        check: name,
+        visibleAfterMs: visibleAt - faultAt,
+        startOffsetMs: startMs - faultAt,
+        restoredAfterMs: version.at - healedAt,
+      };
     }),
   );
 
   for (const [name, outages] of untouched) {
-    const broken = bed.history.of(name).filter((version) => version.at >= faultAt && (outageCount(version.status) > outages || reachable(version.status)?.status !== 'True'));
-    assert.deepEqual(broken.map((version) => version.status), [], `${name} must not be affected by this fault`);
+    const broken = bed.history
+      .of(name)
+      .filter(
+        (version) =>
+          version.at >= faultAt &&
+          (outageCount(version.status) > outages || reachable(version.status)?.status !== 'True'),
+      );
+    assert.deepEqual(
+      broken.map((version) => version.status),
+      [],
+      `${name} must not be affected by this fault`,
+    );
   }
   return figures;
 }
 
-function assertOpened(name: string, status: CheckStatus, failure: Expected, timing: { faultAt: number; intervalMs: number }): void {
+function assertOpened(
+  name: string,
+  status: CheckStatus,
+  failure: Expected,
+  timing: { faultAt: number; intervalMs: number },
+): void {
   const outage = status.outages![0]!;
   const startMs = Date.parse(outage.start!);
   const latest = timing.faultAt + timing.intervalMs + SLACK_MS;
@@ -134,7 +191,11 @@ function assertOpened(name: string, status: CheckStatus, failure: Expected, timi
   assert.equal(storedSecond(Date.parse(detected[1]!)), startMs, `${name}: the message names the start`);
   // startLogs are newest first; the oldest is the failure the outage starts with.
   const first = outage.startLogs!.at(-1)!;
-  assert.deepEqual({ success: first.success, reason: first.reason, message: first.message, time: first.time }, { success: false, ...failure, time: outage.start }, `${name}: first failure`);
+  assert.deepEqual(
+    { success: first.success, reason: first.reason, message: first.message, time: first.time },
+    { success: false, ...failure, time: outage.start },
+    `${name}: first failure`,
+  );
   // Probes of one check are an interval (> 1 s) apart, so a success in the start's second would be a later one.
   const successesSince = (status.successes ?? []).filter((entry) => Date.parse(entry.time!) >= startMs);
   assert.deepEqual(successesSince, [], `${name}: no success since the outage start`);
@@ -142,13 +203,24 @@ function assertOpened(name: string, status: CheckStatus, failure: Expected, timi
   assert.equal(status.failures[0].message, failure.message);
   const condition = reachable(status);
   assert.deepEqual(
-    { status: condition?.status, reason: condition?.reason, message: condition?.message, lastTransitionTime: condition?.lastTransitionTime },
+    {
+      status: condition?.status,
+      reason: condition?.reason,
+      message: condition?.message,
+      lastTransitionTime: condition?.lastTransitionTime,
+    },
     { status: 'False', ...failure, lastTransitionTime: outage.start },
     `${name}: Reachable=False since the outage start`,
   );
 }
 
-async function assertEvent(bed: NetnsCluster, check: string, type: string, reason: string, message: string): Promise<void> {
+async function assertEvent(
+  bed: NetnsCluster,
+  check: string,
+  type: string,
+  reason: string,
+  message: string,
+): Promise<void> {
   let events: CheckEvent[] = [];
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
@@ -157,12 +229,18 @@ async function assertEvent(bed: NetnsCluster, check: string, type: string, reaso
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const event = events.find((candidate) => candidate.reason === reason && candidate.message === message);
-  assert.ok(event, `${check}: an event ${reason} "${message}"; events: ${JSON.stringify(events.map((e) => [e.type, e.reason, e.message]))}`);
+  assert.ok(
+    event,
+    `${check}: an event ${reason} "${message}"; events: ${JSON.stringify(events.map((e) => [e.type, e.reason, e.message]))}`,
+  );
   assert.equal(event.type, type);
   assert.equal(event.reportingComponent, 'p2pnc.io/p2pnc-source');
 }
 
 /** Status writes of a check: the watch's MODIFIED events (creation is not a write). */
 export function statusWrites(history: CheckHistory, name: string): number[] {
-  return history.of(name).filter((version) => version.modified).map((version) => version.at);
+  return history
+    .of(name)
+    .filter((version) => version.modified)
+    .map((version) => version.at);
 }

@@ -23,7 +23,13 @@ function sample(objects: readonly K8sObject[]): K8sObject[] {
   if (checks.length <= CHECKS_PER_CASE) return [...objects];
   const step = checks.length / CHECKS_PER_CASE;
   const kept = new Set(Array.from({ length: CHECKS_PER_CASE }, (_, i) => checks[Math.floor(i * step)]!));
-  return objects.filter((object) => object.kind !== 'PodNetworkConnectivityCheck' || kept.has(object) || object.metadata.annotations?.['p2pnc.io/target-node'] || object.metadata.annotations?.['p2pnc.io/source-node']);
+  return objects.filter(
+    (object) =>
+      object.kind !== 'PodNetworkConnectivityCheck' ||
+      kept.has(object) ||
+      object.metadata.annotations?.['p2pnc.io/target-node'] ||
+      object.metadata.annotations?.['p2pnc.io/source-node'],
+  );
 }
 
 /** Minimal prometheus-operator CRDs: the server then validates the objects' metadata (names, labels). */
@@ -38,7 +44,14 @@ const MONITORING_CRDS = [
     group: 'monitoring.coreos.com',
     scope: 'Namespaced',
     names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      },
+    ],
   },
 }));
 
@@ -55,14 +68,21 @@ export async function serverRejections(cluster: Cluster, cases: readonly CaseObj
   const entries = [...owners.values()];
   const rejected = new Map<number, string>();
   const blame = (failures: readonly { entry: (typeof entries)[number]; error: string }[]) => {
-    for (const { entry, error } of failures) for (const id of entry.ids) if (!rejected.has(id)) rejected.set(id, `${entry.object.kind} ${entry.object.metadata?.name}: ${error}`);
+    for (const { entry, error } of failures)
+      for (const id of entry.ids)
+        if (!rejected.has(id)) rejected.set(id, `${entry.object.kind} ${entry.object.metadata?.name}: ${error}`);
   };
   const crds = entries.filter((entry) => entry.object.kind === 'CustomResourceDefinition');
   const namespaces = entries.filter((entry) => entry.object.kind === 'Namespace');
-  const rest = entries.filter((entry) => entry.object.kind !== 'CustomResourceDefinition' && entry.object.kind !== 'Namespace');
+  const rest = entries.filter(
+    (entry) => entry.object.kind !== 'CustomResourceDefinition' && entry.object.kind !== 'Namespace',
+  );
 
   const monitoring = rest.some((entry) => entry.object.apiVersion?.startsWith('monitoring.coreos.com/'));
-  const setup = [...(monitoring ? MONITORING_CRDS.map((object) => ({ object: object as K8sObject, ids: new Set<number>() })) : []), ...crds];
+  const setup = [
+    ...(monitoring ? MONITORING_CRDS.map((object) => ({ object: object as K8sObject, ids: new Set<number>() })) : []),
+    ...crds,
+  ];
   blame(await applyAll(cluster, setup, false));
   if (setup.length > 0) {
     const established = await cluster.kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
@@ -80,13 +100,29 @@ export async function serverRejections(cluster: Cluster, cases: readonly CaseObj
 }
 
 /** Applies (or dry-runs) the objects; on failure halves the set until each rejected object is known. */
-async function applyAll<T extends { object: K8sObject }>(cluster: Cluster, entries: readonly T[], dryRun: boolean): Promise<{ entry: T; error: string }[]> {
+async function applyAll<T extends { object: K8sObject }>(
+  cluster: Cluster,
+  entries: readonly T[],
+  dryRun: boolean,
+): Promise<{ entry: T; error: string }[]> {
   if (entries.length === 0) return [];
   const list = { apiVersion: 'v1', kind: 'List', items: entries.map((entry) => entry.object) };
-  const args = ['apply', '--server-side', '--force-conflicts', '--field-manager=p2pnc-fuzz', ...(dryRun ? ['--dry-run=server'] : []), '-f', '-'];
+  const args = [
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--field-manager=p2pnc-fuzz',
+    ...(dryRun ? ['--dry-run=server'] : []),
+    '-f',
+    '-',
+  ];
   const result = await cluster.kubectl(args, { input: JSON.stringify(list), timeoutMs: 120_000 });
   if (result.code === 0) return [];
-  if (entries.length === 1) return [{ entry: entries[0]!, error: result.stderr.trim().split('\n').slice(0, 3).join(' ').slice(0, 600) }];
+  if (entries.length === 1)
+    return [{ entry: entries[0]!, error: result.stderr.trim().split('\n').slice(0, 3).join(' ').slice(0, 600) }];
   const half = Math.ceil(entries.length / 2);
-  return [...(await applyAll(cluster, entries.slice(0, half), dryRun)), ...(await applyAll(cluster, entries.slice(half), dryRun))];
+  return [
+    ...(await applyAll(cluster, entries.slice(0, half), dryRun)),
+    ...(await applyAll(cluster, entries.slice(half), dryRun)),
+  ];
 }

@@ -27,9 +27,26 @@ export function edgeTopologies(): { name: string; topology: TopologyInput }[] {
       { name: label63('e'), kind: 'DaemonSet', roles: [label63('r')], nodeLabels: longLabels, mesh: { neighbours: 1 } },
     ],
     targets: [
-      { name: label63('g'), kind: 'node', port: 1, addressFamily: 'both', probe: { kind: 'tls', tlsClientCert: label63('s'), serverName: subdomain253('h') } },
-      { name: label63('h'), kind: 'endpoint', host: '::ffff:10.0.0.1', port: 443, probe: { kind: 'https', path: `/${'p'.repeat(2047)}`, expectedStatus: [100, 599] } },
-      { name: label63('i'), kind: 'service', service: { namespace: label63('n'), name: label63('v'), port: 443 }, backends: label63('g') },
+      {
+        name: label63('g'),
+        kind: 'node',
+        port: 1,
+        addressFamily: 'both',
+        probe: { kind: 'tls', tlsClientCert: label63('s'), serverName: subdomain253('h') },
+      },
+      {
+        name: label63('h'),
+        kind: 'endpoint',
+        host: '::ffff:10.0.0.1',
+        port: 443,
+        probe: { kind: 'https', path: `/${'p'.repeat(2047)}`, expectedStatus: [100, 599] },
+      },
+      {
+        name: label63('i'),
+        kind: 'service',
+        service: { namespace: label63('n'), name: label63('v'), port: 443 },
+        backends: label63('g'),
+      },
       { name: label63('j'), kind: 'p2pnc-target', roles: [label63('r')], nodeLabels: longLabels },
     ],
   };

@@ -46,7 +46,11 @@ export interface Base {
 
 export function bases(): Base[] {
   const fromFile = (file: string) => ({ name: file, data: parse(readFileSync(file, 'utf8')) as Record<string, any> });
-  return [fromFile('topology.yaml'), fromFile('examples/topologies/node-mesh.yaml'), { name: 'smallTopology()', data: smallTopology() as Record<string, any> }];
+  return [
+    fromFile('topology.yaml'),
+    fromFile('examples/topologies/node-mesh.yaml'),
+    { name: 'smallTopology()', data: smallTopology() as Record<string, any> },
+  ];
 }
 
 type Json = any;
@@ -78,7 +82,8 @@ function slots(data: Json, path: (string | number)[] = [], out: Slot[] = []): Sl
   return out;
 }
 
-const where = (slot: Slot) => slot.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('') || '(top)';
+const where = (slot: Slot) =>
+  slot.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('') || '(top)';
 
 function pickSlot(data: Json, random: Random, filter: (slot: Slot) => boolean = () => true): Slot | undefined {
   const all = slots(data).filter(filter);
@@ -100,11 +105,51 @@ function item(data: Json, list: string, random: Random): Json | undefined {
 const LONG_LENGTHS = [64, 70, 254, 5000, 200_000];
 const LONG_CHARS = ['a', 'a-', 'é', 'x.', '0'];
 const WRONG_TYPES: Json[] = [42, -1, 3.5, true, false, null, [], {}, 'text', [1, 2], { a: 1 }, '', 1e300];
-const ODD_KEYS = ['prot', 'nmae', 'kindd', 'k'.repeat(200_000), '\u001b[31mred\u001b[0m', 'ключ', '', '__proto__', 'constructor', 'a'.repeat(70)];
+const ODD_KEYS = [
+  'prot',
+  'nmae',
+  'kindd',
+  'k'.repeat(200_000),
+  '\u001b[31mred\u001b[0m',
+  'ключ',
+  '',
+  '__proto__',
+  'constructor',
+  'a'.repeat(70),
+];
 const UNICODE = ['\u0430', '\u212a', '\u200b', '\u202e', '\u{1f600}', '\u0000', 'é', '\ufeff', '\ud800'];
 const CONTROL = ['\u001b[2J', '\r', '\u0007', '\n', '\t', '\u001b]0;title\u0007', '\u0085'];
-const BAD_IPS = ['10.0.0.300', 'fd00:::1', '[fd00::1]', '10.0.0', '0x0a000001', '10.0.0.1/24', ' 10.0.0.1', '::ffff:10.0.0.1', '010.0.0.1', 'fe80::1%eth0', 'localhost', '1:2:3:4:5:6:7:8:9'];
-const DURATIONS = ['0s', '60', '1y', '-1s', '1.5h', '99999999h', '1ns', '', '60 s', '1h'.repeat(500), '500ms', '2m30s', '0.5s', '25h', '1e3s'];
+const BAD_IPS = [
+  '10.0.0.300',
+  'fd00:::1',
+  '[fd00::1]',
+  '10.0.0',
+  '0x0a000001',
+  '10.0.0.1/24',
+  ' 10.0.0.1',
+  '::ffff:10.0.0.1',
+  '010.0.0.1',
+  'fe80::1%eth0',
+  'localhost',
+  '1:2:3:4:5:6:7:8:9',
+];
+const DURATIONS = [
+  '0s',
+  '60',
+  '1y',
+  '-1s',
+  '1.5h',
+  '99999999h',
+  '1ns',
+  '',
+  '60 s',
+  '1h'.repeat(500),
+  '500ms',
+  '2m30s',
+  '0.5s',
+  '25h',
+  '1e3s',
+];
 const PORTS: Json[] = [0, 65536, -1, 1.5, '80', 1e20, 65535, 1, null];
 const NODE_NAMES = [
   `${'node-'.repeat(13)}x.example.com`,
@@ -118,8 +163,30 @@ const NODE_NAMES = [
   `${'a'.repeat(70)}`,
   '-node',
 ];
-const TARGET_NAMES = ['1abc', 'a'.repeat(63), 'a'.repeat(64), 'UPPER', 'with space', 'a.b', 'x', 'network-check-target', 'target-\u0430'];
-const IMAGES = ['', ' ', 'a b', 'UPPER/x', 'registry:5000/p2pnc:tag', `p2pnc@sha256:${'a'.repeat(64)}`, 'x'.repeat(2000), 'p2pnc:', 'localhost/p2pnc:test', 'p2pnc:latest\n', '[fd00::1]:5000/p2pnc'];
+const TARGET_NAMES = [
+  '1abc',
+  'a'.repeat(63),
+  'a'.repeat(64),
+  'UPPER',
+  'with space',
+  'a.b',
+  'x',
+  'network-check-target',
+  'target-\u0430',
+];
+const IMAGES = [
+  '',
+  ' ',
+  'a b',
+  'UPPER/x',
+  'registry:5000/p2pnc:tag',
+  `p2pnc@sha256:${'a'.repeat(64)}`,
+  'x'.repeat(2000),
+  'p2pnc:',
+  'localhost/p2pnc:test',
+  'p2pnc:latest\n',
+  '[fd00::1]:5000/p2pnc',
+];
 const LABEL_MAPS: Json[] = [
   { [`${'k'.repeat(64)}`]: 'v' },
   { [`example.com/${'k'.repeat(63)}`]: 'v' },
@@ -164,7 +231,8 @@ const structured: Record<string, Mutation> = {
     const chosen = maps.length > 0 && random.chance(0.7) ? random.pick(maps) : undefined;
     const target = chosen ? chosen.parent[chosen.key] : data;
     const key = random.pick(ODD_KEYS);
-    if (key === '__proto__') Object.defineProperty(target, key, { value: 1, enumerable: true, configurable: true, writable: true });
+    if (key === '__proto__')
+      Object.defineProperty(target, key, { value: 1, enumerable: true, configurable: true, writable: true });
     else target[key] = random.pick(WRONG_TYPES);
     return `unknownKey ${JSON.stringify(key.length > 40 ? `${key.slice(0, 20)}...(${key.length})` : key)}`;
   },
@@ -201,7 +269,12 @@ const structured: Record<string, Mutation> = {
       case 'nodes': {
         const count = random.pick([50, 2000]);
         const role = item(data, 'nodes', random)?.roles?.[0];
-        for (let i = 0; i < count; i++) data.nodes?.push?.({ name: `fuzz-node-${i}`, addresses: [`10.200.${i >> 8}.${i & 255}`], ...(role ? { roles: [role] } : {}) });
+        for (let i = 0; i < count; i++)
+          data.nodes?.push?.({
+            name: `fuzz-node-${i}`,
+            addresses: [`10.200.${i >> 8}.${i & 255}`],
+            ...(role ? { roles: [role] } : {}),
+          });
         return `hugeList ${count} more nodes with role ${role}`;
       }
       case 'roles': {
@@ -211,7 +284,8 @@ const structured: Record<string, Mutation> = {
       }
       case 'expectedStatus': {
         const target = item(data, 'targets', random);
-        if (target) target.probe = { kind: 'http', expectedStatus: Array.from({ length: 1000 }, (_, i) => 100 + (i % 500)) };
+        if (target)
+          target.probe = { kind: 'http', expectedStatus: Array.from({ length: 1000 }, (_, i) => 100 + (i % 500)) };
         return 'hugeList 1000 expected statuses';
       }
       case 'badNodes':
@@ -253,7 +327,8 @@ const structured: Record<string, Mutation> = {
   badPort(data, random) {
     const value = random.pick(PORTS);
     const target = item(data, 'targets', random);
-    if (random.chance(0.3)) data.target = { ...(isMap(data.target) ? data.target : {}), [random.pick(['port', 'servicePort'])]: value };
+    if (random.chance(0.3))
+      data.target = { ...(isMap(data.target) ? data.target : {}), [random.pick(['port', 'servicePort'])]: value };
     else if (target?.kind === 'service' && isMap(target.service)) target.service.port = value;
     else if (target) target.port = value;
     return `badPort ${JSON.stringify(value)}`;
@@ -274,7 +349,9 @@ const structured: Record<string, Mutation> = {
     if (what === 'target') {
       const target = item(data, 'targets', random);
       if (!target) return 'names: no target';
-      for (const source of data.sources ?? []) if (Array.isArray(source?.targets)) source.targets = source.targets.map((t: string) => (t === target.name ? name : t));
+      for (const source of data.sources ?? [])
+        if (Array.isArray(source?.targets))
+          source.targets = source.targets.map((t: string) => (t === target.name ? name : t));
       for (const other of data.targets ?? []) if (other?.backends === target.name) other.backends = name;
       target.name = name;
     } else if (what === 'targetWorkload') data.target = { name };
@@ -297,7 +374,9 @@ const structured: Record<string, Mutation> = {
     } else {
       // Give every node the labels, so a valid selector still selects them.
       for (const node of data.nodes ?? []) if (isMap(node)) node.labels = { ...node.labels, ...labels };
-      const source = (data.sources ?? []).find((candidate: Json) => candidate?.kind === 'DaemonSet') ?? item(data, 'sources', random);
+      const source =
+        (data.sources ?? []).find((candidate: Json) => candidate?.kind === 'DaemonSet') ??
+        item(data, 'sources', random);
       if (source) {
         source.kind = 'DaemonSet';
         delete source.node;
@@ -338,14 +417,26 @@ const structured: Record<string, Mutation> = {
     const list = random.pick(['sources', 'targets']);
     const entry = item(data, list, random);
     if (!entry) return 'kind: none';
-    const value = random.pick(list === 'sources' ? ['DaemonSet', 'Deployment', 'StatefulSet', 'daemonset', 'Job'] : ['endpoint', 'node', 'service', 'p2pnc-target', 'endponit', 'Service', 'k'.repeat(200_000)]);
+    const value = random.pick(
+      list === 'sources'
+        ? ['DaemonSet', 'Deployment', 'StatefulSet', 'daemonset', 'Job']
+        : ['endpoint', 'node', 'service', 'p2pnc-target', 'endponit', 'Service', 'k'.repeat(200_000)],
+    );
     entry.kind = value;
     return `kind ${list} ${entry.name} = ${JSON.stringify(value.slice(0, 30))}`;
   },
   mesh(data, random) {
     const source = item(data, 'sources', random);
     if (!source) return 'mesh: no source';
-    const value = random.pick<Json>([{ neighbours: 0 }, { neighbours: 1 }, { neighbours: 1e9 }, { neighbours: -1 }, 'full', 'half', { neighbours: 2.5 }]);
+    const value = random.pick<Json>([
+      { neighbours: 0 },
+      { neighbours: 1 },
+      { neighbours: 1e9 },
+      { neighbours: -1 },
+      'full',
+      'half',
+      { neighbours: 2.5 },
+    ]);
     source.mesh = value;
     return `mesh ${source.name} = ${JSON.stringify(value)}`;
   },
@@ -368,13 +459,29 @@ const structured: Record<string, Mutation> = {
     return `probe ${target.name} = ${JSON.stringify(probe).slice(0, 80)}`;
   },
   fields(data, random) {
-    const field = random.pick(['clusterDomain', 'apiServer', 'replicas', 'addressFamily', 'noChecks', 'backends', 'scrapeInterval', 'targetPorts']);
+    const field = random.pick([
+      'clusterDomain',
+      'apiServer',
+      'replicas',
+      'addressFamily',
+      'noChecks',
+      'backends',
+      'scrapeInterval',
+      'targetPorts',
+    ]);
     const source = item(data, 'sources', random);
     const target = item(data, 'targets', random);
     let value: Json;
     switch (field) {
       case 'clusterDomain':
-        data.clusterDomain = value = random.pick(['cluster.local', 'example.org', 'Cluster.Local', `${'a'.repeat(64)}.local`, 'c.l.', `${'a.'.repeat(130)}x`]);
+        data.clusterDomain = value = random.pick([
+          'cluster.local',
+          'example.org',
+          'Cluster.Local',
+          `${'a'.repeat(64)}.local`,
+          'c.l.',
+          `${'a.'.repeat(130)}x`,
+        ]);
         break;
       case 'apiServer':
         data.apiServer = value = { port: random.pick(PORTS) };
@@ -389,20 +496,38 @@ const structured: Record<string, Mutation> = {
         if (target) Object.assign(target, (value = { kind: 'p2pnc-target', perNode: false, viaService: false }));
         break;
       case 'backends':
-        if (target) target.backends = value = random.pick(['kubernetes-apiserver-endpoint', 'etcd', target.name, 'nowhere']);
+        if (target)
+          target.backends = value = random.pick(['kubernetes-apiserver-endpoint', 'etcd', target.name, 'nowhere']);
         break;
       case 'scrapeInterval':
         data.monitoring = value = { serviceMonitor: true, scrapeInterval: random.pick(DURATIONS) };
         break;
       default:
-        data.target = value = { name: 'network-check-target', port: random.pick(PORTS), servicePort: random.pick(PORTS) };
+        data.target = value = {
+          name: 'network-check-target',
+          port: random.pick(PORTS),
+          servicePort: random.pick(PORTS),
+        };
     }
     return `fields ${field} = ${JSON.stringify(value)?.slice(0, 80)}`;
   },
   host(data, random) {
-    const endpoint = (data.targets ?? []).find((target: Json) => target?.kind === 'endpoint') ?? item(data, 'targets', random);
+    const endpoint =
+      (data.targets ?? []).find((target: Json) => target?.kind === 'endpoint') ?? item(data, 'targets', random);
     if (!endpoint) return 'host: no target';
-    const host = random.pick(['api.ex\u0430mple.com', 'api.\u212aexample.com', '[fd00::1]', '192.168.20.300', 'fd00::1', 'API.EXAMPLE.COM', '12345', 'a.123', `${'a'.repeat(64)}.com`, 'xn--80ak6aa92e.com', 'api example.com']);
+    const host = random.pick([
+      'api.ex\u0430mple.com',
+      'api.\u212aexample.com',
+      '[fd00::1]',
+      '192.168.20.300',
+      'fd00::1',
+      'API.EXAMPLE.COM',
+      '12345',
+      'a.123',
+      `${'a'.repeat(64)}.com`,
+      'xn--80ak6aa92e.com',
+      'api example.com',
+    ]);
     endpoint.kind = 'endpoint';
     endpoint.host = host;
     endpoint.port ??= 443;
@@ -420,7 +545,15 @@ const structured: Record<string, Mutation> = {
 
 type TextMutation = (text: string, random: Random) => { text?: string; bytes?: Buffer; note: string };
 
-const ALIAS_BOMB = ['lol1: &a1 [x, x, x, x, x, x, x, x, x]', ...[2, 3, 4, 5, 6, 7, 8].map((n) => `lol${n}: &a${n} [${Array(9).fill(`*a${n - 1}`).join(', ')}]`)].join('\n');
+const ALIAS_BOMB = [
+  'lol1: &a1 [x, x, x, x, x, x, x, x, x]',
+  ...[2, 3, 4, 5, 6, 7, 8].map(
+    (n) =>
+      `lol${n}: &a${n} [${Array(9)
+        .fill(`*a${n - 1}`)
+        .join(', ')}]`,
+  ),
+].join('\n');
 
 const textual: Record<string, TextMutation> = {
   truncate: (text, random) => {
@@ -430,11 +563,17 @@ const textual: Record<string, TextMutation> = {
   randomBytes: (text, random) => {
     const at = random.int(text.length);
     const bytes = Buffer.from(Array.from({ length: 1 + random.int(8) }, () => random.int(256)));
-    return { bytes: Buffer.concat([Buffer.from(text.slice(0, at)), bytes, Buffer.from(text.slice(at))]), note: `randomBytes ${bytes.toString('hex')} at ${at}` };
+    return {
+      bytes: Buffer.concat([Buffer.from(text.slice(0, at)), bytes, Buffer.from(text.slice(at))]),
+      note: `randomBytes ${bytes.toString('hex')} at ${at}`,
+    };
   },
   nulByte: (text, random) => {
     const at = random.int(text.length);
-    return { bytes: Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0]), Buffer.from(text.slice(at))]), note: `NUL at ${at}` };
+    return {
+      bytes: Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0]), Buffer.from(text.slice(at))]),
+      note: `NUL at ${at}`,
+    };
   },
   tabIndent: (text, random) => {
     const lines = text.split('\n');
@@ -446,19 +585,27 @@ const textual: Record<string, TextMutation> = {
   utf16: (text, random) => {
     const bom = random.chance(0.5);
     const body = Buffer.from(text, 'utf16le');
-    return { bytes: bom ? Buffer.concat([Buffer.from([0xff, 0xfe]), body]) : body, note: `UTF-16LE ${bom ? 'with' : 'without'} BOM` };
+    return {
+      bytes: bom ? Buffer.concat([Buffer.from([0xff, 0xfe]), body]) : body,
+      note: `UTF-16LE ${bom ? 'with' : 'without'} BOM`,
+    };
   },
   latin1: (text) => ({ bytes: Buffer.from(`# caf\u00e9\n${text}`, 'latin1'), note: 'Latin-1 bytes' }),
   aliasBomb: (text) => ({ text: `${ALIAS_BOMB}\n${text}`, note: 'alias bomb' }),
   unresolvedAlias: (text, random) => {
     const lines = text.split('\n');
-    const candidates = lines.map((line, i) => (/:\s+\S/.test(line) && !/[{[]/.test(line) ? i : -1)).filter((i) => i >= 0);
+    const candidates = lines
+      .map((line, i) => (/:\s+\S/.test(line) && !/[{[]/.test(line) ? i : -1))
+      .filter((i) => i >= 0);
     if (candidates.length === 0) return { text, note: 'unresolvedAlias: no line' };
     const at = random.pick(candidates);
     lines[at] = lines[at]!.replace(/:\s+.*$/, ': *nowhere');
     return { text: lines.join('\n'), note: `unresolved alias on line ${at + 1}` };
   },
-  validAliases: (text) => ({ text: text.replace(/^namespace: (\S+)$/m, 'namespace: &ns $1\nclusterDomain: cluster.local'), note: 'an anchor (valid)' }),
+  validAliases: (text) => ({
+    text: text.replace(/^namespace: (\S+)$/m, 'namespace: &ns $1\nclusterDomain: cluster.local'),
+    note: 'an anchor (valid)',
+  }),
   crlf: (text) => ({ text: text.replace(/\n/g, '\r\n'), note: 'CRLF line endings' }),
   duplicateKey: (text, random) => {
     const lines = text.split('\n');
@@ -475,13 +622,19 @@ const textual: Record<string, TextMutation> = {
   deepCompact: (text) => ({ text: `${text}\nextra:\n${'- '.repeat(50_000)}x\n`, note: 'deep compact sequence' }),
   manyKeys: (text, random) => {
     const count = random.pick([2_000, 100_000]);
-    return { text: `${text}\n${Array.from({ length: count }, (_, i) => `extra${i}: 1`).join('\n')}\n`, note: `${count} unknown top-level keys` };
+    return {
+      text: `${text}\n${Array.from({ length: count }, (_, i) => `extra${i}: 1`).join('\n')}\n`,
+      note: `${count} unknown top-level keys`,
+    };
   },
   bigFlowList: (text, random) => {
     const count = random.pick([20_000, 500_000]);
     return { text: `${text}\nextra: [${Array(count).fill('1').join(',')}]\n`, note: `a flow list of ${count} items` };
   },
-  deepBlock: (text) => ({ text: `${text}\nextra:\n${Array.from({ length: 1500 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n')} 1\n`, note: 'block mappings 1,500 deep' }),
+  deepBlock: (text) => ({
+    text: `${text}\nextra:\n${Array.from({ length: 1500 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n')} 1\n`,
+    note: 'block mappings 1,500 deep',
+  }),
   twoDocuments: (text) => ({ text: `${text}\n---\n${text}`, note: 'two documents' }),
   empty: () => ({ text: '', note: 'empty file' }),
   jsonComments: (text) => {
@@ -497,7 +650,19 @@ const textual: Record<string, TextMutation> = {
 // ---------------------------------------------------------------------------------------------
 
 /** Mutations whose values are often valid: they find what synth accepts and the API server would not. */
-const GENTLE = ['names', 'labels', 'image', 'workerRole', 'probe', 'host', 'mesh', 'badDuration', 'badAddress', 'badPort', 'fields'];
+const GENTLE = [
+  'names',
+  'labels',
+  'image',
+  'workerRole',
+  'probe',
+  'host',
+  'mesh',
+  'badDuration',
+  'badAddress',
+  'badPort',
+  'fields',
+];
 const GENTLE_TEXT = ['utf8Bom', 'crlf', 'validAliases'];
 
 /**
@@ -522,7 +687,8 @@ export function makeCase(seed: number, id: number, all: readonly Base[]): FuzzCa
   const names = Object.keys(structured);
   const textNames = Object.keys(textual);
   const textOnly = random.chance(0.15);
-  if (!textOnly) for (let i = 0, count = 1 + random.int(3); i < count; i++) mutations.push(mutate(data, random, random.pick(names)));
+  if (!textOnly)
+    for (let i = 0, count = 1 + random.int(3); i < count; i++) mutations.push(mutate(data, random, random.pick(names)));
   const json = random.chance(0.2);
   let text = serialize(data, json);
   let bytes: Buffer | undefined;
@@ -532,7 +698,13 @@ export function makeCase(seed: number, id: number, all: readonly Base[]): FuzzCa
     if (result.bytes) bytes = result.bytes;
     else text = result.text ?? text;
   }
-  return { id, base: base.name, mutations, fileName: json ? 'topology.json' : 'topology.yaml', bytes: bytes ?? Buffer.from(text, 'utf8') };
+  return {
+    id,
+    base: base.name,
+    mutations,
+    fileName: json ? 'topology.json' : 'topology.yaml',
+    bytes: bytes ?? Buffer.from(text, 'utf8'),
+  };
 }
 
 /** YAML or JSON; data nested too deep for the YAML writer goes out as JSON (which YAML reads too). */

@@ -60,7 +60,8 @@ export function runInProcess(fuzzCase: FuzzCase, dir: string, prepare?: (out: st
     }
     const ms = elapsed();
     const left = readdirSync(dir).filter((entry) => !(before && entry === 'dist'));
-    const changed = before && !sameFiles(before, readDist(out).files) ? 'the earlier output in the folder changed' : undefined;
+    const changed =
+      before && !sameFiles(before, readDist(out).files) ? 'the earlier output in the folder changed' : undefined;
     const why = changed ?? rejectionProblem(exitCode, stderr, ms, left, fuzzCase.fileName);
     return why ? { kind: 'broken', why, stderr, ms } : { kind: 'rejected', exitCode, stderr, ms };
   } finally {
@@ -72,17 +73,29 @@ export function runInProcess(fuzzCase: FuzzCase, dir: string, prepare?: (out: st
  * What is wrong with a rejection, if anything: it must exit 1 with a message naming file, line and path for each
  * problem, no stack trace or "looks like a bug", a few KB at most, within the time limit, and leave no output.
  */
-export function rejectionProblem(exitCode: number | null, stderr: string, ms: number, left: readonly string[], fileName: string): string | undefined {
+export function rejectionProblem(
+  exitCode: number | null,
+  stderr: string,
+  ms: number,
+  left: readonly string[],
+  fileName: string,
+): string | undefined {
   if (exitCode !== 1) return `exit code ${exitCode}, not 1`;
   if (/looks like a bug/.test(stderr)) return 'internal error ("looks like a bug")';
   if (/\n\s+at .+:\d+:\d+\)?\n/.test(stderr)) return 'stack trace in stderr';
   if (Buffer.byteLength(stderr) > REJECTION_LIMITS.stderrBytes) return `${Buffer.byteLength(stderr)} bytes of stderr`;
   if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(stderr)) return 'control characters in stderr';
   if (ms > REJECTION_LIMITS.ms) return `took ${Math.round(ms)} ms`;
-  const lines = stderr.replace(/^warning: .*\n/gm, '').trimEnd().split('\n');
-  if (!/^error: invalid topology \S+ \(\d+ problems?\); fix the file and run again:$/.test(lines[0] ?? '')) return `first line is not the topology error header: ${lines[0]}`;
+  const lines = stderr
+    .replace(/^warning: .*\n/gm, '')
+    .trimEnd()
+    .split('\n');
+  if (!/^error: invalid topology \S+ \(\d+ problems?\); fix the file and run again:$/.test(lines[0] ?? ''))
+    return `first line is not the topology error header: ${lines[0]}`;
   const problem = /^ {2}\S*\/?[^/\s:]+:\d+: \S.*?: \S/;
-  for (const line of lines.slice(1)) if (!problem.test(line) && !/^ {2}and \d+ more problems?$/.test(line)) return `a problem without file:line: path: ${line}`;
+  for (const line of lines.slice(1))
+    if (!problem.test(line) && !/^ {2}and \d+ more problems?$/.test(line))
+      return `a problem without file:line: path: ${line}`;
   if (lines.length < 2) return 'no problem listed';
   const unexpected = left.filter((entry) => entry !== fileName);
   if (unexpected.length > 0) return `output left behind: ${unexpected.join(', ')}`;

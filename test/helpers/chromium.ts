@@ -49,14 +49,17 @@ const boxes = [...document.querySelectorAll(${JSON.stringify(selector)})].map((e
 });
 document.documentElement.setAttribute('data-boxes', JSON.stringify(boxes));
 </script>`;
-  const measured = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '').replace('</body>', `${script}</body>`);
+  const measured = html
+    .replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '')
+    .replace('</body>', `${script}</body>`);
   const directory = mkdtempSync(join(tmpdir(), 'p2pnc-measure-'));
   try {
     const copy = join(directory, 'page.html');
     writeFileSync(copy, measured);
     const dom = await runChromium(['--dump-dom', pageUrl(copy)], viewport);
     const attribute = /<html[^>]*\sdata-boxes="([^"]*)"/.exec(dom)?.[1];
-    if (attribute === undefined) throw new Error(`the measuring script did not run; chromium printed:\n${dom.slice(0, 500)}`);
+    if (attribute === undefined)
+      throw new Error(`the measuring script did not run; chromium printed:\n${dom.slice(0, 500)}`);
     return JSON.parse(unescapeAttribute(attribute)) as Box[];
   } finally {
     rmSync(directory, { recursive: true, force: true });
@@ -68,7 +71,12 @@ function pageUrl(path: string): string {
 }
 
 function unescapeAttribute(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 /** Runs one headless Chromium, returns its standard output. */
@@ -109,7 +117,10 @@ async function runChromium(args: string[], viewport: Viewport): Promise<string> 
     const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
     const failed = once(child, 'error').then(([error]) => Promise.reject(error as Error));
     const [code, signal] = await Promise.race([exited, failed]);
-    if (code !== 0) throw new Error(`${CHROMIUM} ${signal ? `was killed (${signal}; limit ${RUN_TIMEOUT_MS} ms)` : `exited with ${code}`}: ${stderr.slice(-1000)}`);
+    if (code !== 0)
+      throw new Error(
+        `${CHROMIUM} ${signal ? `was killed (${signal}; limit ${RUN_TIMEOUT_MS} ms)` : `exited with ${code}`}: ${stderr.slice(-1000)}`,
+      );
     return stdout;
   } finally {
     clearTimeout(deadline);

@@ -6,11 +6,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const CANDIDATES = [process.env.P2PNC_REFERENCE_DIR, join(import.meta.dirname, '../../../shared/reference'), '/work/shared/reference'];
+const CANDIDATES = [
+  process.env.P2PNC_REFERENCE_DIR,
+  join(import.meta.dirname, '../../../shared/reference'),
+  '/work/shared/reference',
+];
 
 export function referenceFile(name: string): string {
   for (const dir of CANDIDATES) if (dir && existsSync(join(dir, name))) return join(dir, name);
-  throw new Error(`reference file ${name} not found in ${CANDIDATES.filter(Boolean).join(', ')}; set P2PNC_REFERENCE_DIR to the folder that holds it`);
+  throw new Error(
+    `reference file ${name} not found in ${CANDIDATES.filter(Boolean).join(', ')}; set P2PNC_REFERENCE_DIR to the folder that holds it`,
+  );
 }
 
 export const OPENSHIFT_CRD = 'openshift-podnetworkconnectivitycheck.crd.yaml';

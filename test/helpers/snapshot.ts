@@ -21,5 +21,9 @@ export function matchFile(file: string, actual: string, name = file): void {
     return;
   }
   assert.ok(existsSync(file), `${name} is missing; run the tests with UPDATE_SNAPSHOTS=1 and commit it`);
-  assert.equal(actual, readFileSync(file, 'utf8'), `${name} differs; if the change is intended, run with UPDATE_SNAPSHOTS=1`);
+  assert.equal(
+    actual,
+    readFileSync(file, 'utf8'),
+    `${name} differs; if the change is intended, run with UPDATE_SNAPSHOTS=1`,
+  );
 }

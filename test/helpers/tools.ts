@@ -9,7 +9,12 @@ export const inCI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerC
  * Whether `command` runs here. Outside CI a missing tool skips the test with one line; under CI it fails it, since
  * scripts/ci/install-system-packages.sh installs every tool the suites use.
  */
-export function haveTool(t: TestContext, command: string, debianPackage: string, versionArgs: string[] = ['--version']): boolean {
+export function haveTool(
+  t: TestContext,
+  command: string,
+  debianPackage: string,
+  versionArgs: string[] = ['--version'],
+): boolean {
   const probe = spawnSync(command, versionArgs, { stdio: 'ignore' });
   if (!probe.error) return true;
   const reason = `${command} not found: install the Debian package ${debianPackage} (scripts/ci/install-system-packages.sh)`;

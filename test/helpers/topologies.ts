@@ -14,13 +14,43 @@ export function smallTopology(): TopologyInput {
     ],
     sources: [
       { name: 'network-check-source', kind: 'Deployment', node: 'worker-0' },
-      { name: 'mesh', kind: 'DaemonSet', roles: ['worker'], mesh: { neighbours: 1 }, targets: ['network-check-target'] },
+      {
+        name: 'mesh',
+        kind: 'DaemonSet',
+        roles: ['worker'],
+        mesh: { neighbours: 1 },
+        targets: ['network-check-target'],
+      },
     ],
     targets: [
-      { name: 'etcd', kind: 'node', roles: ['master'], port: 2379, probe: { kind: 'tls', tlsClientCert: 'etcd-client' } },
-      { name: 'apiserver', kind: 'node', roles: ['master'], port: 6443, addressFamily: 'both', probe: { kind: 'https', path: '/readyz' } },
-      { name: 'kubernetes-default-service-cluster', kind: 'service', service: { namespace: 'default', name: 'kubernetes', port: 443 } },
-      { name: 'load-balancer-api-external', kind: 'endpoint', host: 'api.example.com', port: 6443, interval: '30s', timeout: '5s' },
+      {
+        name: 'etcd',
+        kind: 'node',
+        roles: ['master'],
+        port: 2379,
+        probe: { kind: 'tls', tlsClientCert: 'etcd-client' },
+      },
+      {
+        name: 'apiserver',
+        kind: 'node',
+        roles: ['master'],
+        port: 6443,
+        addressFamily: 'both',
+        probe: { kind: 'https', path: '/readyz' },
+      },
+      {
+        name: 'kubernetes-default-service-cluster',
+        kind: 'service',
+        service: { namespace: 'default', name: 'kubernetes', port: 443 },
+      },
+      {
+        name: 'load-balancer-api-external',
+        kind: 'endpoint',
+        host: 'api.example.com',
+        port: 6443,
+        interval: '30s',
+        timeout: '5s',
+      },
       { name: 'network-check-target', kind: 'p2pnc-target' },
     ],
   };

@@ -12,17 +12,24 @@ let work: string;
 let entry: string;
 let synthChunks: string[];
 
-before(async () => {
-  // Bundled straight into a temp folder (scripts/image/build.sh may be writing build/bundle/ meanwhile),
-  // which has no node_modules above it: what the image has.
-  work = mkdtempSync(join(tmpdir(), 'p2pnc-bundle-'));
-  const bundleDir = join(work, 'app');
-  const built = await run(process.execPath, [join(REPO_ROOT, 'scripts/image/bundle.mjs')], { env: { ...process.env, P2PNC_BUNDLE_DIR: bundleDir } });
-  assert.equal(built.code, 0, built.stderr);
-  entry = join(bundleDir, 'p2pnc.mjs');
-  // bundle.mjs names each file's role; the synth command's chunk is the one with cdk8s.
-  synthChunks = [...built.stdout.matchAll(/^bundle: (\S+)\s.*on demand \(synth, cdk8s\)$/gm)].map((match) => join(bundleDir, match[1]!));
-}, { timeout: 120_000 });
+before(
+  async () => {
+    // Bundled straight into a temp folder (scripts/image/build.sh may be writing build/bundle/ meanwhile),
+    // which has no node_modules above it: what the image has.
+    work = mkdtempSync(join(tmpdir(), 'p2pnc-bundle-'));
+    const bundleDir = join(work, 'app');
+    const built = await run(process.execPath, [join(REPO_ROOT, 'scripts/image/bundle.mjs')], {
+      env: { ...process.env, P2PNC_BUNDLE_DIR: bundleDir },
+    });
+    assert.equal(built.code, 0, built.stderr);
+    entry = join(bundleDir, 'p2pnc.mjs');
+    // bundle.mjs names each file's role; the synth command's chunk is the one with cdk8s.
+    synthChunks = [...built.stdout.matchAll(/^bundle: (\S+)\s.*on demand \(synth, cdk8s\)$/gm)].map((match) =>
+      join(bundleDir, match[1]!),
+    );
+  },
+  { timeout: 120_000 },
+);
 after(() => {
   rmSync(work, { recursive: true, force: true });
 });
@@ -35,7 +42,8 @@ test('one entry file plus chunks, one of them the synth chunk; no node_modules a
   assert.deepEqual(readdirSync(join(work, 'app')).sort(), ['chunks', 'p2pnc.mjs']);
   assert.equal(synthChunks.length, 1, 'one on-demand chunk with cdk8s');
   assert.ok(existsSync(synthChunks[0]!), synthChunks[0]);
-  for (let dir = work; dir !== '/'; dir = join(dir, '..')) assert.ok(!existsSync(join(dir, 'node_modules')), `${dir}/node_modules exists`);
+  for (let dir = work; dir !== '/'; dir = join(dir, '..'))
+    assert.ok(!existsSync(join(dir, 'node_modules')), `${dir}/node_modules exists`);
 });
 
 test('synth runs from the bundle (the on-demand chunk loads)', async () => {

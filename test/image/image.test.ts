@@ -20,19 +20,28 @@ describe('runtime image', { skip: skip ?? false }, () => {
   const containers: string[] = [];
   let buildLine = '';
 
-  before(async () => {
-    const started = Date.now();
-    const build = await run('bash', [`${REPO_ROOT}scripts/image/build.sh`], { timeoutMs: 240_000 });
-    assert.equal(build.code, 0, `scripts/image/build.sh failed:\n${build.stdout}\n${build.stderr}`);
-    buildLine = `${build.stdout.trim().split('\n').at(-1)} (${Date.now() - started} ms)`;
-  }, { timeout: 300_000 });
+  before(
+    async () => {
+      const started = Date.now();
+      const build = await run('bash', [`${REPO_ROOT}scripts/image/build.sh`], { timeoutMs: 240_000 });
+      assert.equal(build.code, 0, `scripts/image/build.sh failed:\n${build.stdout}\n${build.stderr}`);
+      buildLine = `${build.stdout.trim().split('\n').at(-1)} (${Date.now() - started} ms)`;
+    },
+    { timeout: 300_000 },
+  );
 
   after(async () => {
     if (containers.length > 0) await podman('rm', '--force', '--time', '0', ...containers);
   });
 
   test('the image runs node /app/p2pnc.mjs as 65532:65532 and stays under 200 MB', async (t) => {
-    const inspect = await podman('image', 'inspect', '--format', '{{.Config.User}}|{{json .Config.Entrypoint}}|{{.Size}}', IMAGE);
+    const inspect = await podman(
+      'image',
+      'inspect',
+      '--format',
+      '{{.Config.User}}|{{json .Config.Entrypoint}}|{{.Size}}',
+      IMAGE,
+    );
     assert.equal(inspect.code, 0, inspect.stderr);
     const [user, entrypoint, size] = inspect.stdout.trim().split('|');
     assert.equal(user, NONROOT);
@@ -48,7 +57,10 @@ describe('runtime image', { skip: skip ?? false }, () => {
     try {
       const result = await podman('run', ...RUN_FLAGS, IMAGE, 'check', 'tcp-endpoint', `127.0.0.1:${port}`);
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, new RegExp(`^\\S+Z 127\\.0\\.0\\.1:${port}: tcp connection to 127\\.0\\.0\\.1:${port} succeeded \\(`));
+      assert.match(
+        result.stdout,
+        new RegExp(`^\\S+Z 127\\.0\\.0\\.1:${port}: tcp connection to 127\\.0\\.0\\.1:${port} succeeded \\(`),
+      );
     } finally {
       listener.close();
     }
@@ -66,9 +78,23 @@ describe('runtime image', { skip: skip ?? false }, () => {
     const name = `p2pnc-image-test-${process.pid}`;
     containers.push(name);
     const started = await podman(
-      'run', '--detach', '--name', name, '--network', 'host', ...READ_ONLY, '--user', NONROOT,
-      '--env', 'P2PNC_NODE_NAME=image-node', '--env', 'P2PNC_POD_NAME=image-pod',
-      IMAGE, 'target', '--port', String(port),
+      'run',
+      '--detach',
+      '--name',
+      name,
+      '--network',
+      'host',
+      ...READ_ONLY,
+      '--user',
+      NONROOT,
+      '--env',
+      'P2PNC_NODE_NAME=image-node',
+      '--env',
+      'P2PNC_POD_NAME=image-pod',
+      IMAGE,
+      'target',
+      '--port',
+      String(port),
     );
     assert.equal(started.code, 0, started.stderr);
 
@@ -89,8 +115,14 @@ describe('runtime image', { skip: skip ?? false }, () => {
     const state = await podman('inspect', '--format', '{{.State.ExitCode}}', name);
     assert.equal(state.stdout.trim(), '0');
     const logs = await podman('logs', name);
-    const lines = logs.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    assert.deepEqual(lines.map((line) => line.msg), ['target listening', 'target stopped']);
+    const lines = logs.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      lines.map((line) => line.msg),
+      ['target listening', 'target stopped'],
+    );
     assert.equal(lines[1]!.signal, 'SIGTERM');
   });
 });

@@ -29,8 +29,14 @@ function withKubeconfigEnv<T>(value: string | undefined, run: () => T): T {
   }
 }
 
-const cluster = (name: string, server: string, extra: Record<string, unknown> = {}) => ({ name, cluster: { server, ...extra } });
-const context = (name: string, clusterName: string, user: string, namespace?: string) => ({ name, context: { cluster: clusterName, user, ...(namespace ? { namespace } : {}) } });
+const cluster = (name: string, server: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  cluster: { server, ...extra },
+});
+const context = (name: string, clusterName: string, user: string, namespace?: string) => ({
+  name,
+  context: { cluster: clusterName, user, ...(namespace ? { namespace } : {}) },
+});
 
 describe('kubeconfig files', () => {
   test('relative certificate, key and token paths are relative to the kubeconfig, not the working directory', () => {
@@ -48,7 +54,10 @@ describe('kubeconfig files', () => {
         contexts: [context('a', 'c', 'u')],
         clusters: [cluster('c', 'https://127.0.0.1:6443', { 'certificate-authority': 'pki/ca.crt' })],
         users: [
-          { name: 'u', user: { 'client-certificate': 'pki/client.crt', 'client-key': './pki/client.key', tokenFile: 'token' } },
+          {
+            name: 'u',
+            user: { 'client-certificate': 'pki/client.crt', 'client-key': './pki/client.key', tokenFile: 'token' },
+          },
         ],
       }),
     );
@@ -62,7 +71,14 @@ describe('kubeconfig files', () => {
   test('$KUBECONFIG with several files: merged, the first to set a value wins, missing files skipped', () => {
     const first = join(work, 'first');
     const second = join(work, 'second');
-    writeFileSync(first, stringify({ 'current-context': 'prod', clusters: [cluster('shared', 'https://first.example:6443')], users: [{ name: 'me', user: { token: 'first-token' } }] }));
+    writeFileSync(
+      first,
+      stringify({
+        'current-context': 'prod',
+        clusters: [cluster('shared', 'https://first.example:6443')],
+        users: [{ name: 'me', user: { token: 'first-token' } }],
+      }),
+    );
     writeFileSync(
       second,
       stringify({
@@ -81,10 +97,20 @@ describe('kubeconfig files', () => {
   });
 
   test('errors name the files and what to pass', () => {
-    assert.throws(() => withKubeconfigEnv(join(work, 'nope'), () => kubeconfigFile()), /cannot read kubeconfig .*nope: no such file; pass --kubeconfig FILE/);
+    assert.throws(
+      () => withKubeconfigEnv(join(work, 'nope'), () => kubeconfigFile()),
+      /cannot read kubeconfig .*nope: no such file; pass --kubeconfig FILE/,
+    );
     assert.throws(() => kubeconfigFile(join(work, 'nope')), /cannot read kubeconfig .*nope: no such file/);
     const file = join(work, 'one-context');
-    writeFileSync(file, stringify({ 'current-context': 'a', contexts: [context('a', 'c', 'u')], clusters: [cluster('c', 'https://x:1')] }));
+    writeFileSync(
+      file,
+      stringify({
+        'current-context': 'a',
+        contexts: [context('a', 'c', 'u')],
+        clusters: [cluster('c', 'https://x:1')],
+      }),
+    );
     assert.throws(() => kubeconfigFile(file, 'b'), /has no context "b"; pass --context NAME/);
   });
 });
@@ -110,7 +136,12 @@ describe('tls-server-name', { skip: missing !== undefined && process.env.CI !== 
       stringify({
         'current-context': 'a',
         contexts: [context('a', 'c', 'u')],
-        clusters: [cluster('c', `https://127.0.0.2:${port}`, { 'certificate-authority-data': Buffer.from(pki.caCert).toString('base64'), ...extra })],
+        clusters: [
+          cluster('c', `https://127.0.0.2:${port}`, {
+            'certificate-authority-data': Buffer.from(pki.caCert).toString('base64'),
+            ...extra,
+          }),
+        ],
         users: [{ name: 'u', user: {} }],
       }),
     );

@@ -30,24 +30,40 @@ test('events the API server could not take are sent in order when it answers aga
   const events = new EventRecorder(api.client(), { component: 'p2pnc-source', instance: 'pod-a' });
   api.down = unreachable;
   await assert.rejects(events.record(check, 'Warning', 'ConnectivityOutageDetected', 'outage'), /ECONNREFUSED/);
-  assert.equal(await events.record(check, 'Normal', 'ConnectivityRestored', 'restored'), true, 'queued behind the first');
+  assert.equal(
+    await events.record(check, 'Normal', 'ConnectivityRestored', 'restored'),
+    true,
+    'queued behind the first',
+  );
   assert.equal(events.pendingEvents, 2);
   await events.sendPending();
   assert.equal(events.pendingEvents, 2, 'still down: kept');
   api.down = undefined;
   await events.sendPending();
-  assert.deepEqual(api.received.map((event) => event.reason), ['ConnectivityOutageDetected', 'ConnectivityRestored']);
+  assert.deepEqual(
+    api.received.map((event) => event.reason),
+    ['ConnectivityOutageDetected', 'ConnectivityRestored'],
+  );
   assert.equal(events.pendingEvents, 0);
 });
 
 test('while the API server is away the newest events are kept, up to the bound', async () => {
   const api = new EventsApi();
-  const events = new EventRecorder(api.client(), { component: 'p2pnc-source', instance: 'pod-a', maxPending: 3, burst: 100 });
+  const events = new EventRecorder(api.client(), {
+    component: 'p2pnc-source',
+    instance: 'pod-a',
+    maxPending: 3,
+    burst: 100,
+  });
   api.down = () => new KubeApiError(503, 'ServiceUnavailable', 'etcd is down');
-  for (let index = 0; index < 5; index += 1) await events.record(check, 'Warning', 'ConnectivityOutageDetected', `outage ${index}`).catch(() => undefined);
+  for (let index = 0; index < 5; index += 1)
+    await events.record(check, 'Warning', 'ConnectivityOutageDetected', `outage ${index}`).catch(() => undefined);
   api.down = undefined;
   await events.sendPending();
-  assert.deepEqual(api.received.map((event) => event.message), ['outage 2', 'outage 3', 'outage 4']);
+  assert.deepEqual(
+    api.received.map((event) => event.message),
+    ['outage 2', 'outage 3', 'outage 4'],
+  );
   assert.equal(events.droppedEvents, 2);
 });
 

@@ -103,7 +103,11 @@ describe('LeaderElector', () => {
     await Promise.all([a.stop(), b.stop()]);
   });
 
-  for (const [what, error] of [['unreachable', refused], ['shutting down (503)', unavailable], ['refusing it (403, e.g. right after a restart)', forbidden]] as const) {
+  for (const [what, error] of [
+    ['unreachable', refused],
+    ['shutting down (503)', unavailable],
+    ['refusing it (403, e.g. right after a restart)', forbidden],
+  ] as const) {
     test(`a leader keeps leading while the API server is ${what}`, async () => {
       const api = new LeaseApi();
       const a = replica(api, 'a');
@@ -116,7 +120,11 @@ describe('LeaderElector', () => {
       assert.deepEqual(b.roles, [], 'nobody else could take the lease');
       api.failing.clear();
       const renewed = api.lease!.metadata.resourceVersion;
-      await eventually(async () => (api.lease!.metadata.resourceVersion !== renewed ? true : undefined), 5_000, 'a to renew');
+      await eventually(
+        async () => (api.lease!.metadata.resourceVersion !== renewed ? true : undefined),
+        5_000,
+        'a to renew',
+      );
       assert.equal(api.lease?.spec.holderIdentity, 'a');
       assert.deepEqual(b.roles, [], 'the expired lease went back to its holder, not to b');
       await Promise.all([a.stop(), b.stop()]);

@@ -17,7 +17,12 @@ const board = dashboard();
 const panels = board.panels as DashboardPanel[];
 
 /** Grafana's variables as a user would pick them, so the queries become plain PromQL. */
-const asPromQL = (expr: string) => expr.replaceAll('$namespace', 'p2pnc').replaceAll('$source', '.*').replaceAll('$__rate_interval', '2m').replaceAll('$__range', '6h');
+const asPromQL = (expr: string) =>
+  expr
+    .replaceAll('$namespace', 'p2pnc')
+    .replaceAll('$source', '.*')
+    .replaceAll('$__rate_interval', '2m')
+    .replaceAll('$__range', '6h');
 
 describe('Grafana dashboard', () => {
   test('examples/grafana/p2pnc-dashboard.json is generated from src/monitoring/dashboard.ts', () => {
@@ -39,15 +44,22 @@ describe('Grafana dashboard', () => {
 
   test('queries use only metrics the source exports, in the chosen namespace', async () => {
     const metrics = new SourceMetrics(false);
-    metrics.observe({ time: new Date(), success: true, latencyMs: 2, reason: 'TCPConnect', message: 'ok' }, { source: 's', targetKind: 'node', check: 'c' });
+    metrics.observe(
+      { time: new Date(), success: true, latencyMs: 2, reason: 'TCPConnect', message: 'ok' },
+      { source: 's', targetKind: 'node', check: 'c' },
+    );
     metrics.setOpenOutages('s', 0);
     metrics.setChecks('s', 1);
     metrics.setStaleChecks('s', 0);
     metrics.countWrite('s', 'success');
-    const exported = new Set([...(await metrics.registry.metrics()).matchAll(/^(p2pnc_\w+)\{/gm)].map((match) => match[1]));
+    const exported = new Set(
+      [...(await metrics.registry.metrics()).matchAll(/^(p2pnc_\w+)\{/gm)].map((match) => match[1]),
+    );
     for (const expr of dashboardQueries()) {
-      for (const [, name] of expr.matchAll(/\b(p2pnc_\w+)\{([^}]*)\}/g)) assert.ok(exported.has(name), `${name} is not exported (in ${expr})`);
-      for (const [, , selector] of expr.matchAll(/\b(p2pnc_\w+)\{([^}]*)\}/g)) assert.match(selector!, /namespace="\$namespace"/, expr);
+      for (const [, name] of expr.matchAll(/\b(p2pnc_\w+)\{([^}]*)\}/g))
+        assert.ok(exported.has(name), `${name} is not exported (in ${expr})`);
+      for (const [, , selector] of expr.matchAll(/\b(p2pnc_\w+)\{([^}]*)\}/g))
+        assert.match(selector!, /namespace="\$namespace"/, expr);
     }
   });
 
@@ -55,7 +67,10 @@ describe('Grafana dashboard', () => {
     if (!haveTool(t, 'promtool', 'prometheus')) return;
     const work = mkdtempSync(join(tmpdir(), 'p2pnc-dashboard-'));
     after(() => rmSync(work, { recursive: true, force: true }));
-    const rules = dashboardQueries().map((expr, index) => ({ record: `p2pnc:dashboard_query_${index + 1}`, expr: asPromQL(expr) }));
+    const rules = dashboardQueries().map((expr, index) => ({
+      record: `p2pnc:dashboard_query_${index + 1}`,
+      expr: asPromQL(expr),
+    }));
     writeFileSync(join(work, 'queries.yaml'), stringify({ groups: [{ name: 'dashboard', rules }] }));
     const result = spawnSync('promtool', ['check', 'rules', join(work, 'queries.yaml')], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stdout + result.stderr);

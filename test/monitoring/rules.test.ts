@@ -26,10 +26,30 @@ const LEADER = `${NS}, ${JOB}, pod="network-check-source-7d9f-abcde", source="ne
 const STANDBY = `${NS}, ${JOB}, pod="network-check-source-7d9f-fghij", source="network-check-source"`;
 const MESH_A = `${NS}, ${JOB}, pod="mesh-a1b2c", source="mesh"`;
 const MESH_B = `${NS}, ${JOB}, pod="mesh-d3e4f", source="mesh"`;
-const BUCKETS = ['0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
+const BUCKETS = [
+  '0.0005',
+  '0.001',
+  '0.0025',
+  '0.005',
+  '0.01',
+  '0.025',
+  '0.05',
+  '0.1',
+  '0.25',
+  '0.5',
+  '1',
+  '2.5',
+  '5',
+  '10',
+  '+Inf',
+];
 
 type Series = { series: string; values: string };
-type AlertCheck = { eval_time: string; alertname: string; exp_alerts: { exp_labels: Record<string, string>; exp_annotations: Record<string, string> }[] };
+type AlertCheck = {
+  eval_time: string;
+  alertname: string;
+  exp_alerts: { exp_labels: Record<string, string>; exp_annotations: Record<string, string> }[];
+};
 
 /** Both sources scraped and probing all along: what every test starts from, so only its own alert can fire. */
 function healthySources(minutes: number): Series[] {
@@ -82,7 +102,10 @@ const unitTests = [
         exp_alerts: [
           {
             exp_labels: { severity: 'warning', namespace: 'p2pnc', source: 'network-check-source' },
-            exp_annotations: { summary: '2 checks of network-check-source cannot be probed as written', description: invalidDescription('network-check-source', '2') },
+            exp_annotations: {
+              summary: '2 checks of network-check-source cannot be probed as written',
+              description: invalidDescription('network-check-source', '2'),
+            },
           },
         ],
       },
@@ -97,7 +120,10 @@ const unitTests = [
       { series: `p2pnc_open_outages{${LEADER}}`, values: '0x4 1x10 0x25' },
       { series: `p2pnc_open_outages{${MESH_A}}`, values: '0x20 1x20' },
       { series: `p2pnc_open_outages{${MESH_B}}`, values: '0x20 2x20' },
-      { series: `p2pnc_open_outages{namespace="elsewhere", ${JOB}, pod="x", source="network-check-source"}`, values: '5x40' },
+      {
+        series: `p2pnc_open_outages{namespace="elsewhere", ${JOB}, pod="x", source="network-check-source"}`,
+        values: '5x40',
+      },
     ],
     alert_rule_test: [
       { eval_time: '8m', alertname: ALERTS.outage, exp_alerts: [] },
@@ -107,7 +133,10 @@ const unitTests = [
         exp_alerts: [
           {
             exp_labels: { severity: 'critical', namespace: 'p2pnc', source: 'network-check-source' },
-            exp_annotations: { summary: '1 network paths probed by network-check-source are down', description: outageDescription('network-check-source', '1') },
+            exp_annotations: {
+              summary: '1 network paths probed by network-check-source are down',
+              description: outageDescription('network-check-source', '1'),
+            },
           },
         ],
       },
@@ -118,7 +147,10 @@ const unitTests = [
         exp_alerts: [
           {
             exp_labels: { severity: 'critical', namespace: 'p2pnc', source: 'mesh' },
-            exp_annotations: { summary: '3 network paths probed by mesh are down', description: outageDescription('mesh', '3') },
+            exp_annotations: {
+              summary: '3 network paths probed by mesh are down',
+              description: outageDescription('mesh', '3'),
+            },
           },
         ],
       },
@@ -141,7 +173,12 @@ const unitTests = [
         alertname: ALERTS.noResults,
         exp_alerts: [
           {
-            exp_labels: { severity: 'warning', namespace: 'p2pnc', source: 'network-check-source', pod: 'network-check-source-7d9f-abcde' },
+            exp_labels: {
+              severity: 'warning',
+              namespace: 'p2pnc',
+              source: 'network-check-source',
+              pod: 'network-check-source-7d9f-abcde',
+            },
             exp_annotations: {
               summary: 'p2pnc source network-check-source produces no probe results',
               description: noResultsDescription('network-check-source', 'network-check-source-7d9f-abcde'),
@@ -167,7 +204,10 @@ const unitTests = [
         exp_alerts: [
           {
             exp_labels: { severity: 'warning', namespace: 'p2pnc', source: 'mesh' },
-            exp_annotations: { summary: 'p2pnc source mesh produces no probe results', description: noResultsDescription('mesh') },
+            exp_annotations: {
+              summary: 'p2pnc source mesh produces no probe results',
+              description: noResultsDescription('mesh'),
+            },
           },
         ],
       },
@@ -219,7 +259,12 @@ const unitTests = [
         alertname: ALERTS.highLatency,
         exp_alerts: [
           {
-            exp_labels: { severity: 'warning', namespace: 'p2pnc', source: 'network-check-source', target_kind: 'node' },
+            exp_labels: {
+              severity: 'warning',
+              namespace: 'p2pnc',
+              source: 'network-check-source',
+              target_kind: 'node',
+            },
             exp_annotations: {
               summary: 'Slow probes from network-check-source to node targets',
               description:
@@ -241,14 +286,21 @@ const unitTests = [
       { series: `p2pnc_stale_checks{${LEADER}}`, values: '0x60' },
       ...latency(`${LEADER}, target_kind="node"`, 0.002, 60),
     ],
-    alert_rule_test: Object.values(ALERTS).map((alertname) => ({ eval_time: '55m', alertname, exp_alerts: [] })) satisfies AlertCheck[],
+    alert_rule_test: Object.values(ALERTS).map((alertname) => ({
+      eval_time: '55m',
+      alertname,
+      exp_alerts: [],
+    })) satisfies AlertCheck[],
   },
 ];
 
 describe('PrometheusRule', () => {
   test('has the five alerts, each with a severity, a summary and a description naming p2pnc diagnose', () => {
     const rules = rule.spec.groups.flatMap((group: { rules: unknown[] }) => group.rules);
-    assert.deepEqual(rules.map((r: { alert: string }) => r.alert), Object.values(ALERTS));
+    assert.deepEqual(
+      rules.map((r: { alert: string }) => r.alert),
+      Object.values(ALERTS),
+    );
     for (const r of rules) {
       assert.match(r.labels.severity, /^(critical|warning)$/, r.alert);
       assert.ok(r.annotations.summary && r.annotations.description.includes('`p2pnc diagnose`'), r.alert);
@@ -257,7 +309,10 @@ describe('PrometheusRule', () => {
 
   test('references only metrics and labels the source exports', async () => {
     const metrics = new SourceMetrics(false);
-    metrics.observe({ time: new Date(), success: true, latencyMs: 2, reason: 'TCPConnect', message: 'ok' }, { source: 's', targetKind: 'node', check: 'c' });
+    metrics.observe(
+      { time: new Date(), success: true, latencyMs: 2, reason: 'TCPConnect', message: 'ok' },
+      { source: 's', targetKind: 'node', check: 'c' },
+    );
     metrics.setOpenOutages('s', 0);
     metrics.setInvalidChecks('s', 0);
     metrics.setChecks('s', 1);
@@ -269,7 +324,8 @@ describe('PrometheusRule', () => {
     }
     const targetLabels = new Set(['namespace', 'pod', 'le']);
     for (const r of rule.spec.groups[0].rules) {
-      for (const [, name] of r.expr.matchAll(/\b(p2pnc_\w+)/g)) assert.ok(exported.has(name), `${r.alert} uses ${name}, which the source does not export`);
+      for (const [, name] of r.expr.matchAll(/\b(p2pnc_\w+)/g))
+        assert.ok(exported.has(name), `${r.alert} uses ${name}, which the source does not export`);
       for (const [, list] of r.expr.matchAll(/by \(([^)]*)\)/g)) {
         for (const label of list.split(',').map((label: string) => label.trim())) {
           const known = targetLabels.has(label) || [...exported.values()].some((labels) => labels.has(label));

@@ -37,24 +37,41 @@ export function health(live: K8sObject | undefined): Health {
   switch (live.kind) {
     case 'Deployment': {
       const replicas = (live['spec']?.replicas as number | undefined) ?? 1;
-      const progressing = (status['conditions'] as { type: string; reason?: string }[] | undefined)?.find((c) => c.type === 'Progressing');
-      if (progressing?.reason === 'ProgressDeadlineExceeded') return { status: 'Degraded', message: `deployment ${live.metadata.name} exceeded its progress deadline` };
-      if (generation !== undefined && observed < generation) return { status: 'Progressing', message: 'waiting for the rollout to be observed' };
-      if ((status['updatedReplicas'] ?? 0) < replicas) return { status: 'Progressing', message: `${status['updatedReplicas'] ?? 0} of ${replicas} updated` };
-      if ((status['replicas'] ?? 0) > (status['updatedReplicas'] ?? 0)) return { status: 'Progressing', message: 'old replicas pending termination' };
-      if ((status['availableReplicas'] ?? 0) < (status['updatedReplicas'] ?? 0)) return { status: 'Progressing', message: `${status['availableReplicas'] ?? 0} of ${status['updatedReplicas']} available` };
+      const progressing = (status['conditions'] as { type: string; reason?: string }[] | undefined)?.find(
+        (c) => c.type === 'Progressing',
+      );
+      if (progressing?.reason === 'ProgressDeadlineExceeded')
+        return { status: 'Degraded', message: `deployment ${live.metadata.name} exceeded its progress deadline` };
+      if (generation !== undefined && observed < generation)
+        return { status: 'Progressing', message: 'waiting for the rollout to be observed' };
+      if ((status['updatedReplicas'] ?? 0) < replicas)
+        return { status: 'Progressing', message: `${status['updatedReplicas'] ?? 0} of ${replicas} updated` };
+      if ((status['replicas'] ?? 0) > (status['updatedReplicas'] ?? 0))
+        return { status: 'Progressing', message: 'old replicas pending termination' };
+      if ((status['availableReplicas'] ?? 0) < (status['updatedReplicas'] ?? 0))
+        return {
+          status: 'Progressing',
+          message: `${status['availableReplicas'] ?? 0} of ${status['updatedReplicas']} available`,
+        };
       return { status: 'Healthy' };
     }
     case 'DaemonSet': {
-      if (generation !== undefined && observed < generation) return { status: 'Progressing', message: 'waiting for the rollout to be observed' };
+      if (generation !== undefined && observed < generation)
+        return { status: 'Progressing', message: 'waiting for the rollout to be observed' };
       const desired = status['desiredNumberScheduled'] ?? 0;
-      if ((status['updatedNumberScheduled'] ?? 0) < desired) return { status: 'Progressing', message: `${status['updatedNumberScheduled'] ?? 0} of ${desired} updated` };
-      if ((status['numberAvailable'] ?? 0) < desired) return { status: 'Progressing', message: `${status['numberAvailable'] ?? 0} of ${desired} available` };
+      if ((status['updatedNumberScheduled'] ?? 0) < desired)
+        return { status: 'Progressing', message: `${status['updatedNumberScheduled'] ?? 0} of ${desired} updated` };
+      if ((status['numberAvailable'] ?? 0) < desired)
+        return { status: 'Progressing', message: `${status['numberAvailable'] ?? 0} of ${desired} available` };
       return { status: 'Healthy' };
     }
     case 'CustomResourceDefinition': {
-      const established = (status['conditions'] as { type: string; status: string }[] | undefined)?.find((c) => c.type === 'Established');
-      return established?.status === 'True' ? { status: 'Healthy' } : { status: 'Progressing', message: 'not Established yet' };
+      const established = (status['conditions'] as { type: string; status: string }[] | undefined)?.find(
+        (c) => c.type === 'Established',
+      );
+      return established?.status === 'True'
+        ? { status: 'Healthy' }
+        : { status: 'Progressing', message: 'not Established yet' };
     }
     default:
       return { status: 'Healthy' };
@@ -81,7 +98,9 @@ export async function syncInWaves(cluster: Cluster, dir: string, timeoutMs = 180
   for (const [wave, objects] of byWave) {
     const applied = Date.now();
     const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
-    const res = await cluster.kubectl(['apply', '--server-side', '--field-manager=argocd-controller', '-f', '-'], { input });
+    const res = await cluster.kubectl(['apply', '--server-side', '--field-manager=argocd-controller', '-f', '-'], {
+      input,
+    });
     if (res.code !== 0) throw new Error(`wave ${wave}: apply failed: ${res.stderr}`);
     if (wave !== last) await waitHealthy(cluster, `wave ${wave}`, objects, applied + timeoutMs);
     synced.push({ wave, objects: objects.map(ref), healthyAfterMs: wave === last ? 0 : Date.now() - applied });
@@ -95,7 +114,9 @@ export async function syncInWaves(cluster: Cluster, dir: string, timeoutMs = 180
  */
 export async function waitWorkloadsHealthy(cluster: Cluster, dir: string, timeoutMs = 180_000): Promise<number> {
   const started = Date.now();
-  const workloads = readDist(dir).objects.filter((object) => object.kind === 'Deployment' || object.kind === 'DaemonSet');
+  const workloads = readDist(dir).objects.filter(
+    (object) => object.kind === 'Deployment' || object.kind === 'DaemonSet',
+  );
   await waitHealthy(cluster, 'the workloads', workloads, started + timeoutMs);
   return Date.now() - started;
 }
@@ -104,11 +125,16 @@ async function waitHealthy(cluster: Cluster, what: string, objects: K8sObject[],
   let pending = objects;
   let last = '';
   while (pending.length > 0) {
-    const states = await Promise.all(pending.map(async (object) => ({ object, health: health(await live(cluster, object)) })));
+    const states = await Promise.all(
+      pending.map(async (object) => ({ object, health: health(await live(cluster, object)) })),
+    );
     const degraded = states.find((s) => s.health.status === 'Degraded');
     if (degraded) throw new Error(`${what}: ${ref(degraded.object)} is Degraded: ${degraded.health.message}`);
     pending = states.filter((s) => s.health.status !== 'Healthy').map((s) => s.object);
-    last = states.filter((s) => s.health.status !== 'Healthy').map((s) => `${ref(s.object)}: ${s.health.message}`).join('; ');
+    last = states
+      .filter((s) => s.health.status !== 'Healthy')
+      .map((s) => `${ref(s.object)}: ${s.health.message}`)
+      .join('; ');
     if (pending.length === 0) return;
     if (Date.now() > deadline) throw new Error(`${what} not Healthy in time: ${last}`);
     await new Promise((r) => setTimeout(r, 500));

@@ -47,7 +47,17 @@ const OFF_MACHINE_RULE = 'p2pnc node bed: pod traffic leaving the machine';
 /** Every node's pods: 10.244.<node>.0/24. */
 const CLUSTER_CIDR = '10.244.0.0/16';
 const K8S_BINARIES = ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'coredns'];
-const HOST_TOOLS = ['containerd', 'containerd-shim-runc-v2', 'ctr', 'runc', 'iptables', 'ip6tables', 'ip', 'nsenter', 'flock'];
+const HOST_TOOLS = [
+  'containerd',
+  'containerd-shim-runc-v2',
+  'ctr',
+  'runc',
+  'iptables',
+  'ip6tables',
+  'ip',
+  'nsenter',
+  'flock',
+];
 
 export class NodeUnavailable extends Error {
   override readonly name = 'NodeUnavailable';
@@ -131,7 +141,9 @@ function ensureBuilt(): void {
   const args = existsSync(join(NODE_BIN_DIR, 'p2pnc.oci.tar')) ? [] : ['--image'];
   const result = spawnSync('bash', [BUILD_SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (result.status !== 0) {
-    throw new NodeUnavailable(`${BUILD_SCRIPT} failed (exit ${result.status}):\n${(result.stderr + result.stdout).trim().split('\n').slice(-30).join('\n')}`);
+    throw new NodeUnavailable(
+      `${BUILD_SCRIPT} failed (exit ${result.status}):\n${(result.stderr + result.stdout).trim().split('\n').slice(-30).join('\n')}`,
+    );
   }
   if (!result.stdout.includes('up to date')) process.stderr.write(result.stdout);
 }
@@ -148,7 +160,14 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
   const specs = nodeSpecs(opts.nodes ?? 1);
   const nodeName = specs[0]!.name;
   const dir = mkdtempSync('/tmp/p2pnc-node-');
-  const layout: BedLayout = { dir, bridge: BRIDGE, nodeIp: NODE_IP, prefix: 24, podSubnet: POD_SUBNET, clusterDomain: 'cluster.local' };
+  const layout: BedLayout = {
+    dir,
+    bridge: BRIDGE,
+    nodeIp: NODE_IP,
+    prefix: 24,
+    podSubnet: POD_SUBNET,
+    clusterDomain: 'cluster.local',
+  };
   const p = paths(dir);
   const state: HostState = {
     dir,
@@ -184,7 +203,8 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const child = children.get(name);
-      if (child?.pid !== undefined && !pidAlive(child.pid)) throw new Error(`${name} exited before it was ready; log tail:\n${logTail(name)}`);
+      if (child?.pid !== undefined && !pidAlive(child.pid))
+        throw new Error(`${name} exited before it was ready; log tail:\n${logTail(name)}`);
       if (await Promise.resolve(ready()).catch(() => false)) return;
       await sleep(200);
     }
@@ -255,7 +275,12 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
     const [cmPort, schedPort] = ports;
     const contexts = specs.map((_, i) => {
       const [kubelet, kubeletHealthz, proxyHealthz, proxyMetrics] = ports.slice(2 + 4 * i);
-      return context({ kubelet: kubelet!, kubeletHealthz: kubeletHealthz!, proxyHealthz: proxyHealthz!, proxyMetrics: proxyMetrics! });
+      return context({
+        kubelet: kubelet!,
+        kubeletHealthz: kubeletHealthz!,
+        proxyHealthz: proxyHealthz!,
+        proxyMetrics: proxyMetrics!,
+      });
     });
     const agents = await Promise.all(specs.map((spec, i) => startRuntime(contexts[i]!, spec)));
 
@@ -265,7 +290,10 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
       startDaemon('coredns', bin('coredns'), ['-conf', p.corefile]);
       const resolver = new Resolver({ timeout: 1_000, tries: 1 });
       resolver.setServers([NODE_IP]);
-      await waitFor('coredns', async () => (await resolver.resolve4(`kubernetes.default.svc.${layout.clusterDomain}`)).length > 0);
+      await waitFor(
+        'coredns',
+        async () => (await resolver.resolve4(`kubernetes.default.svc.${layout.clusterDomain}`)).length > 0,
+      );
     };
     startDaemon('kube-controller-manager', bin('kube-controller-manager'), [
       `--kubeconfig=${kubeconfig}`,
@@ -275,7 +303,12 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
       '--bind-address=127.0.0.1',
       `--secure-port=${cmPort}`,
     ]);
-    startDaemon('kube-scheduler', bin('kube-scheduler'), [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedPort}`]);
+    startDaemon('kube-scheduler', bin('kube-scheduler'), [
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      '--bind-address=127.0.0.1',
+      `--secure-port=${schedPort}`,
+    ]);
     await startCoreDns();
 
     // The kubelets: each node registers itself and turns Ready once its runtime and pod network are.
@@ -290,8 +323,12 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
     );
     // kubeadm labels its nodes so; `p2pnc import` then sees the API server on a control-plane node.
     await mustRun(cluster, ['label', 'node', nodeName, 'node-role.kubernetes.io/control-plane=', '--overwrite']);
-    for (const spec of specs.slice(1)) await mustRun(cluster, ['label', 'node', spec.name, 'node-role.kubernetes.io/worker=', '--overwrite']);
-    await waitFor('kube-controller-manager', async () => (await cluster!.kubectl(['get', 'serviceaccount', 'default', '-n', 'default'])).code === 0);
+    for (const spec of specs.slice(1))
+      await mustRun(cluster, ['label', 'node', spec.name, 'node-role.kubernetes.io/worker=', '--overwrite']);
+    await waitFor(
+      'kube-controller-manager',
+      async () => (await cluster!.kubectl(['get', 'serviceaccount', 'default', '-n', 'default'])).code === 0,
+    );
     await waitFor('kube-proxy', () => sh('iptables', ['-w', '-t', 'nat', '-S']).includes('KUBE-SERVICES'));
     // kube-proxy and the kubelet put their jumps first in FORWARD: the bed's confinement goes back on top.
     confinePods();
@@ -317,7 +354,9 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
       startCoreDns,
       setBridgeForwarding: (on) => writeSysctl(`net.ipv4.conf.${BRIDGE}.forwarding`, on ? '1' : '0'),
       rejectedPackets: () => {
-        const rule = sh('iptables', ['-w', '-L', BED_CHAIN, '-v', '-x', '-n']).split('\n').find((line) => line.includes(OFF_MACHINE_RULE));
+        const rule = sh('iptables', ['-w', '-L', BED_CHAIN, '-v', '-x', '-n'])
+          .split('\n')
+          .find((line) => line.includes(OFF_MACHINE_RULE));
         return Number(rule?.trim().split(/\s+/)[0] ?? NaN);
       },
       pause: (component) => process.kill(pidOf(state, component), 'SIGSTOP'),
@@ -350,7 +389,19 @@ function confinePods(): void {
     const reject = ['-j', 'REJECT', '--reject-with', 'icmp-admin-prohibited'];
     // Two rules, one count each: a Service IP with no endpoints at that moment is not DNATed and would follow the
     // default route (kube-proxy rejects it too, later in FORWARD); anything else is a pod aiming off the machine.
-    sh('iptables', ['-w', '-A', BED_CHAIN, ...leaving, '-d', SERVICE_CIDR, '-m', 'comment', '--comment', SERVICE_RULE, ...reject]);
+    sh('iptables', [
+      '-w',
+      '-A',
+      BED_CHAIN,
+      ...leaving,
+      '-d',
+      SERVICE_CIDR,
+      '-m',
+      'comment',
+      '--comment',
+      SERVICE_RULE,
+      ...reject,
+    ]);
     sh('iptables', ['-w', '-A', BED_CHAIN, ...leaving, '-m', 'comment', '--comment', OFF_MACHINE_RULE, ...reject]);
   }
   while (tryRun('iptables', ['-w', '-D', 'FORWARD', '-j', BED_CHAIN]));
@@ -364,7 +415,18 @@ function confinePods(): void {
 function nodeSpecs(count: number): NodeSpec[] {
   return Array.from({ length: count }, (_, i) =>
     i === 0
-      ? { name: 'bed-0', ip: NODE_IP, suffix: '', pods: { bridge: BRIDGE, subnet: POD_SUBNET, gateway: NODE_IP, rangeStart: '10.244.0.10', rangeEnd: '10.244.0.199' } }
+      ? {
+          name: 'bed-0',
+          ip: NODE_IP,
+          suffix: '',
+          pods: {
+            bridge: BRIDGE,
+            subnet: POD_SUBNET,
+            gateway: NODE_IP,
+            rangeStart: '10.244.0.10',
+            rangeEnd: '10.244.0.199',
+          },
+        }
       : {
           name: `bed-${i}`,
           ip: `10.244.0.${251 - i}`,
@@ -395,7 +457,13 @@ function recordControlPlane(state: HostState, cluster: Cluster): void {
 }
 
 async function nodeReady(cluster: Cluster, node: string): Promise<boolean> {
-  const res = await cluster.kubectl(['get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
+  const res = await cluster.kubectl([
+    'get',
+    'node',
+    node,
+    '-o',
+    'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+  ]);
   return res.code === 0 && res.stdout.trim() === 'True';
 }
 
@@ -417,7 +485,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -86,7 +86,15 @@ export function cniConfig(l: BedLayout): string {
           ipam: {
             type: 'host-local',
             dataDir: `${l.dir}/cni-ipam`,
-            ranges: [[{ subnet: l.podSubnet, gateway: l.nodeIp, ...(l.rangeStart ? { rangeStart: l.rangeStart, rangeEnd: l.rangeEnd } : {}) }]],
+            ranges: [
+              [
+                {
+                  subnet: l.podSubnet,
+                  gateway: l.nodeIp,
+                  ...(l.rangeStart ? { rangeStart: l.rangeStart, rangeEnd: l.rangeEnd } : {}),
+                },
+              ],
+            ],
             routes: [{ dst: '0.0.0.0/0', gw: l.nodeIp }],
           },
         },

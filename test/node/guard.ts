@@ -34,11 +34,26 @@ export function guardExit(state: HostState): void {
  */
 export async function lockMachine(timeoutMs = 15 * 60_000): Promise<() => void> {
   mkdirSync(dirname(STATE_FILE), { recursive: true });
-  const holder = spawn('flock', ['-x', '-w', String(Math.round(timeoutMs / 1000)), `${STATE_FILE}.lock`, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const holder = spawn(
+    'flock',
+    [
+      '-x',
+      '-w',
+      String(Math.round(timeoutMs / 1000)),
+      `${STATE_FILE}.lock`,
+      'sh',
+      '-c',
+      'echo locked; exec cat >/dev/null',
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const locked = await new Promise<boolean>((resolveLock) => {
-    let waiting: NodeJS.Timeout | undefined = setTimeout(() => process.stderr.write('node bed: waiting for another node bed on this machine to finish\n'), 2_000);
+    let waiting: NodeJS.Timeout | undefined = setTimeout(
+      () => process.stderr.write('node bed: waiting for another node bed on this machine to finish\n'),
+      2_000,
+    );
     const done = (ok: boolean): void => {
       if (waiting) clearTimeout(waiting);
       waiting = undefined;
@@ -54,7 +69,6 @@ export async function lockMachine(timeoutMs = 15 * 60_000): Promise<() => void> 
   (holder.stdin as unknown as Socket).unref();
   return () => holder.stdin!.end();
 }
-
 
 /** The bed is down: the hooks have nothing left to undo. */
 export function releaseExitGuard(): void {

@@ -5,7 +5,16 @@
  * pod bridge.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -161,7 +170,10 @@ export function removeOwnedChains(): void {
       } catch {
         continue;
       }
-      const chains = rules.filter((r) => r.startsWith('-N ')).map((r) => r.slice(3).trim()).filter((c) => OWNED_CHAIN.test(c));
+      const chains = rules
+        .filter((r) => r.startsWith('-N '))
+        .map((r) => r.slice(3).trim())
+        .filter((c) => OWNED_CHAIN.test(c));
       if (chains.length === 0) continue;
       for (const rule of rules) {
         const match = /^-A (\S+) (.*)$/.exec(rule);
@@ -197,7 +209,15 @@ function mountsUnder(dir: string): string[] {
  * iptables chains, the bridge, sysctls; then removes the directory and the state file. Never throws.
  */
 export function teardown(state: HostState, log: (line: string) => void = () => {}): void {
-  const order = ['kubelet', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'coredns', 'kube-apiserver', 'etcd'];
+  const order = [
+    'kubelet',
+    'kube-proxy',
+    'kube-scheduler',
+    'kube-controller-manager',
+    'coredns',
+    'kube-apiserver',
+    'etcd',
+  ];
   const rank = (name: string): number => (order.includes(name) ? order.indexOf(name) : order.length);
   const names = Object.keys(state.pids).sort((a, b) => rank(a) - rank(b));
   for (const name of names.filter((n) => !n.startsWith('containerd'))) {
@@ -207,7 +227,9 @@ export function teardown(state: HostState, log: (line: string) => void = () => {
   for (const pid of pidsNaming(state.dir)) stopPid(pid, 3_000);
   for (const name of names.filter((n) => n.startsWith('containerd'))) stopPid(state.pids[name]!, 10_000);
   removeContainerCgroups(ids, state.createdCgroupParent ?? false);
-  for (const name of netnsList().filter((n) => (n.startsWith('cni-') && !state.netnsBefore.includes(n)) || state.netns?.includes(n))) {
+  for (const name of netnsList().filter(
+    (n) => (n.startsWith('cni-') && !state.netnsBefore.includes(n)) || state.netns?.includes(n),
+  )) {
     tryRun('ip', ['netns', 'delete', name]);
   }
   for (const path of mountsUnder(state.dir)) tryRun('umount', ['-l', path]);
@@ -235,19 +257,26 @@ export function teardown(state: HostState, log: (line: string) => void = () => {
 /** What the bed left behind after teardown (empty when the machine is as it was found). */
 export function residue(state: HostState): string[] {
   const left: string[] = [];
-  for (const [name, pid] of Object.entries(state.pids)) if (pidAlive(pid)) left.push(`${name} (pid ${pid}) still running`);
+  for (const [name, pid] of Object.entries(state.pids))
+    if (pidAlive(pid)) left.push(`${name} (pid ${pid}) still running`);
   if (state.bridge && tryRun('ip', ['link', 'show', state.bridge])) left.push(`bridge ${state.bridge}`);
-  const netns = netnsList().filter((n) => (n.startsWith('cni-') && !state.netnsBefore.includes(n)) || state.netns?.includes(n));
+  const netns = netnsList().filter(
+    (n) => (n.startsWith('cni-') && !state.netnsBefore.includes(n)) || state.netns?.includes(n),
+  );
   if (netns.length > 0) left.push(`network namespaces ${netns.join(', ')}`);
   for (const tool of ['iptables', 'ip6tables']) {
-    const chains = spawnSync(`${tool}-save`, [], { encoding: 'utf8' }).stdout?.split('\n').filter((l) => /^:(KUBE-|P2PNC-NODE-)/.test(l)) ?? [];
+    const chains =
+      spawnSync(`${tool}-save`, [], { encoding: 'utf8' })
+        .stdout?.split('\n')
+        .filter((l) => /^:(KUBE-|P2PNC-NODE-)/.test(l)) ?? [];
     if (chains.length > 0) left.push(`${tool} chains ${chains.map((l) => l.slice(1).split(' ')[0]).join(', ')}`);
   }
   for (const [name, value] of Object.entries(state.sysctls)) {
     const now = readSysctl(name);
     if (now !== value) left.push(`sysctl ${name}=${now} (was ${value})`);
   }
-  if (state.createdCgroupParent && cgroupDirs(CGROUP_PARENT).length > 0) left.push(`cgroups ${cgroupDirs(CGROUP_PARENT).join(', ')}`);
+  if (state.createdCgroupParent && cgroupDirs(CGROUP_PARENT).length > 0)
+    left.push(`cgroups ${cgroupDirs(CGROUP_PARENT).join(', ')}`);
   for (const dir of [state.dir, ...(state.extraDirs ?? [])]) if (existsSync(dir)) left.push(`directory ${dir}`);
   if (state.createdContainerLogs && existsSync('/var/log/containers')) left.push('/var/log/containers');
   return left;
@@ -260,7 +289,9 @@ export const CGROUP_PARENT = 'k8s.io';
 export function cgroupDirs(name: string): string[] {
   const root = '/sys/fs/cgroup';
   if (!existsSync(root)) return [];
-  const hierarchies = existsSync(join(root, 'cgroup.controllers')) ? [root] : readdirSync(root).map((c) => join(root, c));
+  const hierarchies = existsSync(join(root, 'cgroup.controllers'))
+    ? [root]
+    : readdirSync(root).map((c) => join(root, c));
   return hierarchies.map((h) => join(h, name)).filter((dir) => existsSync(dir));
 }
 
@@ -272,7 +303,8 @@ function removeContainers(state: HostState, log: (line: string) => void): string
   const ids: string[] = [];
   const roots = (state.runcRoots ?? []).filter((root) => existsSync(root));
   for (const root of roots.flatMap((runcRoot) => readdirSync(runcRoot).map((namespace) => join(runcRoot, namespace)))) {
-    const listed = spawnSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? [];
+    const listed =
+      spawnSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? [];
     for (const id of listed) tryRun('runc', ['--root', root, 'delete', '--force', id]);
     ids.push(...listed);
   }
@@ -285,7 +317,8 @@ function removeContainers(state: HostState, log: (line: string) => void): string
 function removeContainerCgroups(ids: string[], parentCreated: boolean): void {
   const dirs = ids.flatMap((id) => cgroupDirs(`${CGROUP_PARENT}/${id}`));
   for (const dir of dirs) {
-    for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) tryKill(Number(pid), 'SIGKILL');
+    for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
+      tryKill(Number(pid), 'SIGKILL');
   }
   const deadline = Date.now() + 5_000;
   for (const dir of dirs) {

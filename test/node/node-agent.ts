@@ -73,9 +73,15 @@ export async function startRuntime(ctx: AgentContext, spec: NodeSpec): Promise<N
   writeFileSync(p.containerdConfig, containerdConfig(dir, ctx.sandboxImage));
   writeFileSync(join(p.cniConfDir, '10-p2pnc-node-bed.conflist'), cniConfig(layout));
   // A pull of an image the bed lacks goes to a proxy on a closed loopback port: it fails here, nothing leaves.
-  ctx.startDaemon(`containerd${spec.suffix}`, ...inNetns(spec, 'env', [...NO_PULLS, 'containerd', '--config', p.containerdConfig]));
+  ctx.startDaemon(
+    `containerd${spec.suffix}`,
+    ...inNetns(spec, 'env', [...NO_PULLS, 'containerd', '--config', p.containerdConfig]),
+  );
   const ctr = (args: string[]): string => sh('ctr', ['-a', p.containerdSocket, '-n', 'k8s.io', ...args]);
-  await ctx.waitFor(`containerd${spec.suffix}`, () => existsSync(p.containerdSocket) && tryRun('ctr', ['-a', p.containerdSocket, 'version']));
+  await ctx.waitFor(
+    `containerd${spec.suffix}`,
+    () => existsSync(p.containerdSocket) && tryRun('ctr', ['-a', p.containerdSocket, 'version']),
+  );
   for (const archive of ctx.archives) ctr(['images', 'import', archive]);
   for (const image of ctx.images) {
     if (image !== ctx.builtImage) ctr(['images', 'tag', '--force', ctx.builtImage, image]);
@@ -86,9 +92,19 @@ export async function startRuntime(ctx: AgentContext, spec: NodeSpec): Promise<N
 export function startKubelet(ctx: AgentContext, agent: NodeAgent): void {
   const { spec, dir } = agent;
   const p = paths(dir);
-  const layout = { dir, bridge: spec.pods.bridge, nodeIp: spec.ip, prefix: 24, podSubnet: spec.pods.subnet, clusterDomain: ctx.clusterDomain };
+  const layout = {
+    dir,
+    bridge: spec.pods.bridge,
+    nodeIp: spec.ip,
+    prefix: 24,
+    podSubnet: spec.pods.subnet,
+    clusterDomain: ctx.clusterDomain,
+  };
   writeFileSync(p.resolvConf, '# node bed: cluster DNS only, no host search domains\n');
-  writeFileSync(p.kubeletConfig, kubeletConfig(layout, { port: ctx.ports.kubelet, healthzPort: ctx.ports.kubeletHealthz, dnsIp: ctx.dnsIp }));
+  writeFileSync(
+    p.kubeletConfig,
+    kubeletConfig(layout, { port: ctx.ports.kubelet, healthzPort: ctx.ports.kubeletHealthz, dnsIp: ctx.dnsIp }),
+  );
   agent.kubeletStarted = Date.now();
   ctx.startDaemon(
     `kubelet${spec.suffix}`,
@@ -119,7 +135,14 @@ export function startKubelet(ctx: AgentContext, agent: NodeAgent): void {
 }
 
 /** Registry traffic through a proxy at 127.0.0.1:9 (discard; nothing listens there in the bed). */
-const NO_PULLS = ['HTTP_PROXY=http://127.0.0.1:9', 'HTTPS_PROXY=http://127.0.0.1:9', 'NO_PROXY=', 'http_proxy=', 'https_proxy=', 'no_proxy='];
+const NO_PULLS = [
+  'HTTP_PROXY=http://127.0.0.1:9',
+  'HTTPS_PROXY=http://127.0.0.1:9',
+  'NO_PROXY=',
+  'http_proxy=',
+  'https_proxy=',
+  'no_proxy=',
+];
 
 function inNetns(spec: NodeSpec, bin: string, args: string[]): [string, string[]] {
   return spec.netns ? ['nsenter', [`--net=/run/netns/${spec.netns}`, '--', bin, ...args]] : [bin, args];
@@ -144,6 +167,12 @@ export function plumbNode(spec: NodeSpec, hostBridge: string, hostIp: string, ho
   inside('addr', 'add', `${spec.pods.gateway}/24`, 'dev', spec.pods.bridge);
   inside('link', 'set', spec.pods.bridge, 'up');
   // Per network namespace: forwarding between this node's pods and the bridge, and conntrack for bridged Service traffic.
-  sh('nsenter', [`--net=/run/netns/${ns}`, '--', 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward; [ ! -w /proc/sys/net/bridge/bridge-nf-call-iptables ] || echo 1 > /proc/sys/net/bridge/bridge-nf-call-iptables']);
+  sh('nsenter', [
+    `--net=/run/netns/${ns}`,
+    '--',
+    'sh',
+    '-c',
+    'echo 1 > /proc/sys/net/ipv4/ip_forward; [ ! -w /proc/sys/net/bridge/bridge-nf-call-iptables ] || echo 1 > /proc/sys/net/bridge/bridge-nf-call-iptables',
+  ]);
   sh('ip', ['route', 'add', spec.pods.subnet, 'via', spec.ip, 'dev', hostBridge]);
 }

@@ -43,8 +43,14 @@ const reachable = (check: LiveCheck): string | undefined => condition(check)?.st
 
 /** Checks whose target cannot answer in the bed, and how OpenShift words their failure. */
 const EXPECTED_FAILURES: Record<string, { reason: string; text: RegExp }> = {
-  [UNRESOLVABLE]: { reason: 'DNSError', text: new RegExp(`failure looking up host ${UNRESOLVABLE_HOST}: lookup ${UNRESOLVABLE_HOST}: no such host`) },
-  [NOTHING_LISTENS]: { reason: 'TCPConnectError', text: /failed to establish a TCP connection to 10\.244\.0\.1:1: dial tcp 10\.244\.0\.1:1: connect: connection refused/ },
+  [UNRESOLVABLE]: {
+    reason: 'DNSError',
+    text: new RegExp(`failure looking up host ${UNRESOLVABLE_HOST}: lookup ${UNRESOLVABLE_HOST}: no such host`),
+  },
+  [NOTHING_LISTENS]: {
+    reason: 'TCPConnectError',
+    text: /failed to establish a TCP connection to 10\.244\.0\.1:1: dial tcp 10\.244\.0\.1:1: connect: connection refused/,
+  },
   // import adds etcd at the control-plane nodes' 2379 when it sees no etcd pod; the bed's etcd listens on loopback only.
   etcd: { reason: 'TCPConnectError', text: /dial tcp 10\.244\.0\.1:2379: connect: connection refused/ },
 };
@@ -58,7 +64,9 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
     bed.stop();
     rmSync(work, { recursive: true, force: true });
   });
-  t.diagnostic(`node ${bed.nodeName} Ready ${(bed.readyMs / 1000).toFixed(1)} s after the kubelet started (bed up in ${((Date.now() - bedStart) / 1000).toFixed(1)} s)`);
+  t.diagnostic(
+    `node ${bed.nodeName} Ready ${(bed.readyMs / 1000).toFixed(1)} s after the kubelet started (bed up in ${((Date.now() - bedStart) / 1000).toFixed(1)} s)`,
+  );
   const cli = (args: string[]) => runCli([...args, '--kubeconfig', bed.cluster.kubeconfig]);
   const failure = async (what: string) =>
     `${what}\n--- source pod log:\n${await sourceLog(bed)}\n--- kubelet log:\n${bed.logTail('kubelet', 15)}`;
@@ -69,7 +77,10 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
     const imported = await cli(['import', '-o', file]);
     assert.equal(imported.code, 0, imported.output);
     const doc = parseDocument(readFileSync(file, 'utf8'));
-    const topology = doc.toJS() as { nodes: { name: string; addresses: string[]; roles: string[] }[]; targets: { name: string }[] };
+    const topology = doc.toJS() as {
+      nodes: { name: string; addresses: string[]; roles: string[] }[];
+      targets: { name: string }[];
+    };
     assert.deepEqual(topology.nodes, [{ name: bed.nodeName, addresses: [bed.nodeIp], roles: ['control-plane'] }]);
     // What a user adds by hand: a faster interval for a test, and two targets that cannot answer in the bed.
     doc.set('interval', '5s');
@@ -83,141 +94,215 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
   });
 
   let applied = 0;
-  await t.test('dist/ synced in Argo CD order: every pod admitted under restricted, non-root, read-only root, Ready', async (t) => {
-    applied = Date.now();
-    const synced = await syncInWaves(bed.cluster, dist);
-    t.diagnostic(`waves: ${synced.map((w) => `${w.wave} (${w.objects.length} objects${w.healthyAfterMs ? `, Healthy after ${(w.healthyAfterMs / 1000).toFixed(1)} s` : ''})`).join(', ')}`);
-    // Workloads and checks share the last wave: the sync does not wait for the pods; the Application turns Healthy.
-    assert.deepEqual(synced.map((w) => w.wave), [0, 1, 2]);
-    t.diagnostic(`workloads Healthy ${((await waitWorkloadsHealthy(bed.cluster, dist)) / 1000).toFixed(1)} s after the last wave`);
+  await t.test(
+    'dist/ synced in Argo CD order: every pod admitted under restricted, non-root, read-only root, Ready',
+    async (t) => {
+      applied = Date.now();
+      const synced = await syncInWaves(bed.cluster, dist);
+      t.diagnostic(
+        `waves: ${synced.map((w) => `${w.wave} (${w.objects.length} objects${w.healthyAfterMs ? `, Healthy after ${(w.healthyAfterMs / 1000).toFixed(1)} s` : ''})`).join(', ')}`,
+      );
+      // Workloads and checks share the last wave: the sync does not wait for the pods; the Application turns Healthy.
+      assert.deepEqual(
+        synced.map((w) => w.wave),
+        [0, 1, 2],
+      );
+      t.diagnostic(
+        `workloads Healthy ${((await waitWorkloadsHealthy(bed.cluster, dist)) / 1000).toFixed(1)} s after the last wave`,
+      );
 
-    const ns = await getJson<{ metadata: { labels: Record<string, string> } }>(bed, ['get', 'namespace', NAMESPACE]);
-    assert.equal(ns.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
-    // Admission is live: a pod that breaks `restricted` is refused in the same namespace.
-    const privileged = await bed.cluster.kubectl(['run', 'privileged', '-n', NAMESPACE, '--image=localhost/p2pnc-pause:1', '--privileged', '--restart=Never']);
-    assert.notEqual(privileged.code, 0);
-    assert.match(privileged.stderr, /violates PodSecurity "restricted:latest"/);
+      const ns = await getJson<{ metadata: { labels: Record<string, string> } }>(bed, ['get', 'namespace', NAMESPACE]);
+      assert.equal(ns.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
+      // Admission is live: a pod that breaks `restricted` is refused in the same namespace.
+      const privileged = await bed.cluster.kubectl([
+        'run',
+        'privileged',
+        '-n',
+        NAMESPACE,
+        '--image=localhost/p2pnc-pause:1',
+        '--privileged',
+        '--restart=Never',
+      ]);
+      assert.notEqual(privileged.code, 0);
+      assert.match(privileged.stderr, /violates PodSecurity "restricted:latest"/);
 
-    const running = await pods(bed);
-    assert.deepEqual(running.map((p) => p.metadata.labels?.['app.kubernetes.io/component']).sort(), ['source', 'target']);
-    for (const pod of running) {
-      assert.ok(podReady(pod), `${pod.metadata.name} is Ready`);
-      // The ServiceAccount admission plugin mounted the token the source uses; the target gets none.
-      const token = pod.spec.volumes?.some((v) => v.name.startsWith('kube-api-access-') && v.projected) ?? false;
-      assert.equal(token, pod.metadata.labels?.['app.kubernetes.io/component'] === 'source', `${pod.metadata.name}: projected token`);
-    }
-    const facts = containerFacts(bed);
-    assert.equal(facts.length, running.length, 'one running container per pod');
-    for (const f of facts) {
-      assert.equal(f.specUid, 65532, `${f.pod}/${f.container} runs as 65532`);
-      assert.deepEqual(f.liveUids, [65532, 65532, 65532, 65532], `${f.pod}/${f.container}: the process's uids`);
-      assert.ok(f.specReadonlyRoot && f.liveRootOptions.includes('ro'), `${f.pod}/${f.container}: read-only root (${f.liveRootOptions.join(',')})`);
-    }
-  });
+      const running = await pods(bed);
+      assert.deepEqual(running.map((p) => p.metadata.labels?.['app.kubernetes.io/component']).sort(), [
+        'source',
+        'target',
+      ]);
+      for (const pod of running) {
+        assert.ok(podReady(pod), `${pod.metadata.name} is Ready`);
+        // The ServiceAccount admission plugin mounted the token the source uses; the target gets none.
+        const token = pod.spec.volumes?.some((v) => v.name.startsWith('kube-api-access-') && v.projected) ?? false;
+        assert.equal(
+          token,
+          pod.metadata.labels?.['app.kubernetes.io/component'] === 'source',
+          `${pod.metadata.name}: projected token`,
+        );
+      }
+      const facts = containerFacts(bed);
+      assert.equal(facts.length, running.length, 'one running container per pod');
+      for (const f of facts) {
+        assert.equal(f.specUid, 65532, `${f.pod}/${f.container} runs as 65532`);
+        assert.deepEqual(f.liveUids, [65532, 65532, 65532, 65532], `${f.pod}/${f.container}: the process's uids`);
+        assert.ok(
+          f.specReadonlyRoot && f.liveRootOptions.includes('ro'),
+          `${f.pod}/${f.container}: read-only root (${f.liveRootOptions.join(',')})`,
+        );
+      }
+    },
+  );
 
-  await t.test('every check is filled from inside the source pod: reachable targets True, the others with OpenShift reasons', async (t) => {
-    const settled = await eventually(
-      async () => {
+  await t.test(
+    'every check is filled from inside the source pod: reachable targets True, the others with OpenShift reasons',
+    async (t) => {
+      const settled = await eventually(
+        async () => {
+          const all = await checks(bed);
+          const done = all.every((c) =>
+            EXPECTED_FAILURES[targetOf(c)] ? reachable(c) === 'False' : reachable(c) === 'True',
+          );
+          return done ? all : undefined;
+        },
+        150_000,
+        'every check settled',
+      ).catch(async (error: Error) => {
         const all = await checks(bed);
-        const done = all.every((c) => (EXPECTED_FAILURES[targetOf(c)] ? reachable(c) === 'False' : reachable(c) === 'True'));
-        return done ? all : undefined;
-      },
-      150_000,
-      'every check settled',
-    ).catch(async (error: Error) => {
-      const all = await checks(bed);
-      assert.fail(await failure(`${error.message}\n${all.map((c) => `${c.metadata.name}: ${reachable(c)} ${condition(c)?.message ?? ''}`).join('\n')}`));
-    });
-    t.diagnostic(`apply -> every check settled (reachable ones True): ${((Date.now() - applied) / 1000).toFixed(1)} s for ${settled.length} checks`);
-    assert.ok(settled.length >= 6, `checks: ${settled.map((c) => c.metadata.name).join(', ')}`);
-    for (const check of settled) {
-      const expected = EXPECTED_FAILURES[targetOf(check)];
-      if (!expected) continue;
-      const latest = check.status?.failures?.[0];
-      assert.equal(latest?.reason, expected.reason, check.metadata.name);
-      assert.match(latest?.message ?? '', expected.text, check.metadata.name);
-    }
-    // Written by the source's ServiceAccount, from its pod: the audit log names the user of every status write.
-    const writes = bed.auditEvents().filter((e) => e.objectRef?.resource === 'podnetworkconnectivitychecks' && e.objectRef.subresource === 'status');
-    assert.ok(writes.length >= settled.length, `status writes audited: ${writes.length}`);
-    assert.deepEqual([...new Set(writes.map((e) => e.user.username))], [SOURCE_USER]);
-    for (const check of settled) {
-      const managers = (check.metadata.managedFields ?? []).filter((f) => f.subresource === 'status').map((f) => f.manager);
-      assert.deepEqual(managers, ['p2pnc'], `${check.metadata.name}: status field manager`);
-    }
-    const memory = await podMemory(bed);
-    t.diagnostic(`pod memory (kubelet working set): ${memory.map((m) => `${m.pod} ${mib(m.workingSetBytes)}`).join(', ')}`);
-  });
+        assert.fail(
+          await failure(
+            `${error.message}\n${all.map((c) => `${c.metadata.name}: ${reachable(c)} ${condition(c)?.message ?? ''}`).join('\n')}`,
+          ),
+        );
+      });
+      t.diagnostic(
+        `apply -> every check settled (reachable ones True): ${((Date.now() - applied) / 1000).toFixed(1)} s for ${settled.length} checks`,
+      );
+      assert.ok(settled.length >= 6, `checks: ${settled.map((c) => c.metadata.name).join(', ')}`);
+      for (const check of settled) {
+        const expected = EXPECTED_FAILURES[targetOf(check)];
+        if (!expected) continue;
+        const latest = check.status?.failures?.[0];
+        assert.equal(latest?.reason, expected.reason, check.metadata.name);
+        assert.match(latest?.message ?? '', expected.text, check.metadata.name);
+      }
+      // Written by the source's ServiceAccount, from its pod: the audit log names the user of every status write.
+      const writes = bed
+        .auditEvents()
+        .filter(
+          (e) => e.objectRef?.resource === 'podnetworkconnectivitychecks' && e.objectRef.subresource === 'status',
+        );
+      assert.ok(writes.length >= settled.length, `status writes audited: ${writes.length}`);
+      assert.deepEqual([...new Set(writes.map((e) => e.user.username))], [SOURCE_USER]);
+      for (const check of settled) {
+        const managers = (check.metadata.managedFields ?? [])
+          .filter((f) => f.subresource === 'status')
+          .map((f) => f.manager);
+        assert.deepEqual(managers, ['p2pnc'], `${check.metadata.name}: status field manager`);
+      }
+      const memory = await podMemory(bed);
+      t.diagnostic(
+        `pod memory (kubelet working set): ${memory.map((m) => `${m.pod} ${mib(m.workingSetBytes)}`).join(', ')}`,
+      );
+    },
+  );
 
   await t.test('p2pnc status and diagnose tell what is true on the node', async () => {
     const status = await cli(['status', '-o', 'wide']);
     assert.equal(status.code, 0, status.output);
     const all = await checks(bed);
     const failing = all.filter((c) => EXPECTED_FAILURES[targetOf(c)]).length;
-    assert.match(status.output, new RegExp(`${all.length} checks: ${all.length - failing} reachable, ${failing} unreachable`));
+    assert.match(
+      status.output,
+      new RegExp(`${all.length} checks: ${all.length - failing} reachable, ${failing} unreachable`),
+    );
     const diagnose = await cli(['diagnose']);
     assert.equal(diagnose.code, 4, diagnose.output);
     assert.match(diagnose.output, new RegExp(UNRESOLVABLE_HOST.replaceAll('.', '\\.')));
     assert.match(diagnose.output, /refused|nothing listens/i);
   });
 
-  await t.test("the target pod deleted: an outage opens, and closes when the DaemonSet's new pod answers", async (t) => {
-    const [old] = await pods(bed, 'app.kubernetes.io/component=target');
-    assert.ok(old);
-    const name = (await checks(bed)).find((c) => targetOf(c) === TARGET && c.metadata.labels['p2pnc.io/target-node'] === bed.nodeName)?.metadata.name;
-    assert.ok(name, 'a check of the target on the node');
-    const check = async () => (await checks(bed)).find((c) => c.metadata.name === name)!;
-    // The DaemonSet's replacement answers within about 2 s, before a second failure could confirm an outage: the
-    // controllers are held (kube-controller-manager paused) until the outage is recorded, as a busy control plane would.
-    bed.pause('kube-controller-manager');
-    const deleted = Date.now();
-    let down: LiveCheck;
-    try {
-      const del = await bed.cluster.kubectl(['delete', 'pod', '-n', NAMESPACE, old.metadata.name, '--wait=false']);
-      assert.equal(del.code, 0, del.stderr);
-      await eventually(async () => (runningPods(bed).includes(old.metadata.name) ? undefined : true), 60_000, 'the old target container gone');
-      down = await eventually(
+  await t.test(
+    "the target pod deleted: an outage opens, and closes when the DaemonSet's new pod answers",
+    async (t) => {
+      const [old] = await pods(bed, 'app.kubernetes.io/component=target');
+      assert.ok(old);
+      const name = (await checks(bed)).find(
+        (c) => targetOf(c) === TARGET && c.metadata.labels['p2pnc.io/target-node'] === bed.nodeName,
+      )?.metadata.name;
+      assert.ok(name, 'a check of the target on the node');
+      const check = async () => (await checks(bed)).find((c) => c.metadata.name === name)!;
+      // The DaemonSet's replacement answers within about 2 s, before a second failure could confirm an outage: the
+      // controllers are held (kube-controller-manager paused) until the outage is recorded, as a busy control plane would.
+      bed.pause('kube-controller-manager');
+      const deleted = Date.now();
+      let down: LiveCheck;
+      try {
+        const del = await bed.cluster.kubectl(['delete', 'pod', '-n', NAMESPACE, old.metadata.name, '--wait=false']);
+        assert.equal(del.code, 0, del.stderr);
+        await eventually(
+          async () => (runningPods(bed).includes(old.metadata.name) ? undefined : true),
+          60_000,
+          'the old target container gone',
+        );
+        down = await eventually(
+          async () => {
+            const c = await check();
+            const outage = c.status?.outages?.[0];
+            return reachable(c) === 'False' &&
+              outage &&
+              !outage.end &&
+              Date.parse(outage.start ?? '') >= deleted - 1_000
+              ? c
+              : undefined;
+          },
+          45_000,
+          'an outage of the target on the node',
+        ).catch(async (error: Error) => assert.fail(await failure(error.message)));
+      } finally {
+        bed.resume('kube-controller-manager');
+      }
+      t.diagnostic(`outage opened: ${condition(down)?.message}`);
+      const fresh = await eventually(
+        async () =>
+          (await pods(bed, 'app.kubernetes.io/component=target')).find(
+            (p) => p.metadata.uid !== old.metadata.uid && podReady(p),
+          ),
+        90_000,
+        'the new target pod Ready',
+      );
+      const up = await eventually(
         async () => {
           const c = await check();
-          const outage = c.status?.outages?.[0];
-          return reachable(c) === 'False' && outage && !outage.end && Date.parse(outage.start ?? '') >= deleted - 1_000 ? c : undefined;
+          return reachable(c) === 'True' && c.status?.outages?.[0]?.end ? c : undefined;
         },
-        45_000,
-        'an outage of the target on the node',
+        60_000,
+        'the outage closed',
       ).catch(async (error: Error) => assert.fail(await failure(error.message)));
-    } finally {
-      bed.resume('kube-controller-manager');
-    }
-    t.diagnostic(`outage opened: ${condition(down)?.message}`);
-    const fresh = await eventually(
-      async () => (await pods(bed, 'app.kubernetes.io/component=target')).find((p) => p.metadata.uid !== old.metadata.uid && podReady(p)),
-      90_000,
-      'the new target pod Ready',
-    );
-    const up = await eventually(
-      async () => {
-        const c = await check();
-        return reachable(c) === 'True' && c.status?.outages?.[0]?.end ? c : undefined;
-      },
-      60_000,
-      'the outage closed',
-    ).catch(async (error: Error) => assert.fail(await failure(error.message)));
-    const outage = up.status!.outages![0]!;
-    assert.equal(outage.start, down.status!.outages![0]!.start);
-    // The Events a user sees with `kubectl describe`, reported by the source's pod.
-    const [source] = await pods(bed, 'app.kubernetes.io/component=source');
-    const events = await eventually(
-      async () => {
-        const all = await eventsOf(bed.cluster, NAMESPACE, name);
-        const reasons = all.filter((e) => Date.parse(e.firstTimestamp) >= deleted - 1_000).map((e) => e.reason);
-        return reasons.includes('ConnectivityOutageDetected') && reasons.includes('ConnectivityRestored') ? all : undefined;
-      },
-      30_000,
-      'the outage and restore events',
-    );
-    assert.ok(events.every((e) => e.reportingInstance === source?.metadata.name), `events reported by ${source?.metadata.name}`);
-    t.diagnostic(`new pod ${fresh.metadata.name} (${fresh.status.podIP}); outage ${outage.start} .. ${outage.end}: ${outage.message}`);
-  });
+      const outage = up.status!.outages![0]!;
+      assert.equal(outage.start, down.status!.outages![0]!.start);
+      // The Events a user sees with `kubectl describe`, reported by the source's pod.
+      const [source] = await pods(bed, 'app.kubernetes.io/component=source');
+      const events = await eventually(
+        async () => {
+          const all = await eventsOf(bed.cluster, NAMESPACE, name);
+          const reasons = all.filter((e) => Date.parse(e.firstTimestamp) >= deleted - 1_000).map((e) => e.reason);
+          return reasons.includes('ConnectivityOutageDetected') && reasons.includes('ConnectivityRestored')
+            ? all
+            : undefined;
+        },
+        30_000,
+        'the outage and restore events',
+      );
+      assert.ok(
+        events.every((e) => e.reportingInstance === source?.metadata.name),
+        `events reported by ${source?.metadata.name}`,
+      );
+      t.diagnostic(
+        `new pod ${fresh.metadata.name} (${fresh.status.podIP}); outage ${outage.start} .. ${outage.end}: ${outage.message}`,
+      );
+    },
+  );
 
   let beforeFailover = new Map<string, LogEntry[]>();
   await t.test('the source pod deleted mid-cycle: the new pod takes the Lease and no entry is lost', async (t) => {
@@ -238,7 +323,14 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
       'a new Lease holder',
     ).catch(async (error: Error) => assert.fail(await failure(error.message)));
     t.diagnostic(`Lease taken by ${holder} ${((Date.now() - deleted) / 1000).toFixed(1)} s after the delete`);
-    await eventually(async () => ((await pods(bed, 'app.kubernetes.io/component=source')).some((p) => p.metadata.uid === old.metadata.uid) ? undefined : true), 60_000, 'the old source pod gone');
+    await eventually(
+      async () =>
+        (await pods(bed, 'app.kubernetes.io/component=source')).some((p) => p.metadata.uid === old.metadata.uid)
+          ? undefined
+          : true,
+      60_000,
+      'the old source pod gone',
+    );
     // Whatever the old pod wrote, up to its last write on SIGTERM, is still there; the CoreDNS test below checks
     // that the new leader's writes keep it too.
     const now = await checks(bed);
@@ -246,47 +338,60 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
     beforeFailover = new Map(now.map((c) => [c.metadata.name, entries(c)]));
   });
 
-  await t.test("two source replicas, the leader's container killed: leadership goes on, in the restarted container or the standby", async (t) => {
-    const scale = await bed.cluster.kubectl(['scale', 'deployment', SOURCE, '-n', NAMESPACE, '--replicas=2']);
-    assert.equal(scale.code, 0, scale.stderr);
-    const replicas = await eventually(
-      async () => {
-        const running = await pods(bed, 'app.kubernetes.io/component=source');
-        return running.length === 2 && running.every((p) => p.status.phase === 'Running') ? running : undefined;
-      },
-      90_000,
-      'two running source replicas',
-    );
-    const holder = (await lease(bed)).holderIdentity;
-    assert.ok(replicas.some((p) => p.metadata.name === holder), `the Lease is held by one of the replicas (${holder})`);
-    const leader = containerFacts(bed).find((f) => f.pod === holder && f.container === 'source');
-    assert.ok(leader, "the leader's container runs");
-    const before = new Map((await checks(bed)).map((c) => [c.metadata.name, entries(c)]));
-    process.kill(leader.pid, 'SIGKILL');
-    const killed = Date.now();
-    // The kubelet restarts the container within seconds; the Lease names the pod, so the restarted process may take it
-    // back before the standby may (15 s lease): either way one holder renews it again.
-    await eventually(
-      async () => (await pods(bed, 'app.kubernetes.io/component=source')).find((p) => p.metadata.name === holder && (p.status.containerStatuses?.[0]?.restartCount ?? 0) > 0 && podReady(p)),
-      60_000,
-      'the killed container restarted by the kubelet',
-    );
-    const after = await eventually(
-      async () => {
-        const now = await lease(bed);
-        return replicas.some((p) => p.metadata.name === now.holderIdentity) && Date.parse(now.renewTime ?? '') > killed ? now : undefined;
-      },
-      60_000,
-      'the Lease renewed by a replica after the kill',
-    ).catch(async (error: Error) => assert.fail(await failure(error.message)));
-    const logs = await bed.cluster.kubectl(['logs', '-n', NAMESPACE, after.holderIdentity!, '-c', 'source']);
-    assert.match(logs.stdout, /became leader; probing/, `${after.holderIdentity} leads`);
-    t.diagnostic(
-      `Lease ${holder} -> ${after.holderIdentity} (${after.holderIdentity === holder ? 'the restarted container took it back' : 'the standby'}), renewed ${((Date.parse(after.renewTime!) - killed) / 1000).toFixed(1)} s after SIGKILL`,
-    );
-    assertKept(before, await checks(bed));
-    beforeFailover = new Map((await checks(bed)).map((c) => [c.metadata.name, entries(c)]));
-  });
+  await t.test(
+    "two source replicas, the leader's container killed: leadership goes on, in the restarted container or the standby",
+    async (t) => {
+      const scale = await bed.cluster.kubectl(['scale', 'deployment', SOURCE, '-n', NAMESPACE, '--replicas=2']);
+      assert.equal(scale.code, 0, scale.stderr);
+      const replicas = await eventually(
+        async () => {
+          const running = await pods(bed, 'app.kubernetes.io/component=source');
+          return running.length === 2 && running.every((p) => p.status.phase === 'Running') ? running : undefined;
+        },
+        90_000,
+        'two running source replicas',
+      );
+      const holder = (await lease(bed)).holderIdentity;
+      assert.ok(
+        replicas.some((p) => p.metadata.name === holder),
+        `the Lease is held by one of the replicas (${holder})`,
+      );
+      const leader = containerFacts(bed).find((f) => f.pod === holder && f.container === 'source');
+      assert.ok(leader, "the leader's container runs");
+      const before = new Map((await checks(bed)).map((c) => [c.metadata.name, entries(c)]));
+      process.kill(leader.pid, 'SIGKILL');
+      const killed = Date.now();
+      // The kubelet restarts the container within seconds; the Lease names the pod, so the restarted process may take it
+      // back before the standby may (15 s lease): either way one holder renews it again.
+      await eventually(
+        async () =>
+          (await pods(bed, 'app.kubernetes.io/component=source')).find(
+            (p) =>
+              p.metadata.name === holder && (p.status.containerStatuses?.[0]?.restartCount ?? 0) > 0 && podReady(p),
+          ),
+        60_000,
+        'the killed container restarted by the kubelet',
+      );
+      const after = await eventually(
+        async () => {
+          const now = await lease(bed);
+          return replicas.some((p) => p.metadata.name === now.holderIdentity) &&
+            Date.parse(now.renewTime ?? '') > killed
+            ? now
+            : undefined;
+        },
+        60_000,
+        'the Lease renewed by a replica after the kill',
+      ).catch(async (error: Error) => assert.fail(await failure(error.message)));
+      const logs = await bed.cluster.kubectl(['logs', '-n', NAMESPACE, after.holderIdentity!, '-c', 'source']);
+      assert.match(logs.stdout, /became leader; probing/, `${after.holderIdentity} leads`);
+      t.diagnostic(
+        `Lease ${holder} -> ${after.holderIdentity} (${after.holderIdentity === holder ? 'the restarted container took it back' : 'the standby'}), renewed ${((Date.parse(after.renewTime!) - killed) / 1000).toFixed(1)} s after SIGKILL`,
+      );
+      assertKept(before, await checks(bed));
+      beforeFailover = new Map((await checks(bed)).map((c) => [c.metadata.name, entries(c)]));
+    },
+  );
 
   await t.test('CoreDNS stopped: checks by name fail with DNS errors, named as such, and recover', async (t) => {
     bed.stopCoreDns();
@@ -294,18 +399,29 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
     try {
       // Checks that look a name up (not the per-node target checks, whose pod comes from EndpointSlices).
       const byName = (c: LiveCheck) =>
-        /[a-z]/.test(c.spec.targetEndpoint.split(':')[0] ?? '') && !c.metadata.labels['p2pnc.io/target-node'] && targetOf(c) !== UNRESOLVABLE;
+        /[a-z]/.test(c.spec.targetEndpoint.split(':')[0] ?? '') &&
+        !c.metadata.labels['p2pnc.io/target-node'] &&
+        targetOf(c) !== UNRESOLVABLE;
       const failed = await eventually(
         async () => {
           const named = (await checks(bed)).filter(byName);
-          return named.length > 0 && named.every((c) => c.status?.failures?.some((f) => Date.parse(f.time ?? '') > stopped && f.reason === 'DNSError')) ? named : undefined;
+          return named.length > 0 &&
+            named.every((c) =>
+              c.status?.failures?.some((f) => Date.parse(f.time ?? '') > stopped && f.reason === 'DNSError'),
+            )
+            ? named
+            : undefined;
         },
         60_000,
         'DNS failures on every check by name',
       ).catch(async (error: Error) => assert.fail(await failure(error.message)));
       for (const check of failed) {
         const latest = check.status!.failures!.find((f) => Date.parse(f.time ?? '') > stopped)!;
-        assert.match(latest.message ?? '', /failure looking up host .*: lookup .*: (temporary failure in name resolution|server misbehaving|i\/o timeout)/, check.metadata.name);
+        assert.match(
+          latest.message ?? '',
+          /failure looking up host .*: lookup .*: (temporary failure in name resolution|server misbehaving|i\/o timeout)/,
+          check.metadata.name,
+        );
       }
       t.diagnostic(`${failed.length} checks by name failed with DNSError: ${failed[0]!.status!.failures![0]!.message}`);
       const diagnose = await cli(['diagnose']);
@@ -316,39 +432,51 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
       await bed.startCoreDns();
     }
     await eventually(
-      async () => ((await checks(bed)).every((c) => (EXPECTED_FAILURES[targetOf(c)] ? true : reachable(c) === 'True')) ? true : undefined),
+      async () =>
+        (await checks(bed)).every((c) => (EXPECTED_FAILURES[targetOf(c)] ? true : reachable(c) === 'True'))
+          ? true
+          : undefined,
       90_000,
       'every reachable check True again',
     );
   });
 
-  await t.test("the pod bridge's forwarding broken: the target's Service fails while its pod answers, and diagnose says service proxying", async (t) => {
-    const serviceCheck = (all: LiveCheck[]) => all.find((c) => targetOf(c) === TARGET && !c.metadata.labels['p2pnc.io/target-node'])!;
-    const podCheck = (all: LiveCheck[]) => all.find((c) => targetOf(c) === TARGET && c.metadata.labels['p2pnc.io/target-node'] === bed.nodeName)!;
-    bed.setBridgeForwarding(false);
-    const broken = Date.now();
-    try {
-      const all = await eventually(
-        async () => {
-          const now = await checks(bed);
-          return reachable(serviceCheck(now)) === 'False' ? now : undefined;
-        },
+  await t.test(
+    "the pod bridge's forwarding broken: the target's Service fails while its pod answers, and diagnose says service proxying",
+    async (t) => {
+      const serviceCheck = (all: LiveCheck[]) =>
+        all.find((c) => targetOf(c) === TARGET && !c.metadata.labels['p2pnc.io/target-node'])!;
+      const podCheck = (all: LiveCheck[]) =>
+        all.find((c) => targetOf(c) === TARGET && c.metadata.labels['p2pnc.io/target-node'] === bed.nodeName)!;
+      bed.setBridgeForwarding(false);
+      const broken = Date.now();
+      try {
+        const all = await eventually(
+          async () => {
+            const now = await checks(bed);
+            return reachable(serviceCheck(now)) === 'False' ? now : undefined;
+          },
+          60_000,
+          "the target's Service check failing",
+        ).catch(async (error: Error) => assert.fail(await failure(error.message)));
+        const latest = serviceCheck(all).status!.failures![0]!;
+        assert.ok(Date.parse(latest.time ?? '') >= broken - 1_000);
+        assert.equal(latest.reason, 'TCPConnectError');
+        assert.match(latest.message ?? '', /i\/o timeout/);
+        assert.equal(reachable(podCheck(all)), 'True', 'the pod itself answers on the bridge');
+        const diagnose = await cli(['diagnose']);
+        assert.match(diagnose.output, /service proxying/i, diagnose.output);
+        t.diagnostic(`${latest.message}`);
+      } finally {
+        bed.setBridgeForwarding(true);
+      }
+      await eventually(
+        async () => (reachable(serviceCheck(await checks(bed))) === 'True' ? true : undefined),
         60_000,
-        "the target's Service check failing",
-      ).catch(async (error: Error) => assert.fail(await failure(error.message)));
-      const latest = serviceCheck(all).status!.failures![0]!;
-      assert.ok(Date.parse(latest.time ?? '') >= broken - 1_000);
-      assert.equal(latest.reason, 'TCPConnectError');
-      assert.match(latest.message ?? '', /i\/o timeout/);
-      assert.equal(reachable(podCheck(all)), 'True', 'the pod itself answers on the bridge');
-      const diagnose = await cli(['diagnose']);
-      assert.match(diagnose.output, /service proxying/i, diagnose.output);
-      t.diagnostic(`${latest.message}`);
-    } finally {
-      bed.setBridgeForwarding(true);
-    }
-    await eventually(async () => (reachable(serviceCheck(await checks(bed))) === 'True' ? true : undefined), 60_000, "the Service check True again");
-  });
+        'the Service check True again',
+      );
+    },
+  );
 
   await t.test('p2pnc report writes the HTML report from the node', async () => {
     const html = join(work, 'report.html');
@@ -369,7 +497,15 @@ test('the whole system on a real node', { timeout: 20 * 60_000 }, async (t) => {
 });
 
 async function lease(bed: NodeBed): Promise<{ holderIdentity?: string; renewTime?: string }> {
-  return (await getJson<{ spec: { holderIdentity?: string; renewTime?: string } }>(bed, ['get', 'lease', `${SOURCE}-leader`, '-n', NAMESPACE])).spec;
+  return (
+    await getJson<{ spec: { holderIdentity?: string; renewTime?: string } }>(bed, [
+      'get',
+      'lease',
+      `${SOURCE}-leader`,
+      '-n',
+      NAMESPACE,
+    ])
+  ).spec;
 }
 
 /** Every entry of `before` is in `now`, unless newer entries pushed it out of its capped list. */
@@ -377,7 +513,10 @@ function assertKept(before: Map<string, LogEntry[]>, now: LiveCheck[]): void {
   for (const check of now) {
     const current = entries(check);
     for (const entry of (before.get(check.metadata.name) ?? []).filter((e) => !isPushedOut(e, check))) {
-      assert.ok(current.some((n) => n.time === entry.time && n.message === entry.message), `${check.metadata.name}: the entry of ${entry.time} kept`);
+      assert.ok(
+        current.some((n) => n.time === entry.time && n.message === entry.message),
+        `${check.metadata.name}: the entry of ${entry.time} kept`,
+      );
     }
   }
 }

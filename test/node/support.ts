@@ -36,7 +36,12 @@ export interface ManagedField {
 export interface LivePod {
   metadata: { name: string; labels?: Record<string, string>; uid: string };
   spec: { nodeName?: string; serviceAccountName?: string; volumes?: { name: string; projected?: unknown }[] };
-  status: { phase: string; podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { name: string; ready: boolean; restartCount: number }[] };
+  status: {
+    phase: string;
+    podIP?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { name: string; ready: boolean; restartCount: number }[];
+  };
 }
 
 export async function getJson<T>(bed: NodeBed, args: string[]): Promise<T> {
@@ -46,7 +51,15 @@ export async function getJson<T>(bed: NodeBed, args: string[]): Promise<T> {
 }
 
 export async function checks(bed: NodeBed, namespace = NAMESPACE): Promise<LiveCheck[]> {
-  return (await getJson<{ items: LiveCheck[] }>(bed, ['get', 'podnetworkconnectivitychecks', '-n', namespace, '--show-managed-fields'])).items;
+  return (
+    await getJson<{ items: LiveCheck[] }>(bed, [
+      'get',
+      'podnetworkconnectivitychecks',
+      '-n',
+      namespace,
+      '--show-managed-fields',
+    ])
+  ).items;
 }
 
 export async function pods(bed: NodeBed, selector?: string, namespace = NAMESPACE): Promise<LivePod[]> {
@@ -54,7 +67,10 @@ export async function pods(bed: NodeBed, selector?: string, namespace = NAMESPAC
   return (await getJson<{ items: LivePod[] }>(bed, args)).items;
 }
 
-export function condition(check: LiveCheck, type = 'Reachable'): { status: string; reason?: string; message?: string } | undefined {
+export function condition(
+  check: LiveCheck,
+  type = 'Reachable',
+): { status: string; reason?: string; message?: string } | undefined {
   return check.status?.conditions?.find((c) => c.type === type);
 }
 
@@ -97,7 +113,11 @@ export function containerFacts(bed: NodeBed): ContainerFacts[] {
       Labels: Record<string, string>;
       Spec: { process: { user: { uid: number } }; root: { readonly?: boolean } };
     };
-    if (info.Labels['io.kubernetes.pod.namespace'] !== NAMESPACE || info.Labels['io.cri-containerd.kind'] !== 'container') continue;
+    if (
+      info.Labels['io.kubernetes.pod.namespace'] !== NAMESPACE ||
+      info.Labels['io.cri-containerd.kind'] !== 'container'
+    )
+      continue;
     const pid = tasks.get(id)!;
     let status: string;
     let mountinfo: string;
@@ -134,7 +154,9 @@ export interface PodMemory {
 export async function podMemory(bed: NodeBed): Promise<PodMemory[]> {
   const res = await bed.cluster.kubectl(['get', '--raw', `/api/v1/nodes/${bed.nodeName}/proxy/stats/summary`]);
   assert.equal(res.code, 0, `stats/summary: ${res.stderr}`);
-  const summary = JSON.parse(res.stdout) as { pods?: { podRef: { name: string; namespace: string }; memory?: { workingSetBytes?: number } }[] };
+  const summary = JSON.parse(res.stdout) as {
+    pods?: { podRef: { name: string; namespace: string }; memory?: { workingSetBytes?: number } }[];
+  };
   return (summary.pods ?? [])
     .filter((p) => p.podRef.namespace === NAMESPACE)
     .map((p) => ({ pod: p.podRef.name, workingSetBytes: p.memory?.workingSetBytes ?? 0 }));

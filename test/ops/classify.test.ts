@@ -15,7 +15,13 @@ function assertClassifiedAsProbed(result: ProbeResult): void {
   assert.equal(classifyFailure(toLogEntry(result)), result.failure, `${result.reason}: ${result.message}`);
 }
 
-const target = (port: number, overrides: Partial<ProbeTarget> = {}): ProbeTarget => ({ label: 'web', host: '127.0.0.1', port, kind: 'tcp', ...overrides });
+const target = (port: number, overrides: Partial<ProbeTarget> = {}): ProbeTarget => ({
+  label: 'web',
+  host: '127.0.0.1',
+  port,
+  kind: 'tcp',
+  ...overrides,
+});
 
 describe('failures of real probes on loopback classify as the probe classified them', () => {
   test('connection refused', async () => {
@@ -83,16 +89,35 @@ describe('failures of real probes on loopback classify as the probe classified t
 });
 
 describe('every connect error text the runtime writes', () => {
-  const codes = ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'ETIMEDOUT', 'ECONNRESET', 'EACCES', 'EMFILE', 'EWHATEVER'];
+  const codes = [
+    'ECONNREFUSED',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'EHOSTDOWN',
+    'ENETDOWN',
+    'ETIMEDOUT',
+    'ECONNRESET',
+    'EACCES',
+    'EMFILE',
+    'EWHATEVER',
+  ];
   const failures = [
-    ...codes.map((code) => ({ name: code, failure: new StepFailure('error', Object.assign(new Error(`boom ${code}`), { code })) })),
+    ...codes.map((code) => ({
+      name: code,
+      failure: new StepFailure('error', Object.assign(new Error(`boom ${code}`), { code })),
+    })),
     { name: 'probe timeout', failure: new StepFailure('timeout') },
     { name: 'canceled', failure: new StepFailure('canceled') },
   ];
   for (const { name, failure } of failures) {
     test(`${name} classifies as the kind describeConnectFailure gives`, () => {
       const { kind, text } = describeConnectFailure(failure);
-      const message = messages.tcpFailed('kubernetes-apiserver-endpoint-master-0', '10.0.0.4:6443', '10.0.0.4:6443', text);
+      const message = messages.tcpFailed(
+        'kubernetes-apiserver-endpoint-master-0',
+        '10.0.0.4:6443',
+        '10.0.0.4:6443',
+        text,
+      );
       assert.equal(classifyFailure({ reason: 'TCPConnectError', message }), kind);
     });
   }
@@ -103,7 +128,8 @@ describe('DNS causes', () => {
   const errno = (code: string) => new StepFailure('error', Object.assign(new Error(code), { code }));
 
   test('no such host says the name does not exist', () => {
-    for (const code of ['ENOTFOUND', 'ENODATA', 'EAI_NONAME']) assert.equal(dnsFailureCause(dnsMessage(errno(code))), 'no-such-host', code);
+    for (const code of ['ENOTFOUND', 'ENODATA', 'EAI_NONAME'])
+      assert.equal(dnsFailureCause(dnsMessage(errno(code))), 'no-such-host', code);
   });
 
   test('timeouts, SERVFAIL and refused resolvers say the resolver is at fault', () => {

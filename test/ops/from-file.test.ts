@@ -10,7 +10,8 @@ import { stringify } from 'yaml';
 import { capturedAt } from '../../src/ops/checks-file.js';
 import { checksOf, NOW, openshiftTopology, refused, withStatuses } from './support.js';
 
-const p2pnc = (...args: string[]) => spawnSync(process.execPath, ['bin/p2pnc.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const p2pnc = (...args: string[]) =>
+  spawnSync(process.execPath, ['bin/p2pnc.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 
 let directory: string;
 let saved: string;
@@ -48,14 +49,20 @@ describe('--from-file', () => {
     assert.equal(run.status, 0, run.stderr);
     const [header, row, ...rest] = run.stdout.split('\n');
     assert.match(header!, /^SOURCE\s+SOURCE NODE\s+TARGET/);
-    assert.match(row!, /^network-check-source\s+worker-b\s+kubernetes-apiserver-endpoint\s+master-1\s+unreachable\s+3\.5ms\s+0s\s+4m\s+open 4m\s+1\s*$/);
+    assert.match(
+      row!,
+      /^network-check-source\s+worker-b\s+kubernetes-apiserver-endpoint\s+master-1\s+unreachable\s+3\.5ms\s+0s\s+4m\s+open 4m\s+1\s*$/,
+    );
     assert.match(rest.join('\n'), /^1 checks?: 1 unreachable/m);
   });
 
   test('--probe needs the cluster: a usage error, exit 2', () => {
     const run = p2pnc('status', '--from-file', saved, '--probe');
     assert.equal(run.status, 2);
-    assert.equal(run.stderr, 'error: --probe reads target pods and client certificates from the cluster; use it without --from-file\n');
+    assert.equal(
+      run.stderr,
+      'error: --probe reads target pods and client certificates from the cluster; use it without --from-file\n',
+    );
   });
 
   test('a file that is not there is one line and exit 1', () => {

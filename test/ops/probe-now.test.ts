@@ -38,14 +38,23 @@ test('each check is probed as the source would, and the result says what failed'
         { name: 'peer', kind: 'p2pnc-target', viaService: false },
       ],
     });
-    const lookups: Lookups = { targetPodAddress: (service, node) => podAddress(slices(open.port), service, node), clientCert: async () => ({ cert: '', key: '' }) };
+    const lookups: Lookups = {
+      targetPodAddress: (service, node) => podAddress(slices(open.port), service, node),
+      clientCert: async () => ({ cert: '', key: '' }),
+    };
     const results = await probeChecks(checks, lookups, 4);
-    const summary = Object.fromEntries([...results].map(([name, result]) => [name, result.success ? 'ok' : `${classifyFailure(result)}: ${result.message}`]));
+    const summary = Object.fromEntries(
+      [...results].map(([name, result]) => [
+        name,
+        result.success ? 'ok' : `${classifyFailure(result)}: ${result.message}`,
+      ]),
+    );
     assert.deepEqual(summary, {
       'cli-to-up': 'ok',
       'cli-to-down': `refused: down: failed to establish a TCP connection to 127.0.0.1:${closed}: dial tcp 127.0.0.1:${closed}: connect: connection refused`,
       'cli-to-peer-node-a': 'ok',
-      'cli-to-peer-node-b': 'config: peer-node-b: invalid check: no ready endpoint of Service network-check-target on node node-b; is the target pod running there?',
+      'cli-to-peer-node-b':
+        'config: peer-node-b: invalid check: no ready endpoint of Service network-check-target on node node-b; is the target pod running there?',
     });
   } finally {
     await open.close();
@@ -67,10 +76,21 @@ test('at most --concurrency checks are worked on at once', async () => {
     cluster: 'here',
     nodes: [{ name: 'node-a', addresses: ['127.0.0.1'] }],
     sources: [{ name: 'cli', kind: 'Deployment' }],
-    targets: Array.from({ length: 6 }, (_, index) => ({ name: `tls-${index}`, kind: 'endpoint' as const, host: '127.0.0.1', port: 9, probe: { kind: 'tls' as const, tlsClientCert: 'client' } })),
+    targets: Array.from({ length: 6 }, (_, index) => ({
+      name: `tls-${index}`,
+      kind: 'endpoint' as const,
+      host: '127.0.0.1',
+      port: 9,
+      probe: { kind: 'tls' as const, tlsClientCert: 'client' },
+    })),
   });
   const results = await probeChecks(checks, { targetPodAddress: () => undefined, clientCert }, 2);
   assert.equal(results.size, 6);
-  assert.ok([...results.values()].every((result) => result.reason === 'InvalidCheck' && result.message.endsWith('invalid check: Secret p2pnc/client not found')));
+  assert.ok(
+    [...results.values()].every(
+      (result) =>
+        result.reason === 'InvalidCheck' && result.message.endsWith('invalid check: Secret p2pnc/client not found'),
+    ),
+  );
   assert.equal(most, 2);
 });

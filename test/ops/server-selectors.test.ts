@@ -6,7 +6,9 @@ test('status filters become label selectors whose union holds every check the fi
   assert.equal(serverSelectors(parseFilter({})), undefined);
   assert.equal(serverSelectors(parseFilter({ state: 'failing' })), undefined, 'states are not labels');
   assert.deepEqual(serverSelectors(parseFilter({ source: 'mesh,probe' })), ['p2pnc.io/source in (mesh,probe)']);
-  assert.deepEqual(serverSelectors(parseFilter({ source: 'probe', target: 'etcd' })), ['p2pnc.io/source in (probe),p2pnc.io/target in (etcd)']);
+  assert.deepEqual(serverSelectors(parseFilter({ source: 'probe', target: 'etcd' })), [
+    'p2pnc.io/source in (probe),p2pnc.io/target in (etcd)',
+  ]);
   assert.deepEqual(serverSelectors(parseFilter({ node: 'worker-a', target: 'etcd' })), [
     'p2pnc.io/target in (etcd),p2pnc.io/source-node in (worker-a)',
     'p2pnc.io/target in (etcd),p2pnc.io/target-node in (worker-a)',

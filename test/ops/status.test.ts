@@ -12,7 +12,17 @@ import { markStale, record } from '../../src/runtime/status/reducer.js';
 import type { ProbeResult } from '../../src/runtime/types.js';
 import { UsageError } from '../../src/util/errors.js';
 import { matchSnapshot } from '../helpers/snapshot.js';
-import { checksOf, invalidOutcome, NOW, ok, openshiftTopology, refused, statusFor, timeout, withStatuses } from './support.js';
+import {
+  checksOf,
+  invalidOutcome,
+  NOW,
+  ok,
+  openshiftTopology,
+  refused,
+  statusFor,
+  timeout,
+  withStatuses,
+} from './support.js';
 
 const minutesAgo = (count: number) => new Date(NOW.getTime() - count * 60_000);
 
@@ -26,7 +36,8 @@ async function matrixChecks(): Promise<CheckObject[]> {
   // An outage from 23 to 20 minutes ago, closed since.
   const internal = byName('-to-load-balancer-api-internal');
   let history: CheckStatus | undefined;
-  for (let ago = 30; ago >= 0; ago--) history = record(history, (ago > 20 && ago <= 23 ? timeout : ok)(internal, minutesAgo(ago))).status;
+  for (let ago = 30; ago >= 0; ago--)
+    history = record(history, (ago > 20 && ago <= 23 ? timeout : ok)(internal, minutesAgo(ago))).status;
   internal.status = history!;
   // A check the source cannot probe: no target pod on the node.
   const onWorkerC = byName('-to-network-check-target-worker-c');
@@ -34,7 +45,12 @@ async function matrixChecks(): Promise<CheckObject[]> {
   // Never probed, and marked Stale.
   delete byName('-to-openshift-apiserver-service-cluster').status;
   const stale = byName('-to-load-balancer-api-external');
-  stale.status = markStale(statusFor(stale, undefined, { lastProbeMinutesAgo: 3000 }), minutesAgo(3000), NOW, 48 * 3600_000);
+  stale.status = markStale(
+    statusFor(stale, undefined, { lastProbeMinutesAgo: 3000 }),
+    minutesAgo(3000),
+    NOW,
+    48 * 3600_000,
+  );
   return checks;
 }
 
@@ -44,15 +60,47 @@ async function report(): Promise<StatusReport> {
 
 describe('rows', () => {
   test('each check gets its state, latency, last change, open outage and outage count', async () => {
-    const rows = new Map((await report()).rows.map((row) => [row.check.replace('network-check-source-worker-b-to-', ''), row]));
+    const rows = new Map(
+      (await report()).rows.map((row) => [row.check.replace('network-check-source-worker-b-to-', ''), row]),
+    );
     const summary = (name: string) => {
       const row = rows.get(name)!;
-      return { state: row.state, latency: row.lastProbe?.latency, changed: row.changedAt?.toISOString(), open: row.openOutage?.start.toISOString(), outages: row.outages };
+      return {
+        state: row.state,
+        latency: row.lastProbe?.latency,
+        changed: row.changedAt?.toISOString(),
+        open: row.openOutage?.start.toISOString(),
+        outages: row.outages,
+      };
     };
-    assert.deepEqual(summary('kubernetes-apiserver-endpoint-master-0'), { state: 'reachable', latency: '1.234567ms', changed: '2026-11-23T09:30:00.000Z', open: undefined, outages: 0 });
-    assert.deepEqual(summary('kubernetes-apiserver-endpoint-master-1'), { state: 'unreachable', latency: '3.5ms', changed: '2026-11-23T09:56:00.000Z', open: '2026-11-23T09:56:00.000Z', outages: 1 });
-    assert.deepEqual(summary('registry'), { state: 'unknown', latency: '3.5ms', changed: '2026-11-23T09:59:00.000Z', open: undefined, outages: 0 });
-    assert.deepEqual(summary('load-balancer-api-internal'), { state: 'reachable', latency: '1.234567ms', changed: '2026-11-23T09:40:00.000Z', open: undefined, outages: 1 });
+    assert.deepEqual(summary('kubernetes-apiserver-endpoint-master-0'), {
+      state: 'reachable',
+      latency: '1.234567ms',
+      changed: '2026-11-23T09:30:00.000Z',
+      open: undefined,
+      outages: 0,
+    });
+    assert.deepEqual(summary('kubernetes-apiserver-endpoint-master-1'), {
+      state: 'unreachable',
+      latency: '3.5ms',
+      changed: '2026-11-23T09:56:00.000Z',
+      open: '2026-11-23T09:56:00.000Z',
+      outages: 1,
+    });
+    assert.deepEqual(summary('registry'), {
+      state: 'unknown',
+      latency: '3.5ms',
+      changed: '2026-11-23T09:59:00.000Z',
+      open: undefined,
+      outages: 0,
+    });
+    assert.deepEqual(summary('load-balancer-api-internal'), {
+      state: 'reachable',
+      latency: '1.234567ms',
+      changed: '2026-11-23T09:40:00.000Z',
+      open: undefined,
+      outages: 1,
+    });
     assert.equal(rows.get('network-check-target-worker-c')!.state, 'invalid');
     assert.equal(rows.get('openshift-apiserver-service-cluster')!.state, 'pending');
     assert.equal(rows.get('load-balancer-api-external')!.state, 'stale');
@@ -65,7 +113,10 @@ describe('rows', () => {
     const master = rows.find((row) => row.target.node === 'master-1')!;
     assert.deepEqual(master.source, { name: 'network-check-source', node: 'worker-b' });
     assert.deepEqual(master.target.nodeRoles, ['master']);
-    assert.equal(rows.find((row) => row.target.name === 'load-balancer-api-external')!.target.backends, 'kubernetes-apiserver-endpoint');
+    assert.equal(
+      rows.find((row) => row.target.name === 'load-balancer-api-external')!.target.backends,
+      'kubernetes-apiserver-endpoint',
+    );
   });
 });
 
@@ -78,7 +129,15 @@ test("checks written by other tools (OpenShift's spec only) get their identity f
       spec: { sourcePod: 'network-check-source-7f9c-x2k4', targetEndpoint: 'api.example.com:6443' },
     },
   ]);
-  assert.deepEqual([row!.source, row!.target, row!.dnsName, row!.state], [{ name: 'network-check-source-7f9c-x2k4' }, { name: 'load-balancer-api-external', kind: 'endpoint', nodeRoles: [] }, 'api.example.com', 'pending']);
+  assert.deepEqual(
+    [row!.source, row!.target, row!.dnsName, row!.state],
+    [
+      { name: 'network-check-source-7f9c-x2k4' },
+      { name: 'load-balancer-api-external', kind: 'endpoint', nodeRoles: [] },
+      'api.example.com',
+      'pending',
+    ],
+  );
 });
 
 describe('renderings', () => {
@@ -104,7 +163,10 @@ describe('renderings', () => {
     matchSnapshot('ops/status-table-probe.txt', text);
     assert.match(text, /probed now from here: 16 reachable, 3 failing/);
     const document = JSON.parse(renderStatus({ ...base, now: fresh }, 'json', PLAIN));
-    const master1 = document.sources[0].checks.find((check: { target: { node?: string; name: string } }) => check.target.node === 'master-1' && check.target.name === 'kubernetes-apiserver-endpoint');
+    const master1 = document.sources[0].checks.find(
+      (check: { target: { node?: string; name: string } }) =>
+        check.target.node === 'master-1' && check.target.name === 'kubernetes-apiserver-endpoint',
+    );
     assert.equal(master1.now.kind, 'timeout');
     assert.equal(master1.now.success, false);
   });
@@ -113,7 +175,11 @@ describe('renderings', () => {
     const coloured = renderStatus(await report(), 'table', ANSI);
     assert.match(coloured, /\u001b\[32mreachable\u001b\[39m/);
     assert.match(coloured, /\u001b\[31munreachable\u001b\[39m/);
-    assert.equal(coloured.replace(/\u001b\[\d+m/g, ''), renderStatus(await report(), 'table', PLAIN), 'same layout without colour');
+    assert.equal(
+      coloured.replace(/\u001b\[\d+m/g, ''),
+      renderStatus(await report(), 'table', PLAIN),
+      'same layout without colour',
+    );
     assert.doesNotMatch(renderStatus(await report(), 'table', PLAIN), /\u001b/);
   });
 
@@ -129,22 +195,54 @@ describe('renderings', () => {
 
 describe('filters', () => {
   const checked = async (options: Parameters<typeof parseFilter>[0]) =>
-    applyFilter((await report()).rows, parseFilter(options)).map((row) => row.check.replace('network-check-source-worker-b-to-', ''));
+    applyFilter((await report()).rows, parseFilter(options)).map((row) =>
+      row.check.replace('network-check-source-worker-b-to-', ''),
+    );
 
   test('--node matches either end, --target and --state narrow further', async () => {
-    assert.deepEqual(await checked({ node: 'master-1' }), ['kubernetes-apiserver-endpoint-master-1', 'network-check-target-master-1', 'openshift-apiserver-endpoint-master-1']);
+    assert.deepEqual(await checked({ node: 'master-1' }), [
+      'kubernetes-apiserver-endpoint-master-1',
+      'network-check-target-master-1',
+      'openshift-apiserver-endpoint-master-1',
+    ]);
     assert.equal((await checked({ node: 'worker-b' })).length, 19, 'the source node matches every check of its source');
-    assert.deepEqual(await checked({ target: 'kubernetes-apiserver-endpoint', state: 'failing' }), ['kubernetes-apiserver-endpoint-master-1']);
-    assert.deepEqual(await checked({ state: 'pending,stale' }), ['load-balancer-api-external', 'openshift-apiserver-service-cluster']);
-    assert.deepEqual(await checked({ source: 'network-check-source', target: 'registry,load-balancer-api-internal' }), ['load-balancer-api-internal', 'registry']);
+    assert.deepEqual(await checked({ target: 'kubernetes-apiserver-endpoint', state: 'failing' }), [
+      'kubernetes-apiserver-endpoint-master-1',
+    ]);
+    assert.deepEqual(await checked({ state: 'pending,stale' }), [
+      'load-balancer-api-external',
+      'openshift-apiserver-service-cluster',
+    ]);
+    assert.deepEqual(await checked({ source: 'network-check-source', target: 'registry,load-balancer-api-internal' }), [
+      'load-balancer-api-internal',
+      'registry',
+    ]);
   });
 
   test('bad filters are usage errors that say what exists', async () => {
     const rows = (await report()).rows;
-    assert.throws(() => parseFilter({ state: 'down' }), (error: unknown) => error instanceof UsageError && /^--state "down" is not a state; use one or more of reachable, unreachable, unknown, invalid, pending, stale, failing$/.test(error.message));
+    assert.throws(
+      () => parseFilter({ state: 'down' }),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        /^--state "down" is not a state; use one or more of reachable, unreachable, unknown, invalid, pending, stale, failing$/.test(
+          error.message,
+        ),
+    );
     assert.throws(() => parseFilter({ node: 'a,,b' }), /--node takes a comma-separated list of names, got "a,,b"/);
-    assert.throws(() => applyFilter(rows, parseFilter({ target: 'etcd' })), (error: unknown) => error instanceof UsageError && /^--target "etcd": no check has this target \(known: kubernetes-apiserver-endpoint, /.test(error.message));
-    assert.throws(() => applyFilter(rows, parseFilter({ source: 'mesh' })), /--source "mesh": no check has this source \(known: network-check-source\)/);
-    assert.throws(() => applyFilter([], parseFilter({ node: 'x' })), /--node "x": no check has this node \(there are no checks\)/);
+    assert.throws(
+      () => applyFilter(rows, parseFilter({ target: 'etcd' })),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        /^--target "etcd": no check has this target \(known: kubernetes-apiserver-endpoint, /.test(error.message),
+    );
+    assert.throws(
+      () => applyFilter(rows, parseFilter({ source: 'mesh' })),
+      /--source "mesh": no check has this source \(known: network-check-source\)/,
+    );
+    assert.throws(
+      () => applyFilter([], parseFilter({ node: 'x' })),
+      /--node "x": no check has this node \(there are no checks\)/,
+    );
   });
 });

@@ -6,7 +6,12 @@
 import type { CheckStatus } from '../../src/api/check.js';
 import type { CheckObject } from '../../src/runtime/kube/resources.js';
 import { formatEndpoint, parseEndpoint } from '../../src/runtime/probe/endpoint.js';
-import { StepFailure, describeConnectFailure, describeDnsFailure, TIMEOUT_TEXT } from '../../src/runtime/probe/failure.js';
+import {
+  StepFailure,
+  describeConnectFailure,
+  describeDnsFailure,
+  TIMEOUT_TEXT,
+} from '../../src/runtime/probe/failure.js';
 import * as messages from '../../src/runtime/probe/messages.js';
 import { checkLabel, resolveProbeTarget } from '../../src/runtime/source/check-target.js';
 import { record } from '../../src/runtime/status/reducer.js';
@@ -23,7 +28,12 @@ export function checksOf(input: TopologyInput): CheckObject[] {
   return expand(TopologySchema.parse(input)).map((planned) => ({
     apiVersion: 'p2pnc.io/v1alpha1',
     kind: 'PodNetworkConnectivityCheck',
-    metadata: { name: planned.name, namespace: 'p2pnc', labels: planned.labels, creationTimestamp: formatTime(minutes(120)) },
+    metadata: {
+      name: planned.name,
+      namespace: 'p2pnc',
+      labels: planned.labels,
+      creationTimestamp: formatTime(minutes(120)),
+    },
     spec: planned.spec,
   }));
 }
@@ -52,14 +62,27 @@ function podIp(node: string): string {
 
 export const ok: Outcome = (check, time) => {
   const { label, endpoint } = target(check);
-  return { time, success: true, latencyMs: 1.234567, reason: 'TCPConnect', message: messages.tcpSucceeded(label, endpoint) };
+  return {
+    time,
+    success: true,
+    latencyMs: 1.234567,
+    reason: 'TCPConnect',
+    message: messages.tcpSucceeded(label, endpoint),
+  };
 };
 
 function connectFailure(failure: StepFailure): Outcome {
   return (check, time) => {
     const { label, endpoint } = target(check);
     const { kind, text } = describeConnectFailure(failure);
-    return { time, success: false, latencyMs: 3.5, reason: 'TCPConnectError', message: messages.tcpFailed(label, endpoint, endpoint, text), failure: kind };
+    return {
+      time,
+      success: false,
+      latencyMs: 3.5,
+      reason: 'TCPConnectError',
+      message: messages.tcpFailed(label, endpoint, endpoint, text),
+      failure: kind,
+    };
   };
 }
 
@@ -74,7 +97,14 @@ export const noRoute = connectFailure(errno('ENETUNREACH'));
 function dnsFailure(failure: StepFailure): Outcome {
   return (check, time) => {
     const { label, host } = target(check);
-    return { time, success: false, latencyMs: 5, reason: 'DNSError', message: messages.dnsFailed(label, host, describeDnsFailure(failure)), failure: 'dns' };
+    return {
+      time,
+      success: false,
+      latencyMs: 5,
+      reason: 'DNSError',
+      message: messages.dnsFailed(label, host, describeDnsFailure(failure)),
+      failure: 'dns',
+    };
   };
 }
 
@@ -83,7 +113,14 @@ export const dnsTimeout = dnsFailure(new StepFailure('timeout'));
 
 export const tlsTimeout: Outcome = (check, time) => {
   const { label, endpoint } = target(check);
-  return { time, success: false, latencyMs: 10_000, reason: 'TLSError', message: messages.tlsFailed(label, endpoint, TIMEOUT_TEXT), failure: 'tls' };
+  return {
+    time,
+    success: false,
+    latencyMs: 10_000,
+    reason: 'TLSError',
+    message: messages.tlsFailed(label, endpoint, TIMEOUT_TEXT),
+    failure: 'tls',
+  };
 };
 
 /** The InvalidCheck a source records when resolveProbeTarget throws (no target pod on the node, missing Secret). */
@@ -98,7 +135,14 @@ export async function invalidOutcome(check: CheckObject): Promise<Outcome> {
     (thrown: Error) => thrown.message,
   );
   if (!error) throw new Error(`${check.metadata.name} resolves fine: no InvalidCheck to record`);
-  return (_check, time) => ({ time, success: false, latencyMs: 0, reason: 'InvalidCheck', message: messages.invalidCheck(checkLabel(check.metadata.name), error), failure: 'config' });
+  return (_check, time) => ({
+    time,
+    success: false,
+    latencyMs: 0,
+    reason: 'InvalidCheck',
+    message: messages.invalidCheck(checkLabel(check.metadata.name), error),
+    failure: 'config',
+  });
 }
 
 /**
@@ -106,7 +150,11 @@ export async function invalidOutcome(check: CheckObject): Promise<Outcome> {
  * minutes before NOW, the failure every minute (the second one confirms an outage). With `lastProbeMinutesAgo` the
  * source stopped probing that long before NOW.
  */
-export function statusFor(check: CheckObject, failure: Outcome | undefined, options: { failingFor?: number; lastProbeMinutesAgo?: number } = {}): CheckStatus {
+export function statusFor(
+  check: CheckObject,
+  failure: Outcome | undefined,
+  options: { failingFor?: number; lastProbeMinutesAgo?: number } = {},
+): CheckStatus {
   const failingFor = options.failingFor ?? 4;
   const last = options.lastProbeMinutesAgo ?? 0;
   let status: CheckStatus | undefined;
@@ -123,7 +171,11 @@ export type Faults = Record<string, Outcome | undefined>;
  * Gives every check a status: the outcome of the first `faults` key that the check name contains (a regular
  * expression source), success otherwise.
  */
-export function withStatuses(checks: readonly CheckObject[], faults: Faults, options: { lastProbeMinutesAgo?: number } = {}): CheckObject[] {
+export function withStatuses(
+  checks: readonly CheckObject[],
+  faults: Faults,
+  options: { lastProbeMinutesAgo?: number } = {},
+): CheckObject[] {
   const rules = Object.entries(faults).map(([pattern, outcome]) => ({ pattern: new RegExp(pattern), outcome }));
   return checks.map((check) => {
     const rule = rules.find(({ pattern }) => pattern.test(check.metadata.name));
@@ -146,13 +198,40 @@ export function openshiftTopology(): TopologyInput {
     sources: [{ name: 'network-check-source', kind: 'Deployment', node: 'worker-b' }],
     targets: [
       { name: 'kubernetes-apiserver-endpoint', kind: 'node', roles: ['master'], port: 6443 },
-      { name: 'kubernetes-apiserver-service-cluster', kind: 'service', service: { namespace: 'openshift-kube-apiserver', name: 'apiserver', port: 443 }, backends: 'kubernetes-apiserver-endpoint' },
-      { name: 'kubernetes-default-service-cluster', kind: 'service', service: { namespace: 'default', name: 'kubernetes', port: 443 }, backends: 'kubernetes-apiserver-endpoint' },
-      { name: 'load-balancer-api-external', kind: 'endpoint', host: 'api.ocp.example.com', port: 6443, backends: 'kubernetes-apiserver-endpoint' },
-      { name: 'load-balancer-api-internal', kind: 'endpoint', host: 'api-int.ocp.example.com', port: 6443, backends: 'kubernetes-apiserver-endpoint' },
+      {
+        name: 'kubernetes-apiserver-service-cluster',
+        kind: 'service',
+        service: { namespace: 'openshift-kube-apiserver', name: 'apiserver', port: 443 },
+        backends: 'kubernetes-apiserver-endpoint',
+      },
+      {
+        name: 'kubernetes-default-service-cluster',
+        kind: 'service',
+        service: { namespace: 'default', name: 'kubernetes', port: 443 },
+        backends: 'kubernetes-apiserver-endpoint',
+      },
+      {
+        name: 'load-balancer-api-external',
+        kind: 'endpoint',
+        host: 'api.ocp.example.com',
+        port: 6443,
+        backends: 'kubernetes-apiserver-endpoint',
+      },
+      {
+        name: 'load-balancer-api-internal',
+        kind: 'endpoint',
+        host: 'api-int.ocp.example.com',
+        port: 6443,
+        backends: 'kubernetes-apiserver-endpoint',
+      },
       { name: 'network-check-target', kind: 'p2pnc-target' },
       { name: 'openshift-apiserver-endpoint', kind: 'node', roles: ['master'], port: 8443 },
-      { name: 'openshift-apiserver-service-cluster', kind: 'service', service: { namespace: 'openshift-apiserver', name: 'api', port: 443 }, backends: 'openshift-apiserver-endpoint' },
+      {
+        name: 'openshift-apiserver-service-cluster',
+        kind: 'service',
+        service: { namespace: 'openshift-apiserver', name: 'api', port: 443 },
+        backends: 'openshift-apiserver-endpoint',
+      },
       { name: 'registry', kind: 'endpoint', host: '10.0.9.9', port: 5000 },
     ],
   };
@@ -173,7 +252,11 @@ export function meshTopology(): TopologyInput {
     targets: [
       { name: 'peer', kind: 'p2pnc-target', viaService: false },
       { name: 'kubelet', kind: 'node', port: 10250 },
-      { name: 'kubernetes-default-service-cluster', kind: 'service', service: { namespace: 'default', name: 'kubernetes', port: 443 } },
+      {
+        name: 'kubernetes-default-service-cluster',
+        kind: 'service',
+        service: { namespace: 'default', name: 'kubernetes', port: 443 },
+      },
       { name: 'registry', kind: 'endpoint', host: 'registry.example.com', port: 443 },
     ],
   };

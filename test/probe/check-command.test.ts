@@ -8,7 +8,15 @@ import { Command, CommanderError } from 'commander';
 import { registerCheckCommand } from '../../src/cli/commands/check.js';
 import { UsageError } from '../../src/util/errors.js';
 import { type TestPki, createTestPki, opensslMissing } from './support/certs.js';
-import { type HttpRecorder, type Running, acceptingServer, closedPort, hasIpv6Loopback, listen, statusServer } from './support/servers.js';
+import {
+  type HttpRecorder,
+  type Running,
+  acceptingServer,
+  closedPort,
+  hasIpv6Loopback,
+  listen,
+  statusServer,
+} from './support/servers.js';
 
 const GO_DURATION = '[0-9.]+(?:ns|µs|ms|s)';
 const RFC3339 = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z';
@@ -50,7 +58,10 @@ test('reachable: one log line (time, message, Go latency), exit 0; the label is 
   const { stdout, exitCode } = await check(`127.0.0.1:${listener.port}`);
   assert.equal(exitCode, 0);
   const endpoint = `127.0.0.1:${listener.port}`;
-  assert.match(stdout, new RegExp(`^${RFC3339} ${endpoint}: tcp connection to ${endpoint} succeeded \\(${GO_DURATION}\\)\\n$`));
+  assert.match(
+    stdout,
+    new RegExp(`^${RFC3339} ${endpoint}: tcp connection to ${endpoint} succeeded \\(${GO_DURATION}\\)\\n$`),
+  );
 });
 
 test('refused, as JSON: a log entry with a Go duration latency, exit 1', async () => {
@@ -104,7 +115,10 @@ test('bad usage throws UsageError with a one-line message', async () => {
     [['127.0.0.1:80', '--expect-status', '200'], /--expect-status needs --http or --https/],
     [['127.0.0.1:80', '--http', '/', '--expect-status', 'ok'], /--expect-status takes HTTP codes/],
     [['127.0.0.1:80', '--http', 'healthz'], /the HTTP path must start with \//],
-    [['127.0.0.1:80', '--tls', '--cert', '/nonexistent/c.pem', '--key', '/nonexistent/k.pem'], /cannot read --cert file "\/nonexistent\/c\.pem" \(ENOENT\)/],
+    [
+      ['127.0.0.1:80', '--tls', '--cert', '/nonexistent/c.pem', '--key', '/nonexistent/k.pem'],
+      /cannot read --cert file "\/nonexistent\/c\.pem" \(ENOENT\)/,
+    ],
   ];
   for (const [args, message] of cases) {
     await assert.rejects(check(...args), (error: unknown) => {
@@ -124,73 +138,99 @@ test('unknown flags and missing arguments are commander usage errors; a bad -o n
   ] as const) {
     await assert.rejects(check(...args), (error: unknown) => error instanceof CommanderError && error.code === code);
   }
-  await assert.rejects(check('127.0.0.1:80', '-o', 'xml'), (error: unknown) => error instanceof UsageError && /use one of text, json, yaml$/.test(error.message));
+  await assert.rejects(
+    check('127.0.0.1:80', '-o', 'xml'),
+    (error: unknown) => error instanceof UsageError && /use one of text, json, yaml$/.test(error.message),
+  );
 });
 
 const missing = opensslMissing();
-describe('TLS and the spawned CLI', { skip: missing !== undefined && process.env.CI !== 'true' ? missing : false }, () => {
-  let pki: TestPki;
-  let mtls: Running<ReturnType<typeof createTlsServer>>;
+describe(
+  'TLS and the spawned CLI',
+  { skip: missing !== undefined && process.env.CI !== 'true' ? missing : false },
+  () => {
+    let pki: TestPki;
+    let mtls: Running<ReturnType<typeof createTlsServer>>;
 
-  before(async () => {
-    pki = createTestPki();
-    const server = createTlsServer(
-      { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: true },
-      (socket) => socket.on('error', () => {}),
-    );
-    server.on('tlsClientError', () => {});
-    mtls = await listen(server);
-  });
-  after(async () => {
-    await mtls?.close();
-    pki?.remove();
-  });
+    before(async () => {
+      pki = createTestPki();
+      const server = createTlsServer(
+        { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: true },
+        (socket) => socket.on('error', () => {}),
+      );
+      server.on('tlsClientError', () => {});
+      mtls = await listen(server);
+    });
+    after(async () => {
+      await mtls?.close();
+      pki?.remove();
+    });
 
-  test('--tls with --cert/--key succeeds; without them the server refuses, exit 1', async () => {
-    const endpoint = `127.0.0.1:${mtls.port}`;
-    const ok = await check(endpoint, '--tls', '--cert', pki.files.clientCert, '--key', pki.files.clientKey);
-    assert.equal(ok.exitCode, 0, ok.stdout);
-    assert.ok(ok.stdout.includes(`${endpoint}: tls connection to ${endpoint} succeeded`));
-    const refused = await check(endpoint, '--tls');
-    assert.equal(refused.exitCode, 1);
-    assert.ok(refused.stdout.includes('certificate required'), refused.stdout);
-    const verified = await check(endpoint, '--tls', '--verify', '--cert', pki.files.clientCert, '--key', pki.files.clientKey);
-    assert.equal(verified.exitCode, 1, 'the test CA is not trusted in this process');
-  });
+    test('--tls with --cert/--key succeeds; without them the server refuses, exit 1', async () => {
+      const endpoint = `127.0.0.1:${mtls.port}`;
+      const ok = await check(endpoint, '--tls', '--cert', pki.files.clientCert, '--key', pki.files.clientKey);
+      assert.equal(ok.exitCode, 0, ok.stdout);
+      assert.ok(ok.stdout.includes(`${endpoint}: tls connection to ${endpoint} succeeded`));
+      const refused = await check(endpoint, '--tls');
+      assert.equal(refused.exitCode, 1);
+      assert.ok(refused.stdout.includes('certificate required'), refused.stdout);
+      const verified = await check(
+        endpoint,
+        '--tls',
+        '--verify',
+        '--cert',
+        pki.files.clientCert,
+        '--key',
+        pki.files.clientKey,
+      );
+      assert.equal(verified.exitCode, 1, 'the test CA is not trusted in this process');
+    });
 
-  test('spawned: exit 0 when reachable (verified against a CA from NODE_EXTRA_CA_CERTS), 1 when not, 2 on bad usage', async () => {
-    const entry = fileURLToPath(new URL('./fixtures/check-cli.ts', import.meta.url));
-    const spawnCheck = async (args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> => {
-      const argv = ['--import', import.meta.resolve('tsx'), entry, 'check', 'tcp-endpoint', ...args];
-      try {
-        const { stdout, stderr } = await promisify(execFile)(process.execPath, argv, { env: { ...process.env, ...env } });
-        return { code: 0, stdout, stderr };
-      } catch (error) {
-        const failed = error as { code: number; stdout: string; stderr: string };
-        return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-      }
-    };
-    const endpoint = `127.0.0.1:${mtls.port}`;
-    const [reachable, unreachable, usage] = await Promise.all([
-      spawnCheck([endpoint, '--tls', '--verify', '--cert', pki.files.clientCert, '--key', pki.files.clientKey, '-o', 'json'], {
-        NODE_EXTRA_CA_CERTS: pki.files.caCert,
-      }),
-      spawnCheck([`127.0.0.1:${refusedPort}`, '--timeout', '2s']),
-      spawnCheck(['fd00::1:6443']),
-    ]);
+    test('spawned: exit 0 when reachable (verified against a CA from NODE_EXTRA_CA_CERTS), 1 when not, 2 on bad usage', async () => {
+      const entry = fileURLToPath(new URL('./fixtures/check-cli.ts', import.meta.url));
+      const spawnCheck = async (
+        args: string[],
+        env: NodeJS.ProcessEnv = {},
+      ): Promise<{ code: number; stdout: string; stderr: string }> => {
+        const argv = ['--import', import.meta.resolve('tsx'), entry, 'check', 'tcp-endpoint', ...args];
+        try {
+          const { stdout, stderr } = await promisify(execFile)(process.execPath, argv, {
+            env: { ...process.env, ...env },
+          });
+          return { code: 0, stdout, stderr };
+        } catch (error) {
+          const failed = error as { code: number; stdout: string; stderr: string };
+          return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+        }
+      };
+      const endpoint = `127.0.0.1:${mtls.port}`;
+      const [reachable, unreachable, usage] = await Promise.all([
+        spawnCheck(
+          [endpoint, '--tls', '--verify', '--cert', pki.files.clientCert, '--key', pki.files.clientKey, '-o', 'json'],
+          {
+            NODE_EXTRA_CA_CERTS: pki.files.caCert,
+          },
+        ),
+        spawnCheck([`127.0.0.1:${refusedPort}`, '--timeout', '2s']),
+        spawnCheck(['fd00::1:6443']),
+      ]);
 
-    assert.equal(reachable.code, 0, reachable.stdout + reachable.stderr);
-    const logEntry = JSON.parse(reachable.stdout) as { success: boolean; reason: string; message: string };
-    assert.equal(logEntry.success, true);
-    assert.equal(logEntry.reason, 'TLSHandshake');
-    assert.equal(logEntry.message, `${endpoint}: tls connection to ${endpoint} succeeded`);
+      assert.equal(reachable.code, 0, reachable.stdout + reachable.stderr);
+      const logEntry = JSON.parse(reachable.stdout) as { success: boolean; reason: string; message: string };
+      assert.equal(logEntry.success, true);
+      assert.equal(logEntry.reason, 'TLSHandshake');
+      assert.equal(logEntry.message, `${endpoint}: tls connection to ${endpoint} succeeded`);
 
-    assert.equal(unreachable.code, 1);
-    assert.match(unreachable.stdout, /connect: connection refused \([0-9.]+(?:ns|µs|ms|s)\)\n$/);
-    assert.equal(unreachable.stderr, '');
+      assert.equal(unreachable.code, 1);
+      assert.match(unreachable.stdout, /connect: connection refused \([0-9.]+(?:ns|µs|ms|s)\)\n$/);
+      assert.equal(unreachable.stderr, '');
 
-    assert.equal(usage.code, 2);
-    assert.equal(usage.stdout, '');
-    assert.equal(usage.stderr, 'error: invalid endpoint "fd00::1:6443": write IPv6 addresses in brackets, e.g. [fd00::1]:6443\n');
-  });
-});
+      assert.equal(usage.code, 2);
+      assert.equal(usage.stdout, '');
+      assert.equal(
+        usage.stderr,
+        'error: invalid endpoint "fd00::1:6443": write IPv6 addresses in brackets, e.g. [fd00::1]:6443\n',
+      );
+    });
+  },
+);

@@ -14,7 +14,10 @@ test('parseEndpoint: names, IPv4, bracketed IPv6', () => {
   assert.deepEqual(parseEndpoint('10.0.134.23:2379'), { host: '10.0.134.23', port: 2379 });
   assert.deepEqual(parseEndpoint('[fd00::1]:6443'), { host: 'fd00::1', port: 6443 });
   assert.deepEqual(parseEndpoint('[::1]:1'), { host: '::1', port: 1 });
-  assert.deepEqual(parseEndpoint('kubernetes.default.svc.cluster.local.:443'), { host: 'kubernetes.default.svc.cluster.local.', port: 443 });
+  assert.deepEqual(parseEndpoint('kubernetes.default.svc.cluster.local.:443'), {
+    host: 'kubernetes.default.svc.cluster.local.',
+    port: 443,
+  });
   assert.deepEqual(parseEndpoint('localhost:65535'), { host: 'localhost', port: 65535 });
 });
 
@@ -34,7 +37,11 @@ test('parseEndpoint: clear errors for what is not host:port', () => {
     ['-leading.dash:443', /is neither/],
   ];
   for (const [text, message] of cases) {
-    assert.throws(() => parseEndpoint(text), (error: unknown) => error instanceof InvalidEndpointError && message.test(error.message), text);
+    assert.throws(
+      () => parseEndpoint(text),
+      (error: unknown) => error instanceof InvalidEndpointError && message.test(error.message),
+      text,
+    );
   }
 });
 
@@ -62,5 +69,6 @@ test('expected statuses: default 200-399, lists, ranges', () => {
 
   assert.deepEqual(parseExpectedStatus('200'), [200]);
   assert.deepEqual(parseExpectedStatus('200, 204,300-302'), [200, 204, 300, 301, 302]);
-  for (const bad of ['', 'ok', '99', '600', '200-100', '200,,204', '2000']) assert.equal(parseExpectedStatus(bad), undefined, bad);
+  for (const bad of ['', 'ok', '99', '600', '200-100', '200,,204', '2000'])
+    assert.equal(parseExpectedStatus(bad), undefined, bad);
 });

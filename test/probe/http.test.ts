@@ -34,7 +34,10 @@ test('200: HTTPRequest success, GET of the path with Host and Connection: close'
   const result = await probe(http('/healthz'), { timeoutMs: TIMEOUT_MS });
   assert.equal(result.success, true, result.message);
   assert.equal(result.reason, 'HTTPRequest');
-  assert.equal(result.message, `network-check-target: http GET http://127.0.0.1:${server.port}/healthz succeeded with status 200`);
+  assert.equal(
+    result.message,
+    `network-check-target: http GET http://127.0.0.1:${server.port}/healthz succeeded with status 200`,
+  );
   assert.ok(result.phases?.connectMs !== undefined && result.phases.httpMs !== undefined);
   assert.equal(result.phases?.tlsMs, undefined);
   assert.equal(server.requests.length, 1);
@@ -46,7 +49,10 @@ test('200: HTTPRequest success, GET of the path with Host and Connection: close'
 test('the path defaults to /', async () => {
   server.requests.length = 0;
   const result = await probe(http(undefined), { timeoutMs: TIMEOUT_MS });
-  assert.equal(result.message, `network-check-target: http GET http://127.0.0.1:${server.port}/ succeeded with status 200`);
+  assert.equal(
+    result.message,
+    `network-check-target: http GET http://127.0.0.1:${server.port}/ succeeded with status 200`,
+  );
   assert.equal(server.requests[0]!.path, '/');
 });
 
@@ -83,7 +89,10 @@ test('a response that is not HTTP: http failure', async () => {
     const result = await probe(http('/', { port: garbage.port }), { timeoutMs: TIMEOUT_MS });
     assert.equal(result.failure, 'http');
     assert.equal(result.reason, 'HTTPError');
-    assert.match(result.message, new RegExp(`^network-check-target: http GET http://127\\.0\\.0\\.1:${garbage.port}/ failed: Parse Error`));
+    assert.match(
+      result.message,
+      new RegExp(`^network-check-target: http GET http://127\\.0\\.0\\.1:${garbage.port}/ failed: Parse Error`),
+    );
   } finally {
     await garbage.close();
   }
@@ -136,7 +145,10 @@ test('no socket or timer outlives an http probe', async () => {
       probe(http('/', { port: garbage.port }), long),
       probe(http('/', { port: silent.port }), { timeoutMs: 100 }),
     ]);
-    assert.deepEqual(results.map((r) => r.failure), [undefined, 'http-status', 'http', 'http']);
+    assert.deepEqual(
+      results.map((r) => r.failure),
+      [undefined, 'http-status', 'http', 'http'],
+    );
     assert.deepEqual(await leftoverResources(baseline), []);
   } finally {
     await Promise.all([garbage.close(), silent.close()]);
@@ -148,7 +160,10 @@ test('IPv6: bracketed URL and Host header', async (t) => {
   const v6 = await statusServer6();
   try {
     const result = await probe(http('/status/204', { host: '::1', port: v6.port }), { timeoutMs: TIMEOUT_MS });
-    assert.equal(result.message, `network-check-target: http GET http://[::1]:${v6.port}/status/204 succeeded with status 204`);
+    assert.equal(
+      result.message,
+      `network-check-target: http GET http://[::1]:${v6.port}/status/204 succeeded with status 204`,
+    );
     assert.equal(v6.requests[0]!.headers.host, `[::1]:${v6.port}`);
   } finally {
     await v6.close();

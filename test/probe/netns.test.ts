@@ -35,7 +35,10 @@ function netnsUnavailable(): string | undefined {
     return undefined;
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the ip command (iproute2) is not installed' : stderr || String(error);
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'the ip command (iproute2) is not installed'
+        : stderr || String(error);
     return `network namespaces unavailable (needs root and iproute2): ${reason}`;
   }
 }
@@ -63,7 +66,19 @@ function buildNetwork(): void {
   // Link down on the far side; the static neighbor entry keeps ARP from failing fast (EHOSTUNREACH after ~3 s),
   // so the SYN just goes nowhere, like a dead cable or a dropping firewall.
   ip('-n', PEER_NS, 'link', 'set', 'v2', 'down');
-  ip('-n', PROBE_NS, 'neigh', 'replace', '169.254.77.6', 'lladdr', '02:00:00:00:00:06', 'dev', 'v2', 'nud', 'permanent');
+  ip(
+    '-n',
+    PROBE_NS,
+    'neigh',
+    'replace',
+    '169.254.77.6',
+    'lladdr',
+    '02:00:00:00:00:06',
+    'dev',
+    'v2',
+    'nud',
+    'permanent',
+  );
   ip('-n', PROBE_NS, 'route', 'del', '169.254.77.8/30', 'dev', 'v3');
   ip('-n', PROBE_NS, 'route', 'add', 'unreachable', '169.254.77.14/32');
 }
@@ -83,15 +98,25 @@ async function startPeerListener(): Promise<ChildProcess> {
   const code = `
     const server = require('node:net').createServer((s) => s.end()).listen(8080, '169.254.77.2', () => console.log('listening'));
     process.stdin.on('end', () => process.exit(0)).resume();`;
-  const child = spawn('ip', ['netns', 'exec', PEER_NS, process.execPath, '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn('ip', ['netns', 'exec', PEER_NS, process.execPath, '-e', code], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const [data] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit')])) as [Buffer | number];
-  if (!Buffer.isBuffer(data) || !data.toString().includes('listening')) throw new Error('the peer listener did not start');
+  if (!Buffer.isBuffer(data) || !data.toString().includes('listening'))
+    throw new Error('the peer listener did not start');
   return child;
 }
 
 async function probeInNamespace(targets: ProbeTarget[]): Promise<ProbeResult[]> {
   const { stdout } = await run('ip', [
-    'netns', 'exec', PROBE_NS, process.execPath, '--import', import.meta.resolve('tsx'), PROBE_SCRIPT, JSON.stringify({ timeoutMs: TIMEOUT_MS, targets }),
+    'netns',
+    'exec',
+    PROBE_NS,
+    process.execPath,
+    '--import',
+    import.meta.resolve('tsx'),
+    PROBE_SCRIPT,
+    JSON.stringify({ timeoutMs: TIMEOUT_MS, targets }),
   ]);
   return JSON.parse(stdout) as ProbeResult[];
 }
@@ -132,14 +157,20 @@ describe('probes over a real (namespaced) network', { skip }, () => {
   test('a closed port on the peer: refused', () => {
     const closed = result('closed');
     assert.equal(closed.failure, 'refused');
-    assert.equal(closed.message, 'closed: failed to establish a TCP connection to 169.254.77.2:8081: dial tcp 169.254.77.2:8081: connect: connection refused');
+    assert.equal(
+      closed.message,
+      'closed: failed to establish a TCP connection to 169.254.77.2:8081: dial tcp 169.254.77.2:8081: connect: connection refused',
+    );
   });
 
   test('the link is down: timeout after the probe timeout', () => {
     const down = result('link-down');
     assert.equal(down.failure, 'timeout');
     assert.equal(down.reason, 'TCPConnectError');
-    assert.equal(down.message, 'link-down: failed to establish a TCP connection to 169.254.77.6:8080: dial tcp 169.254.77.6:8080: i/o timeout');
+    assert.equal(
+      down.message,
+      'link-down: failed to establish a TCP connection to 169.254.77.6:8080: dial tcp 169.254.77.6:8080: i/o timeout',
+    );
     assert.ok(down.latencyMs >= TIMEOUT_MS - 10 && down.latencyMs < TIMEOUT_MS + 500, `latency ${down.latencyMs} ms`);
   });
 

@@ -97,7 +97,10 @@ test('several addresses: the next is tried after a refusal; all refused reports 
   assert.equal(fallback.success, true, fallback.message);
 
   const port = await closedPort();
-  const allRefused = await probe(tcp('multi.test', port), { timeoutMs: TIMEOUT_MS, resolver: async () => ['127.0.0.2', '127.0.0.3'] });
+  const allRefused = await probe(tcp('multi.test', port), {
+    timeoutMs: TIMEOUT_MS,
+    resolver: async () => ['127.0.0.2', '127.0.0.3'],
+  });
   assert.equal(allRefused.failure, 'refused');
   assert.match(allRefused.message, new RegExp(`dial tcp 127\\.0\\.0\\.2:${port}: connect: connection refused$`));
 });
@@ -149,7 +152,10 @@ test('malformed targets become InvalidCheck results instead of throwing', async 
     [tcp('127.0.0.1', 70000), /port 70000/],
     [{ ...tcp('127.0.0.1', 80), kind: 'udp' as ProbeTarget['kind'] }, /unknown probe kind "udp"/],
     [{ ...tcp('127.0.0.1', 80), kind: 'http', path: 'no-slash' }, /HTTP path "no-slash" must start with \//],
-    [{ ...tcp('127.0.0.1', 80), kind: 'tls', clientCert: { cert: 'not PEM', key: 'not PEM' } }, /invalid TLS client certificate or key/],
+    [
+      { ...tcp('127.0.0.1', 80), kind: 'tls', clientCert: { cert: 'not PEM', key: 'not PEM' } },
+      /invalid TLS client certificate or key/,
+    ],
   ];
   for (const [target, message] of cases) {
     const result = await probe(target, { timeoutMs: TIMEOUT_MS });
@@ -169,20 +175,29 @@ test('an aborted signal cancels the probe', async () => {
   assert.match(aborted.message, /dial tcp 127\.0\.0\.1:\d+: operation was canceled$/);
 
   const controller = new AbortController();
-  const pending = probe(tcp('slow.test', 80), { timeoutMs: TIMEOUT_MS, signal: controller.signal, resolver: () => new Promise(() => {}) });
+  const pending = probe(tcp('slow.test', 80), {
+    timeoutMs: TIMEOUT_MS,
+    signal: controller.signal,
+    resolver: () => new Promise(() => {}),
+  });
   controller.abort();
   const canceled = await pending;
   assert.equal(canceled.message, 'target: failure looking up host slow.test: lookup slow.test: operation was canceled');
 });
 
 test('runProbes: bounded concurrency, every result delivered with its target and index', async () => {
-  const targets = Array.from({ length: 60 }, (_, i) => tcp('127.0.0.1', i % 3 === 0 ? refusedPort : listener.port, `t${i}`));
+  const targets = Array.from({ length: 60 }, (_, i) =>
+    tcp('127.0.0.1', i % 3 === 0 ? refusedPort : listener.port, `t${i}`),
+  );
   const seen: [ProbeResult, ProbeTarget, number][] = [];
   const summary = await runProbes(targets, { concurrency: 7, timeoutMs: TIMEOUT_MS }, (result, target, index) => {
     seen.push([result, target, index]);
   });
   assert.deepEqual(summary, { probed: 60, succeeded: 40, failed: 20 });
-  assert.deepEqual(seen.map(([, , index]) => index).sort((a, b) => a - b), [...Array(60).keys()]);
+  assert.deepEqual(
+    seen.map(([, , index]) => index).sort((a, b) => a - b),
+    [...Array(60).keys()],
+  );
   for (const [result, target, index] of seen) {
     assert.equal(target, targets[index]);
     assert.ok(result.message.startsWith(`t${index}: `));

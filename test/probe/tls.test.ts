@@ -5,7 +5,14 @@ import { type TLSSocket, createServer as createTlsServer } from 'node:tls';
 import { probe } from '../../src/runtime/probe/index.js';
 import type { ProbeTarget } from '../../src/runtime/types.js';
 import { type TestPki, createTestPki, opensslMissing } from './support/certs.js';
-import { type Running, closedPort, countProbeResources, leftoverResources, listen, silentServer } from './support/servers.js';
+import {
+  type Running,
+  closedPort,
+  countProbeResources,
+  leftoverResources,
+  listen,
+  silentServer,
+} from './support/servers.js';
 
 const TIMEOUT_MS = 2000;
 const missing = opensslMissing();
@@ -37,7 +44,9 @@ describe('TLS probes', { skip }, () => {
     });
     mtlsServer.on('tlsClientError', () => {});
     mtls = await listen(mtlsServer);
-    const tls12Server = createTlsServer({ ...serverOptions, maxVersion: 'TLSv1.2' }, (socket) => socket.on('error', () => {}));
+    const tls12Server = createTlsServer({ ...serverOptions, maxVersion: 'TLSv1.2' }, (socket) =>
+      socket.on('error', () => {}),
+    );
     tls12Server.on('tlsClientError', () => {});
     mtls12 = await listen(tls12Server);
     const httpsServer = createHttpsServer(serverOptions, (request, response) => {
@@ -134,7 +143,10 @@ describe('TLS probes', { skip }, () => {
       const elapsed = performance.now() - started;
       assert.equal(result.failure, 'tls');
       assert.equal(result.reason, 'TLSError');
-      assert.equal(result.message, `etcd-server: failed to complete a TLS handshake with 127.0.0.1:${silent.port}: i/o timeout`);
+      assert.equal(
+        result.message,
+        `etcd-server: failed to complete a TLS handshake with 127.0.0.1:${silent.port}: i/o timeout`,
+      );
       assert.ok(elapsed >= 290 && elapsed < 1000, `took ${elapsed} ms`);
     } finally {
       await silent.close();
@@ -152,13 +164,19 @@ describe('TLS probes', { skip }, () => {
   test('https with the client certificate: HTTPRequest with TCP, TLS and HTTP phases', async () => {
     const result = await probe(target(https.port, { kind: 'https', path: '/healthz' }), { timeoutMs: TIMEOUT_MS });
     assert.equal(result.success, true, result.message);
-    assert.equal(result.message, `etcd-server: http GET https://127.0.0.1:${https.port}/healthz succeeded with status 200`);
+    assert.equal(
+      result.message,
+      `etcd-server: http GET https://127.0.0.1:${https.port}/healthz succeeded with status 200`,
+    );
     const { connectMs, tlsMs, httpMs } = result.phases ?? {};
     assert.ok(connectMs !== undefined && tlsMs !== undefined && httpMs !== undefined);
 
     const notFound = await probe(target(https.port, { kind: 'https', path: '/missing' }), { timeoutMs: TIMEOUT_MS });
     assert.equal(notFound.failure, 'http-status');
-    assert.equal(notFound.message, `etcd-server: http GET https://127.0.0.1:${https.port}/missing returned status 404, expected 200-399`);
+    assert.equal(
+      notFound.message,
+      `etcd-server: http GET https://127.0.0.1:${https.port}/missing returned status 404, expected 200-399`,
+    );
   });
 
   test('no socket or timer outlives a tls or https probe', async () => {
@@ -174,7 +192,10 @@ describe('TLS probes', { skip }, () => {
         probe(target(https.port, { kind: 'https', clientCert: undefined }), long),
         probe(target(silent.port), { timeoutMs: 100 }),
       ]);
-      assert.deepEqual(results.map((r) => r.success), [true, false, false, true, false, false]);
+      assert.deepEqual(
+        results.map((r) => r.success),
+        [true, false, false, true, false, false],
+      );
       assert.deepEqual(await leftoverResources(baseline), []);
     } finally {
       await silent.close();

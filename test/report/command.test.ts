@@ -9,7 +9,8 @@ import { reportChecks } from './fixtures.js';
 let directory: string;
 let checksFile: string;
 
-const report = (...args: string[]) => spawnSync(process.execPath, ['bin/p2pnc.js', 'report', ...args], { encoding: 'utf8' });
+const report = (...args: string[]) =>
+  spawnSync(process.execPath, ['bin/p2pnc.js', 'report', ...args], { encoding: 'utf8' });
 
 describe('p2pnc report', () => {
   before(() => {
@@ -28,29 +29,51 @@ describe('p2pnc report', () => {
     const html = readFileSync(output, 'utf8');
     assert.match(html, /^<!DOCTYPE html>\n/);
     assert.match(html, new RegExp(`<p class="summary">${checksFile.replace(/[.]/g, '\\.')} · as of `));
-    assert.match(html, /data-source="network-check-source@worker-0" data-target="apiserver@master-1" data-state="unreachable"/);
+    assert.match(
+      html,
+      /data-source="network-check-source@worker-0" data-target="apiserver@master-1" data-state="unreachable"/,
+    );
   });
 
   test('bad input leaves the existing report as it was and prints one line', () => {
     const output = join(directory, 'kept.html');
     writeFileSync(output, 'the previous report');
     const badChecks = join(directory, 'bad.json');
-    writeFileSync(badChecks, JSON.stringify({ kind: 'List', items: [{ kind: 'PodNetworkConnectivityCheck', metadata: { name: 'a' }, spec: { sourcePod: 'a' } }] }));
+    writeFileSync(
+      badChecks,
+      JSON.stringify({
+        kind: 'List',
+        items: [{ kind: 'PodNetworkConnectivityCheck', metadata: { name: 'a' }, spec: { sourcePod: 'a' } }],
+      }),
+    );
     const run = report('--html', output, '--from-file', badChecks);
     assert.equal(run.status, 1);
-    assert.equal(run.stderr, `error: ${badChecks}: items[0].spec.targetEndpoint: Invalid input: expected string, received undefined\n`);
+    assert.equal(
+      run.stderr,
+      `error: ${badChecks}: items[0].spec.targetEndpoint: Invalid input: expected string, received undefined\n`,
+    );
     assert.equal(readFileSync(output, 'utf8'), 'the previous report');
-    assert.deepEqual(readdirSync(directory).filter((name) => name.endsWith('.tmp')), [], 'no temporary file left behind');
+    assert.deepEqual(
+      readdirSync(directory).filter((name) => name.endsWith('.tmp')),
+      [],
+      'no temporary file left behind',
+    );
   });
 
   test('a path that cannot take the report is refused before anything is read', () => {
     const missing = report('--html', join(directory, 'no-such-dir', 'report.html'), '--from-file', checksFile);
     assert.equal(missing.status, 2);
-    assert.equal(missing.stderr, `error: --html ${join(directory, 'no-such-dir', 'report.html')}: ${join(directory, 'no-such-dir')} does not exist; create it first\n`);
+    assert.equal(
+      missing.stderr,
+      `error: --html ${join(directory, 'no-such-dir', 'report.html')}: ${join(directory, 'no-such-dir')} does not exist; create it first\n`,
+    );
     mkdirSync(join(directory, 'a-dir'));
     const isDirectory = report('--html', join(directory, 'a-dir'), '--from-file', join(directory, 'not-read.json'));
     assert.equal(isDirectory.status, 2);
-    assert.equal(isDirectory.stderr, `error: --html ${join(directory, 'a-dir')} is a directory; give a file name such as ${join(directory, 'a-dir', 'report.html')}\n`);
+    assert.equal(
+      isDirectory.stderr,
+      `error: --html ${join(directory, 'a-dir')} is a directory; give a file name such as ${join(directory, 'a-dir', 'report.html')}\n`,
+    );
     const underFile = report('--html', join(checksFile, 'report.html'), '--from-file', checksFile);
     assert.equal(underFile.status, 2);
     assert.match(underFile.stderr, /^error: --html .*: .*checks\.json is not a directory\n$/);

@@ -62,14 +62,22 @@ function plannedChecks(): PlannedCheck[] {
 }
 
 /** The planned checks with their statuses as of `now`; `edit` changes a planned check before its status is made. */
-export function reportChecks(now: Date = NOW, edit: (planned: PlannedCheck) => PlannedCheck = (planned) => planned): CheckObject[] {
+export function reportChecks(
+  now: Date = NOW,
+  edit: (planned: PlannedCheck) => PlannedCheck = (planned) => planned,
+): CheckObject[] {
   const start = new Date(now.getTime() - HISTORY_MS);
   return plannedChecks().map((original) => {
     const planned = edit(original);
     const object: CheckObject = {
       apiVersion: API_VERSION,
       kind: KIND,
-      metadata: { name: planned.name, namespace: 'p2pnc', labels: planned.labels, creationTimestamp: start.toISOString() },
+      metadata: {
+        name: planned.name,
+        namespace: 'p2pnc',
+        labels: planned.labels,
+        creationTimestamp: start.toISOString(),
+      },
       spec: planned.spec,
     };
     const status = statusOf(planned, HISTORY[original.name] ?? [], start, now);
@@ -94,16 +102,39 @@ function probeResult(planned: PlannedCheck, step: Step, start: Date): ProbeResul
     case 'ok':
       return { time, success: true, latencyMs, reason: Reason.tcpConnect, message: tcpSucceeded(label, endpoint) };
     case 'refused':
-      return { time, success: false, latencyMs, reason: Reason.tcpConnectError, message: tcpFailed(label, endpoint, endpoint, 'connect: connection refused'), failure: 'refused' };
+      return {
+        time,
+        success: false,
+        latencyMs,
+        reason: Reason.tcpConnectError,
+        message: tcpFailed(label, endpoint, endpoint, 'connect: connection refused'),
+        failure: 'refused',
+      };
     case 'timeout':
-      return { time, success: false, latencyMs: 10_000, reason: Reason.tcpConnectError, message: tcpFailed(label, endpoint, endpoint, 'i/o timeout'), failure: 'timeout' };
+      return {
+        time,
+        success: false,
+        latencyMs: 10_000,
+        reason: Reason.tcpConnectError,
+        message: tcpFailed(label, endpoint, endpoint, 'i/o timeout'),
+        failure: 'timeout',
+      };
     case 'invalid':
-      return { time, success: false, latencyMs: 0, reason: Reason.invalidCheck, message: invalidCheck(label, 'no pod of service network-check-target on node master-0'), failure: 'config' };
+      return {
+        time,
+        success: false,
+        latencyMs: 0,
+        reason: Reason.invalidCheck,
+        message: invalidCheck(label, 'no pod of service network-check-target on node master-0'),
+        failure: 'config',
+      };
   }
 }
 
 /** The state of the report matrix's cell for a source and target (their keys), or undefined when there is no such cell. */
 export function cellState(html: string, source: string, target: string): string | undefined {
-  const cell = new RegExp(`<td class="cell[^"]*" data-source="${source}" data-target="${target}" data-state="([a-z]+)"`).exec(html);
+  const cell = new RegExp(
+    `<td class="cell[^"]*" data-source="${source}" data-target="${target}" data-state="([a-z]+)"`,
+  ).exec(html);
   return cell?.[1];
 }

@@ -22,7 +22,11 @@ const RECOVERED = `mesh-${node(20)}-to-network-check-target-service-cluster`;
 
 const topology: TopologyInput = {
   cluster: 'large',
-  nodes: Array.from({ length: NODES }, (_, i) => ({ name: node(i), addresses: [`10.0.${Math.floor(i / 200)}.${(i % 200) + 10}`], roles: ['worker'] })),
+  nodes: Array.from({ length: NODES }, (_, i) => ({
+    name: node(i),
+    addresses: [`10.0.${Math.floor(i / 200)}.${(i % 200) + 10}`],
+    roles: ['worker'],
+  })),
   sources: [
     { name: 'network-check-source', kind: 'Deployment' },
     { name: 'mesh', kind: 'DaemonSet', mesh: { neighbours: 3 }, targets: ['network-check-target'] },
@@ -35,13 +39,19 @@ function largeChecks(): CheckObject[] {
   const checks = withStatuses(checksOf(topology), { [`-to-network-check-target-${DOWN}$`]: refused });
   const recovered = checks.find((check) => check.metadata.name === RECOVERED)!;
   let status: CheckStatus | undefined;
-  for (let ago = 30; ago >= 0; ago--) status = record(status, (ago > 20 && ago <= 23 ? timeout : ok)(recovered, new Date(NOW.getTime() - ago * 60_000))).status;
+  for (let ago = 30; ago >= 0; ago--)
+    status = record(
+      status,
+      (ago > 20 && ago <= 23 ? timeout : ok)(recovered, new Date(NOW.getTime() - ago * 60_000)),
+    ).status;
   recovered.status = status!;
   return checks;
 }
 
 function cell(html: string, source: string): { state: string; title: string[]; text: string } {
-  const match = new RegExp(`<td class="cell[^"]*" data-source="${source}" data-target="network-check-target" data-state="([a-z]+)"[^>]*title="([^"]*)">(.*?)</td>`).exec(html);
+  const match = new RegExp(
+    `<td class="cell[^"]*" data-source="${source}" data-target="network-check-target" data-state="([a-z]+)"[^>]*title="([^"]*)">(.*?)</td>`,
+  ).exec(html);
   assert.ok(match, `no network-check-target cell for ${source}`);
   return { state: match[1]!, title: match[2]!.split('&#10;&#10;'), text: match[3]! };
 }
@@ -49,20 +59,33 @@ function cell(html: string, source: string): { state: string; title: string[]; t
 describe('report HTML of a large cluster', () => {
   const checks = largeChecks();
   const html = renderReportHtml(checks, { now: NOW });
-  const failing = checks.filter((check) => check.metadata.name.endsWith(`-to-network-check-target-${DOWN}`)).map((check) => check.metadata.name);
+  const failing = checks
+    .filter((check) => check.metadata.name.endsWith(`-to-network-check-target-${DOWN}`))
+    .map((check) => check.metadata.name);
 
   test('the matrix has a column per target, each cell holding the checks on every node in the state of the worst', () => {
     assert.ok(checks.length > MAX_ALL_TIMELINES, `${checks.length} checks`);
-    assert.deepEqual([...html.matchAll(/<th class="target"[^>]*>([^<]+)</g)].map((match) => match[1]), ['network-check-target']);
+    assert.deepEqual(
+      [...html.matchAll(/<th class="target"[^>]*>([^<]+)</g)].map((match) => match[1]),
+      ['network-check-target'],
+    );
     assert.doesNotMatch(html, /class="target-node"/);
-    assert.match(html, new RegExp(`<p class="note">${NODES + 1} sources × ${NODES + 1} targets and nodes is too large to draw: a column per target instead`));
+    assert.match(
+      html,
+      new RegExp(
+        `<p class="note">${NODES + 1} sources × ${NODES + 1} targets and nodes is too large to draw: a column per target instead`,
+      ),
+    );
 
     const deployment = cell(html, 'network-check-source');
     assert.equal(deployment.state, 'unreachable');
     assert.match(deployment.text, new RegExp(`<span class="count">×${NODES + 1}</span>$`));
     assert.equal(deployment.title[0], `${NODES + 1} checks: ${NODES} reachable, 1 unreachable`);
     assert.equal(deployment.title.length, 2, 'only the check not reachable is listed');
-    assert.match(deployment.title[1]!, new RegExp(`^network-check-source-to-network-check-target-${DOWN}: unreachable`));
+    assert.match(
+      deployment.title[1]!,
+      new RegExp(`^network-check-source-to-network-check-target-${DOWN}: unreachable`),
+    );
 
     const neighbour = failing.find((name) => name.startsWith('mesh-'))!.replace(/^mesh-(node-\d+)-to-.*$/, '$1');
     assert.equal(cell(html, `mesh@${neighbour}`).state, 'unreachable');
@@ -74,7 +97,12 @@ describe('report HTML of a large cluster', () => {
   test('only the timelines with a failure, an outage or another state than reachable are drawn, and the page says how many are not', () => {
     const drawn = [...html.matchAll(/<tr data-check="([^"]+)"/g)].map((match) => match[1]).sort();
     assert.deepEqual(drawn, [...failing, RECOVERED].sort());
-    assert.match(html, new RegExp(`<p class="note">More than ${MAX_ALL_TIMELINES} checks: ${checks.length - drawn.length} of them, reachable with every result they keep a success, are not drawn; the ${drawn.length} with`));
+    assert.match(
+      html,
+      new RegExp(
+        `<p class="note">More than ${MAX_ALL_TIMELINES} checks: ${checks.length - drawn.length} of them, reachable with every result they keep a success, are not drawn; the ${drawn.length} with`,
+      ),
+    );
   });
 
   test('a smaller report still draws every timeline and a column per target and node', () => {

@@ -13,7 +13,8 @@ export const rfc = (clock: string): string => `${DAY}T${clock}Z`;
 /** A stored time back to its clock string. */
 export const clock = (time: string | null): string => (time ?? '').slice(DAY.length + 1, -1);
 /** `ms` after `start` as a clock string (whole seconds): clockAfter('20:00:00', 90_000) -> `20:01:30`. */
-export const clockAfter = (start: string, ms: number): string => clock(new Date(at(start).getTime() + ms).toISOString().replace(/\.\d+Z$/, 'Z'));
+export const clockAfter = (start: string, ms: number): string =>
+  clock(new Date(at(start).getTime() + ms).toISOString().replace(/\.\d+Z$/, 'Z'));
 /** Clock strings from `start`, `count` of them, `stepSeconds` apart. */
 export const clockSeries = (start: string, count: number, stepSeconds: number): string[] =>
   Array.from({ length: count }, (_, index) => clockAfter(start, index * stepSeconds * 1000));
@@ -26,11 +27,25 @@ export const MESSAGES = {
 } as const;
 
 export function ok(time: string, overrides: Partial<ProbeResult> = {}): ProbeResult {
-  return { time: at(time), success: true, latencyMs: 2.032018, reason: 'TCPConnect', message: MESSAGES.succeeded, ...overrides };
+  return {
+    time: at(time),
+    success: true,
+    latencyMs: 2.032018,
+    reason: 'TCPConnect',
+    message: MESSAGES.succeeded,
+    ...overrides,
+  };
 }
 
 function failure(kind: FailureKind, reason: string, message: string) {
-  return (time: string): ProbeResult => ({ time: at(time), success: false, latencyMs: 2.241775, reason, message, failure: kind });
+  return (time: string): ProbeResult => ({
+    time: at(time),
+    success: false,
+    latencyMs: 2.241775,
+    reason,
+    message,
+    failure: kind,
+  });
 }
 
 export const refused = failure('refused', 'TCPConnectError', MESSAGES.refused);
@@ -42,7 +57,8 @@ export function describeEntry(entry: LogEntry): string {
   return `${clock(entry.time)} ${(entry.message ?? '').split(' ').at(-1)}`;
 }
 
-export const clocks = (entries: readonly LogEntry[] | undefined): string[] => (entries ?? []).map((entry) => clock(entry.time));
+export const clocks = (entries: readonly LogEntry[] | undefined): string[] =>
+  (entries ?? []).map((entry) => clock(entry.time));
 
 /** The status must be exactly what the schema accepts, with no `key: undefined` anywhere. */
 export function assertValidStatus(status: CheckStatus): void {

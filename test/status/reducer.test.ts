@@ -1,10 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { CheckStatus } from '../../src/api/check.js';
-import { findCondition, record, statusPolicy, type OutageTransition, type StatusPolicy } from '../../src/runtime/status/reducer.js';
+import {
+  findCondition,
+  record,
+  statusPolicy,
+  type OutageTransition,
+  type StatusPolicy,
+} from '../../src/runtime/status/reducer.js';
 import { formatTime, formatTimeNano } from '../../src/runtime/status/time.js';
 import type { ProbeResult } from '../../src/runtime/types.js';
-import { assertValidStatus, at, clock, clockAfter, clocks, clockSeries, describeEntry, invalid, MESSAGES, ok, refused, rfc, timeout } from './helpers.js';
+import {
+  assertValidStatus,
+  at,
+  clock,
+  clockAfter,
+  clocks,
+  clockSeries,
+  describeEntry,
+  invalid,
+  MESSAGES,
+  ok,
+  refused,
+  rfc,
+  timeout,
+} from './helpers.js';
 
 interface ExpectedOutage {
   start: string;
@@ -42,7 +62,9 @@ function outageSeries(count: number): ProbeResult[] {
   });
 }
 
-const alternatingModes = clockSeries('20:01:00', 8, 60).map((time, index) => (index % 2 === 0 ? refused(time) : timeout(time)));
+const alternatingModes = clockSeries('20:01:00', 8, 60).map((time, index) =>
+  index % 2 === 0 ? refused(time) : timeout(time),
+);
 
 const cases: Case[] = [
   {
@@ -57,7 +79,10 @@ const cases: Case[] = [
   {
     name: '21 successes keep the newest 20, newest first',
     results: clockSeries('20:00:00', 21, 60).map((time) => ok(time)),
-    expected: { successes: clockSeries('20:01:00', 20, 60).reverse(), reachable: { status: 'True', reason: 'TCPConnectSuccess', since: '20:00:00' } },
+    expected: {
+      successes: clockSeries('20:01:00', 20, 60).reverse(),
+      reachable: { status: 'True', reason: 'TCPConnectSuccess', since: '20:00:00' },
+    },
   },
   {
     name: 'maxEntries is configurable',
@@ -95,7 +120,13 @@ const cases: Case[] = [
     name: 'a confirmed outage starts at the first failed probe',
     results: [ok('20:00:00'), refused('20:01:00'), refused('20:01:05')],
     expected: {
-      outages: [{ start: '20:01:00', message: 'Connectivity outage detected at 2021-01-13T20:01:00Z', startLogs: ['20:01:00 refused'] }],
+      outages: [
+        {
+          start: '20:01:00',
+          message: 'Connectivity outage detected at 2021-01-13T20:01:00Z',
+          startLogs: ['20:01:00 refused'],
+        },
+      ],
       reachable: { status: 'False', reason: 'TCPConnectError', since: '20:01:00', message: MESSAGES.refused },
       transitions: [undefined, undefined, 'outage-opened'],
       confirmRetries: [undefined, 5000, undefined],
@@ -105,11 +136,22 @@ const cases: Case[] = [
     name: 'confirmFailures 3 asks for two quick re-probes',
     policy: { confirmFailures: 3, confirmRetryMs: 2000 },
     results: [ok('20:00:00'), refused('20:01:00'), refused('20:01:02'), refused('20:01:04')],
-    expected: { outageStarts: ['20:01:00'], transitions: [undefined, undefined, undefined, 'outage-opened'], confirmRetries: [undefined, 2000, 2000, undefined] },
+    expected: {
+      outageStarts: ['20:01:00'],
+      transitions: [undefined, undefined, undefined, 'outage-opened'],
+      confirmRetries: [undefined, 2000, 2000, undefined],
+    },
   },
   {
     name: 'the outage closes on the first success, with endLogs and the restored duration',
-    results: [ok('20:00:00'), refused('20:01:00'), refused('20:01:05'), refused('20:02:00'), ok('20:03:00'), ok('20:04:00')],
+    results: [
+      ok('20:00:00'),
+      refused('20:01:00'),
+      refused('20:01:05'),
+      refused('20:02:00'),
+      ok('20:03:00'),
+      ok('20:04:00'),
+    ],
     expected: {
       outages: [
         {
@@ -147,16 +189,37 @@ const cases: Case[] = [
   },
   {
     name: 'startLogs record each change of failure mode: refused -> timeout -> refused',
-    results: [ok('20:00:00'), refused('20:01:00'), refused('20:01:05'), timeout('20:02:00'), timeout('20:03:00'), refused('20:04:00')],
+    results: [
+      ok('20:00:00'),
+      refused('20:01:00'),
+      refused('20:01:05'),
+      timeout('20:02:00'),
+      timeout('20:03:00'),
+      refused('20:04:00'),
+    ],
     expected: {
-      outages: [{ start: '20:01:00', message: 'Connectivity outage detected at 2021-01-13T20:01:00Z', startLogs: ['20:04:00 refused', '20:02:00 timeout', '20:01:00 refused'] }],
+      outages: [
+        {
+          start: '20:01:00',
+          message: 'Connectivity outage detected at 2021-01-13T20:01:00Z',
+          startLogs: ['20:04:00 refused', '20:02:00 timeout', '20:01:00 refused'],
+        },
+      ],
       reachable: { status: 'False', reason: 'TCPConnectError', since: '20:01:00', message: MESSAGES.refused },
     },
   },
   {
     name: 'a mode change inside the confirmation streak is in startLogs',
     results: [ok('20:00:00'), refused('20:01:00'), timeout('20:01:05')],
-    expected: { outages: [{ start: '20:01:00', message: 'Connectivity outage detected at 2021-01-13T20:01:00Z', startLogs: ['20:01:05 timeout', '20:01:00 refused'] }] },
+    expected: {
+      outages: [
+        {
+          start: '20:01:00',
+          message: 'Connectivity outage detected at 2021-01-13T20:01:00Z',
+          startLogs: ['20:01:05 timeout', '20:01:00 refused'],
+        },
+      ],
+    },
   },
   {
     name: 'startLogs are capped at 5 and keep the first failure',
@@ -166,7 +229,13 @@ const cases: Case[] = [
         {
           start: '20:01:00',
           message: 'Connectivity outage detected at 2021-01-13T20:01:00Z',
-          startLogs: ['20:08:00 timeout', '20:07:00 refused', '20:06:00 timeout', '20:05:00 refused', '20:01:00 refused'],
+          startLogs: [
+            '20:08:00 timeout',
+            '20:07:00 refused',
+            '20:06:00 timeout',
+            '20:05:00 refused',
+            '20:01:00 refused',
+          ],
         },
       ],
     },
@@ -180,7 +249,13 @@ const cases: Case[] = [
           start: '20:01:00',
           end: '20:11:00',
           message: 'Connectivity restored after 10m0s',
-          endLogs: ['20:11:00 succeeded', '20:10:00 refused', '20:09:00 refused', '20:08:00 refused', '20:07:00 refused'],
+          endLogs: [
+            '20:11:00 succeeded',
+            '20:10:00 refused',
+            '20:09:00 refused',
+            '20:08:00 refused',
+            '20:07:00 refused',
+          ],
         },
       ],
     },
@@ -193,12 +268,21 @@ const cases: Case[] = [
   {
     name: 'a new success message without a flip keeps lastTransitionTime',
     results: [ok('20:00:00'), ok('20:01:00', { message: 'web: tcp connection to 10.0.0.5:6443 succeeded' })],
-    expected: { reachable: { status: 'True', reason: 'TCPConnectSuccess', since: '20:00:00', message: 'web: tcp connection to 10.0.0.5:6443 succeeded' } },
+    expected: {
+      reachable: {
+        status: 'True',
+        reason: 'TCPConnectSuccess',
+        since: '20:00:00',
+        message: 'web: tcp connection to 10.0.0.5:6443 succeeded',
+      },
+    },
   },
   {
     name: 'a new failure message during an outage keeps lastTransitionTime at the outage start',
     results: [ok('20:00:00'), refused('20:01:00'), refused('20:01:05'), timeout('20:02:00')],
-    expected: { reachable: { status: 'False', reason: 'TCPConnectError', since: '20:01:00', message: MESSAGES.timeout } },
+    expected: {
+      reachable: { status: 'False', reason: 'TCPConnectError', since: '20:01:00', message: MESSAGES.timeout },
+    },
   },
   {
     name: 'an invalid check turns Reachable False at once and opens no outage',
@@ -228,12 +312,19 @@ const cases: Case[] = [
   {
     name: 'an invalid check during an outage keeps the outage open',
     results: [refused('20:00:00'), refused('20:00:05'), invalid('20:01:00')],
-    expected: { outages: [{ start: '20:00:00', message: 'Connectivity outage detected at 2021-01-13T20:00:00Z' }], reachable: { status: 'False', reason: 'InvalidCheck', since: '20:00:00' } },
+    expected: {
+      outages: [{ start: '20:00:00', message: 'Connectivity outage detected at 2021-01-13T20:00:00Z' }],
+      reachable: { status: 'False', reason: 'InvalidCheck', since: '20:00:00' },
+    },
   },
   {
     name: 'a first-ever failure is Unknown until confirmed',
     results: [refused('20:00:00'), refused('20:00:05')],
-    expected: { reachable: { status: 'False', reason: 'TCPConnectError', since: '20:00:00' }, outageStarts: ['20:00:00'], confirmRetries: [5000, undefined] },
+    expected: {
+      reachable: { status: 'False', reason: 'TCPConnectError', since: '20:00:00' },
+      outageStarts: ['20:00:00'],
+      confirmRetries: [5000, undefined],
+    },
   },
   {
     name: 'a first-ever failure followed by a success leaves no outage',
@@ -242,9 +333,16 @@ const cases: Case[] = [
   },
   {
     name: 'other conditions are kept, in order',
-    initial: { conditions: [{ type: 'Stale', status: 'True', reason: 'NoRecentProbe', message: 'm', lastTransitionTime: rfc('19:00:00') }] },
+    initial: {
+      conditions: [
+        { type: 'Stale', status: 'True', reason: 'NoRecentProbe', message: 'm', lastTransitionTime: rfc('19:00:00') },
+      ],
+    },
     results: [ok('20:00:00'), refused('20:01:00'), refused('20:01:05')],
-    expected: { conditionTypes: ['Stale', 'Reachable'], reachable: { status: 'False', reason: 'TCPConnectError', since: '20:01:00' } },
+    expected: {
+      conditionTypes: ['Stale', 'Reachable'],
+      reachable: { status: 'False', reason: 'TCPConnectError', since: '20:01:00' },
+    },
   },
   {
     name: 'TLS success reason',
@@ -267,16 +365,40 @@ function checkExpected(status: CheckStatus, outcomes: ReturnType<typeof record>[
   if (expected.successes) assert.deepEqual(clocks(status.successes), expected.successes);
   if (expected.failures) assert.deepEqual(clocks(status.failures), expected.failures);
   if (expected.outageCount !== undefined) assert.equal(status.outages?.length ?? 0, expected.outageCount);
-  if (expected.outageStarts) assert.deepEqual((status.outages ?? []).map((outage) => clock(outage.start)), expected.outageStarts);
-  if (expected.outages) assert.deepEqual((status.outages ?? []).map((outage, index) => describeOutage(outage, expected.outages![index])), expected.outages);
-  if (expected.reachable) assert.deepEqual(describeReachable(status, expected.reachable.message !== undefined), expected.reachable);
-  if (expected.conditionTypes) assert.deepEqual((status.conditions ?? []).map((condition) => condition.type), expected.conditionTypes);
-  if (expected.transitions) assert.deepEqual(outcomes.map((outcome) => outcome.transition), expected.transitions);
-  if (expected.confirmRetries) assert.deepEqual(outcomes.map((outcome) => outcome.confirmRetryInMs), expected.confirmRetries);
+  if (expected.outageStarts)
+    assert.deepEqual(
+      (status.outages ?? []).map((outage) => clock(outage.start)),
+      expected.outageStarts,
+    );
+  if (expected.outages)
+    assert.deepEqual(
+      (status.outages ?? []).map((outage, index) => describeOutage(outage, expected.outages![index])),
+      expected.outages,
+    );
+  if (expected.reachable)
+    assert.deepEqual(describeReachable(status, expected.reachable.message !== undefined), expected.reachable);
+  if (expected.conditionTypes)
+    assert.deepEqual(
+      (status.conditions ?? []).map((condition) => condition.type),
+      expected.conditionTypes,
+    );
+  if (expected.transitions)
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.transition),
+      expected.transitions,
+    );
+  if (expected.confirmRetries)
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.confirmRetryInMs),
+      expected.confirmRetries,
+    );
 }
 
 /** The outage in the shape of the expectation, reading only the fields the expectation names. */
-function describeOutage(outage: NonNullable<CheckStatus['outages']>[number], like: ExpectedOutage | undefined): ExpectedOutage {
+function describeOutage(
+  outage: NonNullable<CheckStatus['outages']>[number],
+  like: ExpectedOutage | undefined,
+): ExpectedOutage {
   return {
     start: clock(outage.start),
     ...(outage.end && { end: clock(outage.end) }),
@@ -316,14 +438,28 @@ describe('record', () => {
   test('a result becomes an OpenShift log entry with a Go latency', () => {
     const { status } = record(undefined, refused('20:10:34.999'));
     assert.deepEqual(status.failures, [
-      { time: '2021-01-13T20:10:34Z', success: false, reason: 'TCPConnectError', message: MESSAGES.refused, latency: '2.241775ms' },
+      {
+        time: '2021-01-13T20:10:34Z',
+        success: false,
+        reason: 'TCPConnectError',
+        message: MESSAGES.refused,
+        latency: '2.241775ms',
+      },
     ]);
   });
 
   test("reproduces the outage of OpenShift's documented example, in OpenShift mode", () => {
     const seedFailure = (time: string, latencyMs: number) => ({ ...refused(time), latencyMs });
-    const results = [seedFailure('20:08:34.001', 3.483578), seedFailure('20:09:34', 2.582129), seedFailure('20:10:34', 2.241775), ok('20:11:34')];
-    const status = results.reduce<CheckStatus | undefined>((current, result) => record(current, result, statusPolicy({ confirmFailures: 1, maxEntries: 10 })).status, undefined)!;
+    const results = [
+      seedFailure('20:08:34.001', 3.483578),
+      seedFailure('20:09:34', 2.582129),
+      seedFailure('20:10:34', 2.241775),
+      ok('20:11:34'),
+    ];
+    const status = results.reduce<CheckStatus | undefined>(
+      (current, result) => record(current, result, statusPolicy({ confirmFailures: 1, maxEntries: 10 })).status,
+      undefined,
+    )!;
     const logged = (time: string, latency: string, success = false) => ({
       time: rfc(time),
       success,
@@ -331,9 +467,21 @@ describe('record', () => {
       message: success ? MESSAGES.succeeded : MESSAGES.refused,
       latency,
     });
-    const failures = [logged('20:10:34', '2.241775ms'), logged('20:09:34', '2.582129ms'), logged('20:08:34', '3.483578ms')];
+    const failures = [
+      logged('20:10:34', '2.241775ms'),
+      logged('20:09:34', '2.582129ms'),
+      logged('20:08:34', '3.483578ms'),
+    ];
     assert.deepEqual(status, {
-      conditions: [{ type: 'Reachable', status: 'True', reason: 'TCPConnectSuccess', message: MESSAGES.succeeded, lastTransitionTime: rfc('20:11:34') }],
+      conditions: [
+        {
+          type: 'Reachable',
+          status: 'True',
+          reason: 'TCPConnectSuccess',
+          message: MESSAGES.succeeded,
+          lastTransitionTime: rfc('20:11:34'),
+        },
+      ],
       successes: [logged('20:11:34', '2.032018ms', true)],
       failures,
       outages: [

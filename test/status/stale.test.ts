@@ -24,8 +24,22 @@ interface StaleCase {
 }
 
 const cases: StaleCase[] = [
-  { name: 'a recent probe: not stale, nothing changes', status: healthy, lastProbe: '20:01:00', now: '20:05:00', expected: undefined, unchanged: true },
-  { name: 'exactly staleAfter old: not stale yet', status: healthy, lastProbe: '20:01:00', now: '20:11:00', expected: undefined, unchanged: true },
+  {
+    name: 'a recent probe: not stale, nothing changes',
+    status: healthy,
+    lastProbe: '20:01:00',
+    now: '20:05:00',
+    expected: undefined,
+    unchanged: true,
+  },
+  {
+    name: 'exactly staleAfter old: not stale yet',
+    status: healthy,
+    lastProbe: '20:01:00',
+    now: '20:11:00',
+    expected: undefined,
+    unchanged: true,
+  },
   {
     name: 'no probe for longer than staleAfter: Stale from the moment it became stale',
     status: healthy,
@@ -41,8 +55,21 @@ const cases: StaleCase[] = [
     expected: { message: 'no source has probed this check since 2021-01-13T20:01:00Z', since: '20:11:00' },
     unchanged: true,
   },
-  { name: 'a probe after being stale clears the condition', status: markedStale, lastProbe: '20:44:00', now: '20:45:00', expected: undefined },
-  { name: 'never probed, created recently: not stale', status: {}, createdAt: '20:00:00', now: '20:05:00', expected: undefined, unchanged: true },
+  {
+    name: 'a probe after being stale clears the condition',
+    status: markedStale,
+    lastProbe: '20:44:00',
+    now: '20:45:00',
+    expected: undefined,
+  },
+  {
+    name: 'never probed, created recently: not stale',
+    status: {},
+    createdAt: '20:00:00',
+    now: '20:05:00',
+    expected: undefined,
+    unchanged: true,
+  },
   {
     name: 'never probed, created long ago: stale since creation + staleAfter',
     status: {},
@@ -50,25 +77,43 @@ const cases: StaleCase[] = [
     now: '20:30:00',
     expected: { message: 'no source has probed this check since 2021-01-13T20:00:00Z', since: '20:10:00' },
   },
-  { name: 'never probed, creation unknown: stale now', status: {}, now: '20:30:00', expected: { message: 'no source has probed this check', since: '20:30:00' } },
+  {
+    name: 'never probed, creation unknown: stale now',
+    status: {},
+    now: '20:30:00',
+    expected: { message: 'no source has probed this check', since: '20:30:00' },
+  },
 ];
 
 describe('markStale', () => {
   for (const { name, status, lastProbe, createdAt, now, expected, unchanged } of cases) {
     test(name, () => {
-      const marked = markStale(status, lastProbe ? at(lastProbe) : undefined, at(now), TEN_MINUTES, createdAt ? at(createdAt) : undefined);
+      const marked = markStale(
+        status,
+        lastProbe ? at(lastProbe) : undefined,
+        at(now),
+        TEN_MINUTES,
+        createdAt ? at(createdAt) : undefined,
+      );
       assertValidStatus(marked);
       const stale = findCondition(marked, 'Stale');
       assert.deepEqual(stale && { message: stale.message, since: clock(stale.lastTransitionTime) }, expected);
       if (stale) assert.deepEqual([stale.status, stale.reason], ['True', 'NoRecentProbe']);
       if (unchanged) assert.equal(marked, status);
-      assert.deepEqual(findCondition(marked, 'Reachable'), findCondition(status, 'Reachable'), 'Reachable must be untouched');
+      assert.deepEqual(
+        findCondition(marked, 'Reachable'),
+        findCondition(status, 'Reachable'),
+        'Reachable must be untouched',
+      );
     });
   }
 
   test('Stale keeps its place among the conditions and Reachable keeps working', () => {
     const afterProbe = record(markedStale, ok('20:44:00')).status;
-    assert.deepEqual(afterProbe.conditions?.map((condition) => condition.type), ['Reachable', 'Stale']);
+    assert.deepEqual(
+      afterProbe.conditions?.map((condition) => condition.type),
+      ['Reachable', 'Stale'],
+    );
     assert.equal(markStale(afterProbe, lastProbeTime(afterProbe), at('20:45:00'), TEN_MINUTES).conditions?.length, 1);
   });
 });
@@ -77,7 +122,12 @@ describe('isStale', () => {
   const table: Array<{ name: string; status: CheckStatus; now: string; createdAt?: string; stale: boolean }> = [
     { name: 'newest entry is a failure within staleAfter', status: healthy, now: '20:10:59', stale: false },
     { name: 'newest entry older than staleAfter', status: healthy, now: '20:11:01', stale: true },
-    { name: 'the newest of successes and failures counts', status: probed([refused('20:00:00'), ok('20:09:00')]), now: '20:15:00', stale: false },
+    {
+      name: 'the newest of successes and failures counts',
+      status: probed([refused('20:00:00'), ok('20:09:00')]),
+      now: '20:15:00',
+      stale: false,
+    },
     { name: 'never probed, measured from creation', status: {}, createdAt: '20:00:00', now: '20:09:00', stale: false },
     { name: 'never probed, old', status: {}, createdAt: '20:00:00', now: '20:10:01', stale: true },
     { name: 'never probed, no creation time', status: {}, now: '20:00:00', stale: true },

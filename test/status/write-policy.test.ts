@@ -28,21 +28,58 @@ const statusAfter = (results: ProbeResult[]): CheckStatus | undefined =>
   results.reduce<CheckStatus | undefined>((status, result) => record(status, result).status, undefined);
 
 describe('classifyChange', () => {
-  const table: Array<{ name: string; before: ProbeResult[]; next: ProbeResult | ((status: CheckStatus) => CheckStatus); kind: ChangeKind }> = [
+  const table: Array<{
+    name: string;
+    before: ProbeResult[];
+    next: ProbeResult | ((status: CheckStatus) => CheckStatus);
+    kind: ChangeKind;
+  }> = [
     { name: 'the first result (Reachable appears)', before: [], next: ok('20:00:00'), kind: 'transition' },
     { name: 'another success', before: [ok('20:00:00')], next: ok('20:01:00'), kind: 'steady' },
     { name: 'an unconfirmed failure', before: [ok('20:00:00')], next: refused('20:01:00'), kind: 'steady' },
-    { name: 'the confirming failure (outage opens, Reachable flips)', before: [ok('20:00:00'), refused('20:01:00')], next: refused('20:01:05'), kind: 'transition' },
-    { name: 'the same failure again during an outage', before: [refused('20:00:00'), refused('20:00:05')], next: refused('20:01:00'), kind: 'steady' },
-    { name: 'a new failure mode during an outage', before: [refused('20:00:00'), refused('20:00:05')], next: timeout('20:01:00'), kind: 'transition' },
+    {
+      name: 'the confirming failure (outage opens, Reachable flips)',
+      before: [ok('20:00:00'), refused('20:01:00')],
+      next: refused('20:01:05'),
+      kind: 'transition',
+    },
+    {
+      name: 'the same failure again during an outage',
+      before: [refused('20:00:00'), refused('20:00:05')],
+      next: refused('20:01:00'),
+      kind: 'steady',
+    },
+    {
+      name: 'a new failure mode during an outage',
+      before: [refused('20:00:00'), refused('20:00:05')],
+      next: timeout('20:01:00'),
+      kind: 'transition',
+    },
     {
       name: 'a new failure mode once startLogs are full',
-      before: [refused('20:00:00'), refused('20:00:05'), timeout('20:01:00'), refused('20:02:00'), timeout('20:03:00'), refused('20:04:00')],
+      before: [
+        refused('20:00:00'),
+        refused('20:00:05'),
+        timeout('20:01:00'),
+        refused('20:02:00'),
+        timeout('20:03:00'),
+        refused('20:04:00'),
+      ],
       next: timeout('20:05:00'),
       kind: 'transition',
     },
-    { name: 'the success that closes the outage', before: [refused('20:00:00'), refused('20:00:05')], next: ok('20:01:00'), kind: 'transition' },
-    { name: 'Stale appears', before: [ok('20:00:00')], next: (status) => markStale(status, at('20:00:00'), at('21:00:00'), 10 * MINUTE), kind: 'transition' },
+    {
+      name: 'the success that closes the outage',
+      before: [refused('20:00:00'), refused('20:00:05')],
+      next: ok('20:01:00'),
+      kind: 'transition',
+    },
+    {
+      name: 'Stale appears',
+      before: [ok('20:00:00')],
+      next: (status) => markStale(status, at('20:00:00'), at('21:00:00'), 10 * MINUTE),
+      kind: 'transition',
+    },
     { name: 'nothing changes', before: [ok('20:00:00')], next: (status) => structuredClone(status), kind: 'none' },
   ];
   for (const { name, before, next, kind } of table) {
@@ -56,7 +93,13 @@ describe('classifyChange', () => {
 
 /** Statuses that differ from the previous one by a steady change (one more success) or a transition (a flip). */
 function statusChanges(kinds: Array<'steady' | 'transition'>): CheckStatus[] {
-  let reachable: Condition = { type: 'Reachable', status: 'True', reason: 'TCPConnectSuccess', message: 'm', lastTransitionTime: rfc('19:00:00') };
+  let reachable: Condition = {
+    type: 'Reachable',
+    status: 'True',
+    reason: 'TCPConnectSuccess',
+    message: 'm',
+    lastTransitionTime: rfc('19:00:00'),
+  };
   const successes: LogEntry[] = [];
   return kinds.map((kind, index) => {
     if (kind === 'transition') reachable = { ...reachable, status: reachable.status === 'True' ? 'False' : 'True' };
@@ -65,19 +108,83 @@ function statusChanges(kinds: Array<'steady' | 'transition'>): CheckStatus[] {
   });
 }
 
-const BASELINE: CheckStatus = { conditions: [{ type: 'Reachable', status: 'True', reason: 'TCPConnectSuccess', message: 'm', lastTransitionTime: rfc('19:00:00') }] };
+const BASELINE: CheckStatus = {
+  conditions: [
+    {
+      type: 'Reachable',
+      status: 'True',
+      reason: 'TCPConnectSuccess',
+      message: 'm',
+      lastTransitionTime: rfc('19:00:00'),
+    },
+  ],
+};
 
 describe('WriteScheduler.dueAt', () => {
-  const table: Array<{ name: string; lastWriteAt?: number; changes: Array<[number, 'steady' | 'transition']>; policy?: Partial<WritePolicy>; due: number | undefined }> = [
+  const table: Array<{
+    name: string;
+    lastWriteAt?: number;
+    changes: Array<[number, 'steady' | 'transition']>;
+    policy?: Partial<WritePolicy>;
+    due: number | undefined;
+  }> = [
     { name: 'nothing pending', lastWriteAt: T0, changes: [], due: undefined },
-    { name: 'a steady change, never written: a full interval after it', changes: [[T0, 'steady']], due: T0 + 10 * MINUTE },
-    { name: 'a steady change 2 min after a write: 10 min after the write', lastWriteAt: T0, changes: [[T0 + 2 * MINUTE, 'steady']], due: T0 + 10 * MINUTE },
-    { name: 'a steady change 20 min after a write: at once', lastWriteAt: T0, changes: [[T0 + 20 * MINUTE, 'steady']], due: T0 + 20 * MINUTE },
-    { name: 'a transition right after a write: within 1 s', lastWriteAt: T0, changes: [[T0 + 1 * SECOND, 'transition']], due: T0 + 2 * SECOND },
-    { name: 'a transition after steady changes takes them along', lastWriteAt: T0, changes: [[T0 + MINUTE, 'steady'], [T0 + 2 * MINUTE, 'transition']], due: T0 + 2 * MINUTE + SECOND },
-    { name: 'changes within the coalescing window share the write', lastWriteAt: T0, changes: [[T0 + MINUTE, 'transition'], [T0 + MINUTE + 500, 'transition'], [T0 + MINUTE + 900, 'steady']], due: T0 + MINUTE + SECOND },
-    { name: 'a shorter steady interval', lastWriteAt: T0, policy: { steadyIntervalMs: MINUTE }, changes: [[T0 + 10 * SECOND, 'steady']], due: T0 + MINUTE },
-    { name: 'coalescing never exceeds the transition delay', lastWriteAt: T0, policy: { coalesceMs: 30 * SECOND }, changes: [[T0 + MINUTE, 'transition']], due: T0 + MINUTE + 5 * SECOND },
+    {
+      name: 'a steady change, never written: a full interval after it',
+      changes: [[T0, 'steady']],
+      due: T0 + 10 * MINUTE,
+    },
+    {
+      name: 'a steady change 2 min after a write: 10 min after the write',
+      lastWriteAt: T0,
+      changes: [[T0 + 2 * MINUTE, 'steady']],
+      due: T0 + 10 * MINUTE,
+    },
+    {
+      name: 'a steady change 20 min after a write: at once',
+      lastWriteAt: T0,
+      changes: [[T0 + 20 * MINUTE, 'steady']],
+      due: T0 + 20 * MINUTE,
+    },
+    {
+      name: 'a transition right after a write: within 1 s',
+      lastWriteAt: T0,
+      changes: [[T0 + 1 * SECOND, 'transition']],
+      due: T0 + 2 * SECOND,
+    },
+    {
+      name: 'a transition after steady changes takes them along',
+      lastWriteAt: T0,
+      changes: [
+        [T0 + MINUTE, 'steady'],
+        [T0 + 2 * MINUTE, 'transition'],
+      ],
+      due: T0 + 2 * MINUTE + SECOND,
+    },
+    {
+      name: 'changes within the coalescing window share the write',
+      lastWriteAt: T0,
+      changes: [
+        [T0 + MINUTE, 'transition'],
+        [T0 + MINUTE + 500, 'transition'],
+        [T0 + MINUTE + 900, 'steady'],
+      ],
+      due: T0 + MINUTE + SECOND,
+    },
+    {
+      name: 'a shorter steady interval',
+      lastWriteAt: T0,
+      policy: { steadyIntervalMs: MINUTE },
+      changes: [[T0 + 10 * SECOND, 'steady']],
+      due: T0 + MINUTE,
+    },
+    {
+      name: 'coalescing never exceeds the transition delay',
+      lastWriteAt: T0,
+      policy: { coalesceMs: 30 * SECOND },
+      changes: [[T0 + MINUTE, 'transition']],
+      due: T0 + MINUTE + 5 * SECOND,
+    },
   ];
   for (const { name, lastWriteAt, changes, policy, due } of table) {
     test(name, () => {
@@ -120,9 +227,14 @@ function drive(results: ProbeResult[], until: number): WriteRecord[] {
   return writes;
 }
 
-
 describe('WriteScheduler with the reducer', () => {
-  const table: Array<{ name: string; results: ProbeResult[]; until: number; writesAt: string[]; transitionsWritten?: number }> = [
+  const table: Array<{
+    name: string;
+    results: ProbeResult[];
+    until: number;
+    writesAt: string[];
+    transitionsWritten?: number;
+  }> = [
     {
       name: 'a healthy check writes once per 10 minutes',
       results: clockSeries('20:00:00', 61, 60).map((time) => ok(time)),
@@ -139,7 +251,14 @@ describe('WriteScheduler with the reducer', () => {
     },
     {
       name: 'an outage is written 1 s after it is confirmed and 1 s after it ends',
-      results: [ok('20:00:00'), refused('20:03:00'), refused('20:03:05'), refused('20:04:00'), ok('20:05:00'), ok('20:06:00')],
+      results: [
+        ok('20:00:00'),
+        refused('20:03:00'),
+        refused('20:03:05'),
+        refused('20:04:00'),
+        ok('20:05:00'),
+        ok('20:06:00'),
+      ],
       until: T0 + 20 * MINUTE,
       writesAt: ['20:00:01', '20:03:06', '20:05:01', '20:15:01'],
       transitionsWritten: 3,
@@ -148,9 +267,14 @@ describe('WriteScheduler with the reducer', () => {
   for (const { name, results, until, writesAt, transitionsWritten } of table) {
     test(name, () => {
       const writes = drive(results, until);
-      assert.deepEqual(writes.map((write) => clockAfter('00:00:00', write.at - at('00:00:00').getTime())), writesAt);
-      if (transitionsWritten !== undefined) assert.equal(writes.filter((write) => write.transitionSince !== undefined).length, transitionsWritten);
-      for (const write of writes) if (write.transitionSince !== undefined) assert.ok(write.at - write.transitionSince <= 5 * SECOND);
+      assert.deepEqual(
+        writes.map((write) => clockAfter('00:00:00', write.at - at('00:00:00').getTime())),
+        writesAt,
+      );
+      if (transitionsWritten !== undefined)
+        assert.equal(writes.filter((write) => write.transitionSince !== undefined).length, transitionsWritten);
+      for (const write of writes)
+        if (write.transitionSince !== undefined) assert.ok(write.at - write.transitionSince <= 5 * SECOND);
     });
   }
 });
@@ -160,18 +284,45 @@ describe('backoffDelayMs', () => {
   const overshoot: Jitter = (delayMs) => delayMs * 3;
   const table: Array<{ name: string; jitter?: Jitter; delays: number[] }> = [
     { name: 'doubles from 1 s and caps at 60 s', delays: [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000] },
-    { name: 'jitter applies to the capped delay', jitter: half, delays: [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000] },
-    { name: 'jitter never exceeds the cap', jitter: overshoot, delays: [3000, 6000, 12000, 24000, 48000, 60000, 60000, 60000, 60000] },
+    {
+      name: 'jitter applies to the capped delay',
+      jitter: half,
+      delays: [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000],
+    },
+    {
+      name: 'jitter never exceeds the cap',
+      jitter: overshoot,
+      delays: [3000, 6000, 12000, 24000, 48000, 60000, 60000, 60000, 60000],
+    },
   ];
   for (const { name, jitter, delays } of table) {
-    test(name, () => assert.deepEqual(delays.map((_, index) => backoffDelayMs(index + 1, DEFAULT_WRITE_POLICY, jitter)), delays));
+    test(name, () =>
+      assert.deepEqual(
+        delays.map((_, index) => backoffDelayMs(index + 1, DEFAULT_WRITE_POLICY, jitter)),
+        delays,
+      ),
+    );
   }
 
   test('a huge error count does not overflow', () => assert.equal(backoffDelayMs(10_000, DEFAULT_WRITE_POLICY), 60000));
 
   test('equal jitter stays within [delay/2, delay]', () => {
-    assert.equal(backoffDelayMs(3, DEFAULT_WRITE_POLICY, equalJitter(() => 0)), 2000);
-    assert.equal(backoffDelayMs(3, DEFAULT_WRITE_POLICY, equalJitter(() => 0.999999)), 3999.998);
+    assert.equal(
+      backoffDelayMs(
+        3,
+        DEFAULT_WRITE_POLICY,
+        equalJitter(() => 0),
+      ),
+      2000,
+    );
+    assert.equal(
+      backoffDelayMs(
+        3,
+        DEFAULT_WRITE_POLICY,
+        equalJitter(() => 0.999999),
+      ),
+      3999.998,
+    );
   });
 });
 
@@ -196,9 +347,24 @@ describe('WriteScheduler errors', () => {
   };
 
   const table: Array<{ name: string; outcomes: WriteErrorKind[]; retryDelays: number[]; merge: boolean[] }> = [
-    { name: 'server errors back off exponentially', outcomes: ['server', 'server', 'server', 'server'], retryDelays: [1000, 2000, 4000, 8000], merge: [false, true, true, true] },
-    { name: 'check errors back off without a merge', outcomes: ['check', 'check', 'check'], retryDelays: [1000, 2000, 4000], merge: [false, false, false] },
-    { name: 'conflicts retry at once three times, then back off', outcomes: ['conflict', 'conflict', 'conflict', 'conflict', 'conflict'], retryDelays: [0, 0, 0, 1000, 2000], merge: [false, true, true, true, true] },
+    {
+      name: 'server errors back off exponentially',
+      outcomes: ['server', 'server', 'server', 'server'],
+      retryDelays: [1000, 2000, 4000, 8000],
+      merge: [false, true, true, true],
+    },
+    {
+      name: 'check errors back off without a merge',
+      outcomes: ['check', 'check', 'check'],
+      retryDelays: [1000, 2000, 4000],
+      merge: [false, false, false],
+    },
+    {
+      name: 'conflicts retry at once three times, then back off',
+      outcomes: ['conflict', 'conflict', 'conflict', 'conflict', 'conflict'],
+      retryDelays: [0, 0, 0, 1000, 2000],
+      merge: [false, true, true, true, true],
+    },
   ];
   for (const { name, outcomes, retryDelays, merge } of table) {
     test(name, () => {
@@ -238,7 +404,14 @@ describe('WriteScheduler errors', () => {
       const due = scheduler.dueChecks(now);
       attempts.push(due.length);
       assert.ok(scheduler.beginWrite(due[0]!, now));
-      assert.equal(scheduler.beginWrite(firstWave.find((check) => check !== due[0])!, now), undefined, 'held back while the probe write is out');
+      assert.equal(
+        scheduler.beginWrite(
+          firstWave.find((check) => check !== due[0])!,
+          now,
+        ),
+        undefined,
+        'held back while the probe write is out',
+      );
       scheduler.writeFailed(due[0]!, now, 'server');
     }
     assert.deepEqual(attempts, [1, 1, 1, 1, 1, 1], 'one probe write per back-off window');
@@ -303,7 +476,10 @@ describe('WriteScheduler errors', () => {
   test('forget drops a deleted check', () => {
     const scheduler = pendingTransitions([CHECK]);
     scheduler.forget(CHECK);
-    assert.deepEqual([scheduler.pendingCount(), scheduler.dueAt(CHECK), scheduler.nextDueAt()], [0, undefined, undefined]);
+    assert.deepEqual(
+      [scheduler.pendingCount(), scheduler.dueAt(CHECK), scheduler.nextDueAt()],
+      [0, undefined, undefined],
+    );
   });
 });
 
@@ -314,7 +490,13 @@ const entry = (time: string, success: boolean, message = 'm', latency = '1ms'): 
   message,
   latency,
 });
-const condition = (type: string, status: string, since: string, message = 'm'): Condition => ({ type, status, reason: 'R', message, lastTransitionTime: rfc(since) });
+const condition = (type: string, status: string, since: string, message = 'm'): Condition => ({
+  type,
+  status,
+  reason: 'R',
+  message,
+  lastTransitionTime: rfc(since),
+});
 const outage = (start: string, end?: string): Outage => ({
   start: rfc(start),
   ...(end && { end: rfc(end) }),
@@ -324,17 +506,30 @@ const outage = (start: string, end?: string): Outage => ({
 });
 /** One entry a minute from 20:00 + `fromMinute`, newest first. */
 const minutes = (fromMinute: number, count: number, success: boolean): LogEntry[] =>
-  clockSeries(clockAfter('20:00:00', fromMinute * MINUTE), count, 60).map((time) => entry(time, success)).reverse();
+  clockSeries(clockAfter('20:00:00', fromMinute * MINUTE), count, 60)
+    .map((time) => entry(time, success))
+    .reverse();
 
 describe('mergeForWrite', () => {
   interface MergeCase {
     name: string;
     local: CheckStatus;
     remote: CheckStatus | undefined;
-    expected: { successes?: string[]; failures?: string[]; outages?: Array<[string, string?]>; conditions?: Array<[string, string, string]>; latencies?: string[] };
+    expected: {
+      successes?: string[];
+      failures?: string[];
+      outages?: Array<[string, string?]>;
+      conditions?: Array<[string, string, string]>;
+      latencies?: string[];
+    };
   }
   const table: MergeCase[] = [
-    { name: 'no remote: ours as is', local: { successes: [entry('20:01:00', true)] }, remote: undefined, expected: { successes: ['20:01:00'] } },
+    {
+      name: 'no remote: ours as is',
+      local: { successes: [entry('20:01:00', true)] },
+      remote: undefined,
+      expected: { successes: ['20:01:00'] },
+    },
     {
       name: 'both writers keep their entries, newest first',
       local: { successes: [entry('20:03:00', true), entry('20:01:00', true)], failures: [entry('20:02:00', false)] },
@@ -369,19 +564,37 @@ describe('mergeForWrite', () => {
       name: 'outages are matched by start, a closed copy wins over an open one',
       local: { outages: [outage('20:05:00'), outage('20:01:00', '20:02:00')] },
       remote: { outages: [outage('20:05:00', '20:06:00'), outage('20:03:00', '20:04:00')] },
-      expected: { outages: [['20:05:00', '20:06:00'], ['20:03:00', '20:04:00'], ['20:01:00', '20:02:00']] },
+      expected: {
+        outages: [
+          ['20:05:00', '20:06:00'],
+          ['20:03:00', '20:04:00'],
+          ['20:01:00', '20:02:00'],
+        ],
+      },
     },
     {
       name: 'a Stale mark is dropped once a probe newer than the mark is merged',
       local: { successes: [entry('20:10:00', true)], conditions: [condition('Reachable', 'True', '20:10:00')] },
-      remote: { successes: [entry('18:00:00', true)], conditions: [condition('Reachable', 'True', '18:00:00'), condition('Stale', 'True', '20:00:00')] },
+      remote: {
+        successes: [entry('18:00:00', true)],
+        conditions: [condition('Reachable', 'True', '18:00:00'), condition('Stale', 'True', '20:00:00')],
+      },
       expected: { successes: ['20:10:00', '18:00:00'], conditions: [['Reachable', 'True', 'm']] },
     },
     {
       name: 'a Stale mark newer than every probe stays',
       local: { successes: [entry('18:00:00', true)], conditions: [condition('Reachable', 'True', '18:00:00')] },
-      remote: { successes: [entry('18:00:00', true)], conditions: [condition('Reachable', 'True', '18:00:00'), condition('Stale', 'True', '20:00:00')] },
-      expected: { successes: ['18:00:00'], conditions: [['Reachable', 'True', 'm'], ['Stale', 'True', 'm']] },
+      remote: {
+        successes: [entry('18:00:00', true)],
+        conditions: [condition('Reachable', 'True', '18:00:00'), condition('Stale', 'True', '20:00:00')],
+      },
+      expected: {
+        successes: ['18:00:00'],
+        conditions: [
+          ['Reachable', 'True', 'm'],
+          ['Stale', 'True', 'm'],
+        ],
+      },
     },
     {
       name: 'our open outage stays open when the remote has none',
@@ -391,9 +604,26 @@ describe('mergeForWrite', () => {
     },
     {
       name: 'conditions: the newer flip wins, ours on a tie, remote-only types kept',
-      local: { conditions: [condition('Reachable', 'True', '20:05:00', 'ours'), condition('Other', 'True', '20:00:00', 'ours')] },
-      remote: { conditions: [condition('Reachable', 'False', '20:06:00', 'theirs'), condition('Other', 'False', '20:00:00', 'theirs'), condition('Stale', 'True', '20:07:00')] },
-      expected: { conditions: [['Reachable', 'False', 'theirs'], ['Other', 'True', 'ours'], ['Stale', 'True', 'm']] },
+      local: {
+        conditions: [
+          condition('Reachable', 'True', '20:05:00', 'ours'),
+          condition('Other', 'True', '20:00:00', 'ours'),
+        ],
+      },
+      remote: {
+        conditions: [
+          condition('Reachable', 'False', '20:06:00', 'theirs'),
+          condition('Other', 'False', '20:00:00', 'theirs'),
+          condition('Stale', 'True', '20:07:00'),
+        ],
+      },
+      expected: {
+        conditions: [
+          ['Reachable', 'False', 'theirs'],
+          ['Other', 'True', 'ours'],
+          ['Stale', 'True', 'm'],
+        ],
+      },
     },
   ];
   for (const { name, local, remote, expected } of table) {
@@ -402,14 +632,29 @@ describe('mergeForWrite', () => {
       assertValidStatus(merged);
       if (expected.successes) assert.deepEqual(clocks(merged.successes), expected.successes);
       if (expected.failures) assert.deepEqual(clocks(merged.failures), expected.failures);
-      if (expected.latencies) assert.deepEqual(merged.successes?.map((kept) => kept.latency), expected.latencies);
-      if (expected.outages) assert.deepEqual(merged.outages?.map((kept) => (kept.end ? [clock(kept.start), clock(kept.end)] : [clock(kept.start)])), expected.outages);
-      if (expected.conditions) assert.deepEqual(merged.conditions?.map((kept) => [kept.type, kept.status, kept.message]), expected.conditions);
+      if (expected.latencies)
+        assert.deepEqual(
+          merged.successes?.map((kept) => kept.latency),
+          expected.latencies,
+        );
+      if (expected.outages)
+        assert.deepEqual(
+          merged.outages?.map((kept) => (kept.end ? [clock(kept.start), clock(kept.end)] : [clock(kept.start)])),
+          expected.outages,
+        );
+      if (expected.conditions)
+        assert.deepEqual(
+          merged.conditions?.map((kept) => [kept.type, kept.status, kept.message]),
+          expected.conditions,
+        );
     });
   }
 
   test('21 + 21 outages keep the newest 20', () => {
-    const series = (fromMinute: number) => clockSeries(clockAfter('20:00:00', fromMinute * MINUTE), 21, 120).map((start) => outage(start)).reverse();
+    const series = (fromMinute: number) =>
+      clockSeries(clockAfter('20:00:00', fromMinute * MINUTE), 21, 120)
+        .map((start) => outage(start))
+        .reverse();
     const merged = mergeForWrite({ outages: series(0) }, { outages: series(1) });
     assert.equal(merged.outages?.length, 20);
     assert.equal(clock(merged.outages![0]!.start), '20:41:00');
@@ -424,12 +669,17 @@ describe('mergeForWrite', () => {
 describe('statusPatch', () => {
   test('sends every list whole, empty ones as []', () => {
     const status = statusAfter([ok('20:00:00')])!;
-    assert.deepEqual(statusPatch(status), { status: { conditions: status.conditions, successes: status.successes, failures: [], outages: [] } });
+    assert.deepEqual(statusPatch(status), {
+      status: { conditions: status.conditions, successes: status.successes, failures: [], outages: [] },
+    });
   });
 
   test('carries the resourceVersion for optimistic concurrency', () => {
     const patch = statusPatch({}, '4711');
-    assert.deepEqual(patch, { metadata: { resourceVersion: '4711' }, status: { conditions: [], successes: [], failures: [], outages: [] } });
+    assert.deepEqual(patch, {
+      metadata: { resourceVersion: '4711' },
+      status: { conditions: [], successes: [], failures: [], outages: [] },
+    });
     assertValidStatus(patch.status);
   });
 });

@@ -10,11 +10,22 @@ import { matchSnapshot } from '../helpers/snapshot.js';
 import { synthToTemp, type K8sObject } from '../helpers/synth.js';
 import { smallTopology } from '../helpers/topologies.js';
 
-const withMonitoring = (monitoring: NonNullable<TopologyInput['monitoring']>): TopologyInput => ({ ...smallTopology(), monitoring });
-const enabled = synthToTemp(withMonitoring({ serviceMonitor: true, prometheusRule: true, labels: { release: 'kube-prometheus-stack' }, scrapeInterval: '30s' }));
+const withMonitoring = (monitoring: NonNullable<TopologyInput['monitoring']>): TopologyInput => ({
+  ...smallTopology(),
+  monitoring,
+});
+const enabled = synthToTemp(
+  withMonitoring({
+    serviceMonitor: true,
+    prometheusRule: true,
+    labels: { release: 'kube-prometheus-stack' },
+    scrapeInterval: '30s',
+  }),
+);
 const byKind = (objects: K8sObject[], kind: string) => objects.filter((object) => object.kind === kind);
 const wave = (object: K8sObject) => Number(object.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
-const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([key, value]) => labels[key] === value);
+const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
+  Object.entries(selector).every(([key, value]) => labels[key] === value);
 
 describe('monitoring objects', () => {
   test('monitoring.yaml matches its snapshot and is listed in the kustomization', () => {
@@ -30,7 +41,9 @@ describe('monitoring objects', () => {
   });
 
   test('the metrics Service selects every source pod and no other, on their metrics port', () => {
-    const [service] = byKind(enabled.objects, 'Service').filter((object) => object.metadata.name === 'p2pnc-source-metrics');
+    const [service] = byKind(enabled.objects, 'Service').filter(
+      (object) => object.metadata.name === 'p2pnc-source-metrics',
+    );
     assert.ok(service, 'the metrics Service');
     assert.equal(service.spec.clusterIP, 'None', 'headless: every pod is a target');
     const workloads = [...byKind(enabled.objects, 'Deployment'), ...byKind(enabled.objects, 'DaemonSet')];
@@ -39,19 +52,34 @@ describe('monitoring objects', () => {
       const isSource = pod.metadata.labels['app.kubernetes.io/component'] === 'source';
       assert.equal(matches(service.spec.selector, pod.metadata.labels), isSource, workload.metadata.name);
       if (isSource) {
-        const port = pod.spec.containers[0].ports.find((p: { name: string }) => p.name === service.spec.ports[0].targetPort);
-        assert.equal(port?.containerPort, service.spec.ports[0].port, `${workload.metadata.name} serves metrics on the Service's port`);
+        const port = pod.spec.containers[0].ports.find(
+          (p: { name: string }) => p.name === service.spec.ports[0].targetPort,
+        );
+        assert.equal(
+          port?.containerPort,
+          service.spec.ports[0].port,
+          `${workload.metadata.name} serves metrics on the Service's port`,
+        );
       }
     }
   });
 
   test('the ServiceMonitor scrapes that Service in the p2pnc namespace and carries the extra labels', () => {
     const [monitor] = byKind(enabled.objects, 'ServiceMonitor');
-    const service = enabled.objects.find((object) => object.kind === 'Service' && object.metadata.name === 'p2pnc-source-metrics')!;
+    const service = enabled.objects.find(
+      (object) => object.kind === 'Service' && object.metadata.name === 'p2pnc-source-metrics',
+    )!;
     assert.ok(matches(monitor!.spec.selector.matchLabels, service.metadata.labels));
-    assert.equal(byKind(enabled.objects, 'Service').filter((object) => matches(monitor!.spec.selector.matchLabels, object.metadata.labels)).length, 1);
+    assert.equal(
+      byKind(enabled.objects, 'Service').filter((object) =>
+        matches(monitor!.spec.selector.matchLabels, object.metadata.labels),
+      ).length,
+      1,
+    );
     assert.deepEqual(monitor!.spec.namespaceSelector, { matchNames: ['p2pnc'] });
-    assert.deepEqual(monitor!.spec.endpoints, [{ port: service.spec.ports[0].name, path: '/metrics', interval: '30s' }]);
+    assert.deepEqual(monitor!.spec.endpoints, [
+      { port: service.spec.ports[0].name, path: '/metrics', interval: '30s' },
+    ]);
     for (const object of [monitor!, ...byKind(enabled.objects, 'PrometheusRule')]) {
       assert.equal(object.metadata.labels!.release, 'kube-prometheus-stack', object.kind);
       assert.equal(object.metadata.labels!['app.kubernetes.io/part-of'], 'p2pnc', object.kind);
@@ -59,28 +87,45 @@ describe('monitoring objects', () => {
   });
 
   test('the NetworkPolicy of the sources admits scrapes on the metrics port', () => {
-    const policy = enabled.objects.find((object) => object.kind === 'NetworkPolicy' && object.metadata.name === 'source-traffic')!;
+    const policy = enabled.objects.find(
+      (object) => object.kind === 'NetworkPolicy' && object.metadata.name === 'source-traffic',
+    )!;
     const port = enabled.objects.find((object) => object.metadata.name === 'p2pnc-source-metrics')!.spec.ports[0].port;
-    assert.ok(policy.spec.ingress.some((rule: { from?: unknown; ports: { port: number }[] }) => !rule.from && rule.ports.some((p) => p.port === port)));
+    assert.ok(
+      policy.spec.ingress.some(
+        (rule: { from?: unknown; ports: { port: number }[] }) => !rule.from && rule.ports.some((p) => p.port === port),
+      ),
+    );
   });
 
   test('sync with the checks and workloads in the last wave, so a sync never waits on their health', () => {
     const checksWave = wave(byKind(enabled.objects, 'PodNetworkConnectivityCheck')[0]!);
     assert.equal(Math.max(...enabled.objects.map(wave)), checksWave, 'no object in a wave after the checks');
-    for (const object of enabled.objects.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/') || o.metadata.name === 'p2pnc-source-metrics'))
+    for (const object of enabled.objects.filter(
+      (o) => o.apiVersion.startsWith('monitoring.coreos.com/') || o.metadata.name === 'p2pnc-source-metrics',
+    ))
       assert.equal(wave(object), checksWave, `${object.kind} ${object.metadata.name}`);
   });
 
   test('each switch turns on only its own objects', () => {
     const rulesOnly = synthToTemp(withMonitoring({ prometheusRule: true })).objects;
-    assert.deepEqual(rulesOnly.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/')).map((o) => o.kind), ['PrometheusRule']);
+    assert.deepEqual(
+      rulesOnly.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/')).map((o) => o.kind),
+      ['PrometheusRule'],
+    );
     assert.ok(!rulesOnly.some((o) => o.metadata.name === 'p2pnc-source-metrics'));
     const monitorOnly = synthToTemp(withMonitoring({ serviceMonitor: true })).objects;
-    assert.deepEqual(monitorOnly.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/')).map((o) => o.kind), ['ServiceMonitor']);
+    assert.deepEqual(
+      monitorOnly.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/')).map((o) => o.kind),
+      ['ServiceMonitor'],
+    );
   });
 
   test('alert thresholds come from the topology, and rate windows hold two of the longest interval', () => {
-    const topology = withMonitoring({ prometheusRule: true, alerts: { outageFor: '2m', noResultsFor: '1h', latencyThreshold: '250ms', latencyFor: '90s' } });
+    const topology = withMonitoring({
+      prometheusRule: true,
+      alerts: { outageFor: '2m', noResultsFor: '1h', latencyThreshold: '250ms', latencyFor: '90s' },
+    });
     topology.targets[3] = { ...topology.targets[3]!, interval: '12m' } as (typeof topology.targets)[number];
     const rules = byKind(synthToTemp(topology).objects, 'PrometheusRule')[0]!.spec.groups[0].rules;
     const rule = (name: string) => rules.find((r: { alert: string }) => r.alert === name);
@@ -94,12 +139,23 @@ describe('monitoring objects', () => {
   test('a typo in the monitoring block is a clear error', () => {
     const topology = withMonitoring({ serviceMonitor: true });
     (topology.monitoring as Record<string, unknown>).prometheusRules = true;
-    assert.throws(() => parseTopology(stringify(topology)), /monitoring\.prometheusRules: unknown key "prometheusRules"; did you mean "prometheusRule"\?/);
+    assert.throws(
+      () => parseTopology(stringify(topology)),
+      /monitoring\.prometheusRules: unknown key "prometheusRules"; did you mean "prometheusRule"\?/,
+    );
   });
 });
 
 describe('promDuration', () => {
   test('writes whole Prometheus units, rounding up to the millisecond', () => {
-    assert.deepEqual([90_000, 300_000, 500, 1_500, 5_400_000, 0.2, 0].map(promDuration), ['1m30s', '5m', '500ms', '1s500ms', '1h30m', '1ms', '0s']);
+    assert.deepEqual([90_000, 300_000, 500, 1_500, 5_400_000, 0.2, 0].map(promDuration), [
+      '1m30s',
+      '5m',
+      '500ms',
+      '1s500ms',
+      '1h30m',
+      '1ms',
+      '0s',
+    ]);
   });
 });

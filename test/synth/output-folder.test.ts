@@ -5,7 +5,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
@@ -125,7 +135,10 @@ describe('synth refuses folders it did not write, leaving every byte in place', 
     const before = tree(work);
     const result = synth(work, 'notes.md/dist');
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^error: cannot write the output folder notes\.md\/dist: a part of the path is a file, not a folder/m);
+    assert.match(
+      result.stderr,
+      /^error: cannot write the output folder notes\.md\/dist: a part of the path is a file, not a folder/m,
+    );
     assert.deepEqual(tree(work), before);
   });
 
@@ -147,7 +160,11 @@ describe('synth writes where it may', () => {
     mkdirSync(join(work, 'empty'));
     assert.equal(synth(work, 'empty').code, 0);
     assert.ok(existsSync(join(work, 'empty', 'kustomization.yaml')));
-    assert.deepEqual(readdirSync(work).filter((entry) => entry.includes('staging')), [], 'no staging folder left behind');
+    assert.deepEqual(
+      readdirSync(work).filter((entry) => entry.includes('staging')),
+      [],
+      'no staging folder left behind',
+    );
   });
 
   test('its own earlier output is replaced whole', () => {

@@ -24,7 +24,10 @@ describe('invariants over every object', () => {
   test('every object is named explicitly with a valid, unique name', () => {
     const keys = new Set<string>();
     for (const object of objects) {
-      assert.ok(DNS1123_SUBDOMAIN.test(object.metadata.name) && object.metadata.name.length <= 253, `${object.kind} ${object.metadata.name}`);
+      assert.ok(
+        DNS1123_SUBDOMAIN.test(object.metadata.name) && object.metadata.name.length <= 253,
+        `${object.kind} ${object.metadata.name}`,
+      );
       const key = `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
       assert.ok(!keys.has(key), `duplicate ${key}`);
       keys.add(key);
@@ -33,14 +36,21 @@ describe('invariants over every object', () => {
 
   test('every namespaced object is in the p2pnc namespace and labelled as part of p2pnc', () => {
     for (const object of objects) {
-      if (object.kind !== 'Namespace' && object.kind !== 'CustomResourceDefinition') assert.equal(object.metadata.namespace, 'p2pnc', `${object.kind} ${object.metadata.name}`);
-      if (object.kind !== 'CustomResourceDefinition') assert.equal(object.metadata.labels?.['app.kubernetes.io/part-of'], 'p2pnc', `${object.kind} ${object.metadata.name}`);
+      if (object.kind !== 'Namespace' && object.kind !== 'CustomResourceDefinition')
+        assert.equal(object.metadata.namespace, 'p2pnc', `${object.kind} ${object.metadata.name}`);
+      if (object.kind !== 'CustomResourceDefinition')
+        assert.equal(
+          object.metadata.labels?.['app.kubernetes.io/part-of'],
+          'p2pnc',
+          `${object.kind} ${object.metadata.name}`,
+        );
     }
   });
 
   test('the namespace enforces, audits and warns Pod Security "restricted"', () => {
     const namespace = objects.find((object) => object.kind === 'Namespace')!;
-    for (const mode of ['enforce', 'audit', 'warn']) assert.equal(namespace.metadata.labels![`pod-security.kubernetes.io/${mode}`], 'restricted');
+    for (const mode of ['enforce', 'audit', 'warn'])
+      assert.equal(namespace.metadata.labels![`pod-security.kubernetes.io/${mode}`], 'restricted');
   });
 
   test('every pod passes Pod Security "restricted" and has a read-only root and small explicit requests', () => {
@@ -50,7 +60,8 @@ describe('invariants over every object', () => {
       const where = `${workload.kind} ${workload.metadata.name}`;
       assert.equal(pod.securityContext.runAsNonRoot, true, where);
       assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault', where);
-      for (const forbidden of ['hostNetwork', 'hostPID', 'hostIPC']) assert.ok(!pod[forbidden], `${where} ${forbidden}`);
+      for (const forbidden of ['hostNetwork', 'hostPID', 'hostIPC'])
+        assert.ok(!pod[forbidden], `${where} ${forbidden}`);
       assert.ok(!(pod.volumes ?? []).some((volume: { hostPath?: unknown }) => volume.hostPath), `${where} hostPath`);
       for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
         const security = container.securityContext;
@@ -62,7 +73,11 @@ describe('invariants over every object', () => {
         assert.match(container.resources.requests.cpu, /^\d+m$/, where);
         assert.ok(parseInt(container.resources.requests.cpu, 10) <= 100, `${where} cpu request`);
         assert.ok(parseInt(container.resources.requests.memory, 10) <= 64, `${where} memory request`);
-        assert.equal(container.resources.limits?.cpu, undefined, `${where}: no CPU limit, throttling causes false timeouts`);
+        assert.equal(
+          container.resources.limits?.cpu,
+          undefined,
+          `${where}: no CPU limit, throttling causes false timeouts`,
+        );
       }
     }
   });
@@ -79,39 +94,68 @@ describe('invariants over every object', () => {
 
   test('sources run only where the topology puts them', () => {
     const mesh = workloads.find((workload) => workload.metadata.name === 'mesh')!;
-    const terms = mesh.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    const terms =
+      mesh.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
     assert.deepEqual(terms, [
-      { matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }, { key: 'node-role.kubernetes.io/worker', operator: 'Exists' }] },
+      {
+        matchExpressions: [
+          { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
+          { key: 'node-role.kubernetes.io/worker', operator: 'Exists' },
+        ],
+      },
     ]);
     const pinned = workloads.find((workload) => workload.metadata.name === 'network-check-source')!;
-    const pinnedTerms = pinned.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    const pinnedTerms =
+      pinned.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
     assert.deepEqual(pinnedTerms[0].matchFields, [{ key: 'metadata.name', operator: 'In', values: ['worker-0'] }]);
     assert.deepEqual(mesh.spec.template.spec.containers[0].args, ['source', '--source', 'mesh', '--per-node']);
   });
 
   test('RBAC is least privilege: own checks, their status, events, own Lease, only named Secrets', () => {
     const role = objects.find((object) => object.kind === 'Role' && object.metadata.name === 'network-check-source')!;
-    const rules = role.rules.map((rule: any) => `${rule.apiGroups.join(',')}|${rule.resources.join(',')}|${(rule.resourceNames ?? []).join(',')}|${rule.verbs.join(',')}`).sort();
-    assert.deepEqual(rules, [
-      '|events||create',
-      '|secrets|etcd-client|get',
-      'coordination.k8s.io|leases||create',
-      'coordination.k8s.io|leases|network-check-source-leader|get,update',
-      'discovery.k8s.io|endpointslices||list,watch',
-      'p2pnc.io|podnetworkconnectivitychecks/status||patch',
-      'p2pnc.io|podnetworkconnectivitychecks||get,list,watch',
-    ].sort());
-    assert.ok(!objects.some((object) => object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding'), 'nothing cluster-wide');
+    const rules = role.rules
+      .map(
+        (rule: any) =>
+          `${rule.apiGroups.join(',')}|${rule.resources.join(',')}|${(rule.resourceNames ?? []).join(',')}|${rule.verbs.join(',')}`,
+      )
+      .sort();
+    assert.deepEqual(
+      rules,
+      [
+        '|events||create',
+        '|secrets|etcd-client|get',
+        'coordination.k8s.io|leases||create',
+        'coordination.k8s.io|leases|network-check-source-leader|get,update',
+        'discovery.k8s.io|endpointslices||list,watch',
+        'p2pnc.io|podnetworkconnectivitychecks/status||patch',
+        'p2pnc.io|podnetworkconnectivitychecks||get,list,watch',
+      ].sort(),
+    );
+    assert.ok(
+      !objects.some((object) => object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding'),
+      'nothing cluster-wide',
+    );
     const meshRole = objects.find((object) => object.kind === 'Role' && object.metadata.name === 'mesh')!;
-    assert.ok(!meshRole.rules.some((rule: any) => rule.resources.includes('secrets') || rule.resources.includes('leases')), 'per-node sources need no Lease or Secret');
-    const targetRoleBindings = objects.filter((object) => object.kind === 'RoleBinding' && object.subjects.some((subject: any) => subject.name === 'network-check-target'));
+    assert.ok(
+      !meshRole.rules.some((rule: any) => rule.resources.includes('secrets') || rule.resources.includes('leases')),
+      'per-node sources need no Lease or Secret',
+    );
+    const targetRoleBindings = objects.filter(
+      (object) =>
+        object.kind === 'RoleBinding' &&
+        object.subjects.some((subject: any) => subject.name === 'network-check-target'),
+    );
     assert.deepEqual(targetRoleBindings, [], 'the target has no API access');
   });
 
   test('NetworkPolicies deny by default and open only the probe, metrics, probed and API ports', () => {
-    const policies = new Map(objects.filter((object) => object.kind === 'NetworkPolicy').map((policy) => [policy.metadata.name, policy.spec]));
+    const policies = new Map(
+      objects.filter((object) => object.kind === 'NetworkPolicy').map((policy) => [policy.metadata.name, policy.spec]),
+    );
     assert.deepEqual(policies.get('default-deny'), { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    assert.deepEqual(policies.get('network-check-target-ingress').ingress, [{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    assert.deepEqual(policies.get('network-check-target-ingress').ingress, [
+      { ports: [{ protocol: 'TCP', port: 8080 }] },
+    ]);
     const egressPorts = policies.get('source-traffic').egress[1].ports.map((port: { port: number }) => port.port);
     assert.deepEqual(egressPorts, [80, 443, 2379, 6443, 8080]);
   });
@@ -131,7 +175,10 @@ describe('invariants over every object', () => {
 
   test('the kustomization lists every file once', () => {
     const kustomization = parse(files.get('kustomization.yaml')!);
-    assert.deepEqual([...kustomization.resources].sort(), [...files.keys()].filter((file) => file !== 'kustomization.yaml').sort());
+    assert.deepEqual(
+      [...kustomization.resources].sort(),
+      [...files.keys()].filter((file) => file !== 'kustomization.yaml').sort(),
+    );
   });
 
   test('checks match their specs and are one per pair', () => {
@@ -150,7 +197,8 @@ describe('CRD', () => {
   test('is structural: every node typed, no $ref, no additionalProperties:false', () => {
     const visit = (node: any, path: string): void => {
       assert.ok(typeof node.type === 'string', `${path} has no type`);
-      for (const banned of ['$ref', 'additionalProperties', 'anyOf', 'oneOf', 'allOf', '$schema']) assert.ok(!(banned in node), `${path} has ${banned}`);
+      for (const banned of ['$ref', 'additionalProperties', 'anyOf', 'oneOf', 'allOf', '$schema'])
+        assert.ok(!(banned in node), `${path} has ${banned}`);
       for (const [name, child] of Object.entries(node.properties ?? {})) visit(child, `${path}.${name}`);
       if (node.items) visit(node.items, `${path}[]`);
     };
@@ -169,7 +217,12 @@ describe('CRD', () => {
     const openshift = parse(readFileSync(referenceFile(OPENSHIFT_CRD), 'utf8'));
     const theirs = openshift.spec.versions[0].schema.openAPIV3Schema;
     assert.deepEqual(normalize(schema.properties.status), normalize(theirs.properties.status));
-    for (const field of ['sourcePod', 'targetEndpoint', 'tlsClientCert']) assert.deepEqual(normalize(schema.properties.spec.properties[field]), normalize(theirs.properties.spec.properties[field]), field);
+    for (const field of ['sourcePod', 'targetEndpoint', 'tlsClientCert'])
+      assert.deepEqual(
+        normalize(schema.properties.spec.properties[field]),
+        normalize(theirs.properties.spec.properties[field]),
+        field,
+      );
     assert.deepEqual(schema.properties.spec.required.sort(), theirs.properties.spec.required.sort());
   });
 });
@@ -196,7 +249,11 @@ describe('reproducible output', () => {
     const work = mkdtempSync(join(tmpdir(), 'p2pnc-stale-'));
     const topology = smallTopology();
     writeFileSync(join(work, 'topology.yaml'), stringify(topology));
-    const run = () => spawnSync(process.execPath, [join(process.cwd(), 'bin/p2pnc.js'), 'synth', '-f', 'topology.yaml', '-o', 'dist'], { cwd: work, encoding: 'utf8' });
+    const run = () =>
+      spawnSync(process.execPath, [join(process.cwd(), 'bin/p2pnc.js'), 'synth', '-f', 'topology.yaml', '-o', 'dist'], {
+        cwd: work,
+        encoding: 'utf8',
+      });
     assert.equal(run().status, 0);
     topology.targets = topology.targets.filter((target) => target.name !== 'etcd');
     writeFileSync(join(work, 'topology.yaml'), stringify(topology));

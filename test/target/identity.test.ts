@@ -5,7 +5,10 @@ import { identityFromEnv, negotiateFormat, renderIdentity } from '../../src/runt
 const TIME = new Date('2025-01-02T03:04:05.678Z');
 
 test('identity comes from the Downward API variables; unset or empty is null', () => {
-  assert.deepEqual(identityFromEnv({ P2PNC_NODE_NAME: 'worker-a', P2PNC_POD_NAME: 'target-x1' }), { node: 'worker-a', pod: 'target-x1' });
+  assert.deepEqual(identityFromEnv({ P2PNC_NODE_NAME: 'worker-a', P2PNC_POD_NAME: 'target-x1' }), {
+    node: 'worker-a',
+    pod: 'target-x1',
+  });
   assert.deepEqual(identityFromEnv({ P2PNC_NODE_NAME: '' }), { node: null, pod: null });
 });
 
@@ -14,11 +17,17 @@ test('JSON body: node, pod, time in that order, one line', () => {
     renderIdentity({ node: 'worker-a', pod: 'target-x1' }, TIME, 'json'),
     '{"node":"worker-a","pod":"target-x1","time":"2025-01-02T03:04:05.678Z"}\n',
   );
-  assert.equal(renderIdentity({ node: null, pod: null }, TIME, 'json'), '{"node":null,"pod":null,"time":"2025-01-02T03:04:05.678Z"}\n');
+  assert.equal(
+    renderIdentity({ node: null, pod: null }, TIME, 'json'),
+    '{"node":null,"pod":null,"time":"2025-01-02T03:04:05.678Z"}\n',
+  );
 });
 
 test('text body: key=value, "-" for unknown', () => {
-  assert.equal(renderIdentity({ node: 'worker-a', pod: null }, TIME, 'text'), 'node=worker-a pod=- time=2025-01-02T03:04:05.678Z\n');
+  assert.equal(
+    renderIdentity({ node: 'worker-a', pod: null }, TIME, 'text'),
+    'node=worker-a pod=- time=2025-01-02T03:04:05.678Z\n',
+  );
 });
 
 test('text only when asked for text/plain and not JSON', () => {

@@ -3,7 +3,15 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { type RunningTarget, listenCandidates, listenFirst, startTarget } from '../../src/runtime/target/index.js';
-import { delay, hasIpv6Loopback, httpRequest, readUntilClose, tcpConnect, waitUntilRefused, within } from './support.js';
+import {
+  delay,
+  hasIpv6Loopback,
+  httpRequest,
+  readUntilClose,
+  tcpConnect,
+  waitUntilRefused,
+  within,
+} from './support.js';
 
 const identity = { node: 'worker-a', pod: 'network-check-target-x1' };
 let target: RunningTarget;
@@ -138,11 +146,20 @@ test('listenFirst falls back when an address is not available, and only then', a
 
   const server = createServer();
   // 192.0.2.1 (TEST-NET-1) is on no interface: EADDRNOTAVAIL, as `::` gives where IPv6 is disabled.
-  const bound = await listenFirst(server, [{ host: '192.0.2.1', port: 0 }, { host: '127.0.0.1', port: 0 }]);
+  const bound = await listenFirst(server, [
+    { host: '192.0.2.1', port: 0 },
+    { host: '127.0.0.1', port: 0 },
+  ]);
   assert.equal(bound.host, '127.0.0.1');
   assert.equal(bound.dualStack, false);
 
   const busy = createServer();
-  await assert.rejects(listenFirst(busy, [{ host: '127.0.0.1', port: bound.port }, { host: '127.0.0.1', port: 0 }]), { code: 'EADDRINUSE' });
+  await assert.rejects(
+    listenFirst(busy, [
+      { host: '127.0.0.1', port: bound.port },
+      { host: '127.0.0.1', port: 0 },
+    ]),
+    { code: 'EADDRINUSE' },
+  );
   server.close();
 });

@@ -13,10 +13,20 @@ export interface Response {
 }
 
 /** One request on a fresh connection (no agent, no keep-alive reuse). */
-export function httpRequest(port: number, options: { path?: string; method?: string; host?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+export function httpRequest(
+  port: number,
+  options: { path?: string; method?: string; host?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: options.host ?? '127.0.0.1', port, path: options.path ?? '/', method: options.method ?? 'GET', headers: options.headers, agent: false },
+      {
+        host: options.host ?? '127.0.0.1',
+        port,
+        path: options.path ?? '/',
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: false,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -109,7 +119,10 @@ export interface SpawnedTarget {
  * Runs `p2pnc target --port 0 ...` and waits for its start line, which carries the bound port.
  * `entry` is the CLI script: bin/p2pnc.js unless given (the bundle tests pass theirs).
  */
-export async function spawnTarget(args: string[] = [], options: { env?: Record<string, string>; entry?: string } = {}): Promise<SpawnedTarget> {
+export async function spawnTarget(
+  args: string[] = [],
+  options: { env?: Record<string, string>; entry?: string } = {},
+): Promise<SpawnedTarget> {
   const child = spawn(process.execPath, [options.entry ?? CLI, 'target', '--port', '0', ...args], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -118,7 +131,10 @@ export async function spawnTarget(args: string[] = [], options: { env?: Record<s
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
   const lines: Record<string, unknown>[] = [];
   const started = new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {

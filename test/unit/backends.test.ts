@@ -30,7 +30,13 @@ test('backends must name another target', () => {
       return (error as Error).message;
     }
   };
-  assert.match(message(withBackends(3, 'apiservr')), /topology\.yaml:\d+: targets\[3\]\.backends: unknown target "apiservr" \(defined: etcd, apiserver, kubernetes-default-service-cluster, network-check-target\)$/m);
-  assert.match(message(withBackends(2, 'kubernetes-default-service-cluster')), /targets\[2\]\.backends: a target cannot be its own backends/);
+  assert.match(
+    message(withBackends(3, 'apiservr')),
+    /topology\.yaml:\d+: targets\[3\]\.backends: unknown target "apiservr" \(defined: etcd, apiserver, kubernetes-default-service-cluster, network-check-target\)$/m,
+  );
+  assert.match(
+    message(withBackends(2, 'kubernetes-default-service-cluster')),
+    /targets\[2\]\.backends: a target cannot be its own backends/,
+  );
   assert.match(message(withBackends(0, 'apiserver')), /targets\[0\]\.backends: unknown key "backends"/);
 });

@@ -13,7 +13,8 @@ import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
 import { checksOf, openshiftTopology, refused, withStatuses } from '../ops/support.js';
 
-const p2pnc = (...args: string[]) => spawnSync(process.execPath, ['bin/p2pnc.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const p2pnc = (...args: string[]) =>
+  spawnSync(process.execPath, ['bin/p2pnc.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 
 /** Every command that runs something (those with subcommands only dispatch). */
 function leafCommands(command: Command, prefix: string[] = []): { path: string[]; command: Command }[] {
@@ -55,7 +56,10 @@ describe('--help', () => {
     test(`p2pnc ${path.join(' ')} --help has examples that run this command`, () => {
       const help = helpOf(command);
       assert.match(help, /\nExamples:\n/);
-      const examples = help.slice(help.indexOf('Examples:')).split('\n').filter((line) => line.startsWith('  p2pnc '));
+      const examples = help
+        .slice(help.indexOf('Examples:'))
+        .split('\n')
+        .filter((line) => line.startsWith('  p2pnc '));
       assert.ok(examples.length > 0, help);
       for (const example of examples) assert.ok(example.startsWith(`  p2pnc ${path.join(' ')}`), example);
     });
@@ -64,14 +68,22 @@ describe('--help', () => {
       const help = helpOf(command);
       assert.doesNotMatch(help, /\(default: "/, 'defaults are shown unquoted, as typed on the command line');
       for (const option of command.options) {
-        if (option.long?.includes('duration') || !/<duration>/.test(option.flags) || option.defaultValue === undefined) continue;
-        assert.match(option.defaultValueDescription ?? '', /^\d+(\.\d+)?(ms|s|m|h)$/, `${option.flags} shows its default as a duration`);
+        if (option.long?.includes('duration') || !/<duration>/.test(option.flags) || option.defaultValue === undefined)
+          continue;
+        assert.match(
+          option.defaultValueDescription ?? '',
+          /^\d+(\.\d+)?(ms|s|m|h)$/,
+          `${option.flags} shows its default as a duration`,
+        );
       }
     });
   }
 
   test('target --shutdown-grace shows a duration, not milliseconds', () => {
-    assert.match(helpOf(commands.find(({ path }) => path[0] === 'target')!.command), /SIGTERM, as a Go duration \(default: 5s\)/);
+    assert.match(
+      helpOf(commands.find(({ path }) => path[0] === 'target')!.command),
+      /SIGTERM, as a Go duration \(default: 5s\)/,
+    );
   });
 
   test('the root --help lists commands and examples; the program version is printed by --version', () => {
@@ -99,7 +111,9 @@ describe('usage errors exit 2', () => {
 });
 
 describe('-o formats', () => {
-  const formatted = commands.filter(({ command }) => command.options.some((option) => option.long === '--output' && option.flags.includes('<format>')));
+  const formatted = commands.filter(({ command }) =>
+    command.options.some((option) => option.long === '--output' && option.flags.includes('<format>')),
+  );
 
   test('status, diagnose and check take -o as a format', () => {
     assert.deepEqual(formatted.map(({ path }) => path.join(' ')).sort(), ['check tcp-endpoint', 'diagnose', 'status']);
@@ -118,7 +132,10 @@ describe('-o formats', () => {
   test('check tcp-endpoint -o yaml prints the log entry as YAML', () => {
     const run = p2pnc('check', 'tcp-endpoint', '127.0.0.1:1', '--timeout', '2s', '-o', 'yaml');
     assert.equal(run.status, 1);
-    assert.match(run.stdout, /^time: \S+Z\nsuccess: false\nreason: TCPConnectError\nmessage: .*connection refused.*\nlatency: \S+\nfailure: refused\n/);
+    assert.match(
+      run.stdout,
+      /^time: \S+Z\nsuccess: false\nreason: TCPConnectError\nmessage: .*connection refused.*\nlatency: \S+\nfailure: refused\n/,
+    );
   });
 });
 
@@ -127,7 +144,8 @@ describe('cluster flags', () => {
     for (const name of ['source', 'status', 'diagnose', 'report', 'prune', 'import']) {
       const command = commands.find(({ path }) => path[0] === name)!.command;
       const flags = command.options.map((option) => option.flags);
-      for (const flag of ['-n, --namespace <ns>', '--kubeconfig <file>', '--context <name>']) assert.ok(flags.includes(flag), `${name}: ${flag}`);
+      for (const flag of ['-n, --namespace <ns>', '--kubeconfig <file>', '--context <name>'])
+        assert.ok(flags.includes(flag), `${name}: ${flag}`);
     }
   });
 
@@ -135,8 +153,21 @@ describe('cluster flags', () => {
     const directory = mkdtempSync(join(tmpdir(), 'p2pnc-kubeconfig-'));
     try {
       const kubeconfig = join(directory, 'config');
-      writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\ncurrent-context: a\ncontexts: [{ name: a, context: { cluster: a, user: a } }]\nclusters: [{ name: a, cluster: { server: "https://127.0.0.1:1" } }]\nusers: [{ name: a, user: {} }]\n');
-      const run = p2pnc('source', '--source', 'x', '--kubeconfig', kubeconfig, '--context', 'prod', '--metrics-port', '0');
+      writeFileSync(
+        kubeconfig,
+        'apiVersion: v1\nkind: Config\ncurrent-context: a\ncontexts: [{ name: a, context: { cluster: a, user: a } }]\nclusters: [{ name: a, cluster: { server: "https://127.0.0.1:1" } }]\nusers: [{ name: a, user: {} }]\n',
+      );
+      const run = p2pnc(
+        'source',
+        '--source',
+        'x',
+        '--kubeconfig',
+        kubeconfig,
+        '--context',
+        'prod',
+        '--metrics-port',
+        '0',
+      );
       assert.equal(run.status, 1);
       assert.match(run.stderr, /has no context "prod"; pass --context NAME/);
     } finally {

@@ -19,7 +19,11 @@ import { checksOf, NOW, withStatuses } from '../ops/support.js';
 function cluster(nodes: number, extra: Partial<TopologyInput> = {}): TopologyInput {
   return {
     cluster: 'sized',
-    nodes: Array.from({ length: nodes }, (_, i) => ({ name: `node-${i}`, addresses: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`], roles: ['worker'] })),
+    nodes: Array.from({ length: nodes }, (_, i) => ({
+      name: `node-${i}`,
+      addresses: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`],
+      roles: ['worker'],
+    })),
     sources: [{ name: 'probe', kind: 'Deployment' }],
     targets: [{ name: 'api', kind: 'endpoint', host: 'api.example.com', port: 6443 }],
     ...extra,
@@ -37,7 +41,9 @@ describe('checkStatusSettings', () => {
   });
 
   test('the topology overrides any of them', () => {
-    const settings = checkStatusSettings(TopologySchema.parse(cluster(3000, { checkStatus: { entries: 12, refreshInterval: '2h' } })));
+    const settings = checkStatusSettings(
+      TopologySchema.parse(cluster(3000, { checkStatus: { entries: 12, refreshInterval: '2h' } })),
+    );
     assert.deepEqual(settings, { entries: 12, outages: 5, refreshInterval: '2h' });
   });
 
@@ -45,8 +51,14 @@ describe('checkStatusSettings', () => {
     const result = TopologySchema.safeParse(cluster(1, { checkStatus: { entries: 50, outages: 0 } as never }));
     assert.equal(result.success, false);
     const messages = result.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    assert.ok(messages.includes('checkStatus.entries: checkStatus.entries must be between 1 and 20'), messages.join('\n'));
-    assert.ok(messages.includes('checkStatus.outages: checkStatus.outages must be between 1 and 20'), messages.join('\n'));
+    assert.ok(
+      messages.includes('checkStatus.entries: checkStatus.entries must be between 1 and 20'),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.includes('checkStatus.outages: checkStatus.outages must be between 1 and 20'),
+      messages.join('\n'),
+    );
   });
 });
 
@@ -56,12 +68,26 @@ describe('DaemonSet sources spread their first list on large clusters', () => {
     assert.equal(sourceStartJitter(TopologySchema.parse(cluster(251))), '10s');
     assert.equal(sourceStartJitter(TopologySchema.parse(cluster(1001))), '30s');
     const argsOf = (nodes: number) => {
-      const input = cluster(nodes, { sources: [{ name: 'probe', kind: 'Deployment' }, { name: 'mesh', kind: 'DaemonSet', mesh: { neighbours: 1 } }] });
-      const workloads = synthToTemp(input).objects.filter((object) => object.kind === 'DaemonSet' || object.kind === 'Deployment');
-      return Object.fromEntries(workloads.filter((w) => w.metadata.name !== 'network-check-target').map((w) => [w.metadata.name, w.spec.template.spec.containers[0].args.join(' ')]));
+      const input = cluster(nodes, {
+        sources: [
+          { name: 'probe', kind: 'Deployment' },
+          { name: 'mesh', kind: 'DaemonSet', mesh: { neighbours: 1 } },
+        ],
+      });
+      const workloads = synthToTemp(input).objects.filter(
+        (object) => object.kind === 'DaemonSet' || object.kind === 'Deployment',
+      );
+      return Object.fromEntries(
+        workloads
+          .filter((w) => w.metadata.name !== 'network-check-target')
+          .map((w) => [w.metadata.name, w.spec.template.spec.containers[0].args.join(' ')]),
+      );
     };
     assert.deepEqual(argsOf(3), { probe: 'source --source probe', mesh: 'source --source mesh --per-node' });
-    assert.deepEqual(argsOf(1200), { probe: 'source --source probe', mesh: 'source --source mesh --per-node --start-jitter 30s' });
+    assert.deepEqual(argsOf(1200), {
+      probe: 'source --source probe',
+      mesh: 'source --source mesh --per-node --start-jitter 30s',
+    });
   });
 });
 
@@ -91,7 +117,8 @@ describe('the runtime obeys the spec', () => {
     success: false,
     latencyMs: 1,
     reason: 'TCPConnectError',
-    message: 'api: failed to establish a TCP connection to 10.0.0.1:6443: dial tcp 10.0.0.1:6443: connect: connection refused',
+    message:
+      'api: failed to establish a TCP connection to 10.0.0.1:6443: dial tcp 10.0.0.1:6443: connect: connection refused',
     failure: 'refused',
   });
 
@@ -141,8 +168,14 @@ describe('diagnose', () => {
     topology.nodes = topology.nodes!.slice(0, 1200);
     const checks = checksOf({ ...topology, checkStatus: { refreshInterval: '60m' } });
     const fortyMinutes = diagnose(withStatuses(checks, {}, { lastProbeMinutesAgo: 40 }), { now: NOW });
-    assert.deepEqual(fortyMinutes.findings.map((finding) => finding.rule), []);
+    assert.deepEqual(
+      fortyMinutes.findings.map((finding) => finding.rule),
+      [],
+    );
     const twoHours = diagnose(withStatuses(checks, {}, { lastProbeMinutesAgo: 120 }), { now: NOW });
-    assert.deepEqual(twoHours.findings.map((finding) => finding.rule), ['source-not-probing']);
+    assert.deepEqual(
+      twoHours.findings.map((finding) => finding.rule),
+      ['source-not-probing'],
+    );
   });
 });

@@ -37,7 +37,9 @@ describe('expand', () => {
       'openshift-apiserver-endpoint-master-2',
       'openshift-apiserver-service-cluster',
     ]);
-    const master0 = checks.find((check) => check.name.endsWith('kubernetes-apiserver-endpoint-ci-ln-x5sv9rb-f76d1-4rzrp-master-0'))!;
+    const master0 = checks.find((check) =>
+      check.name.endsWith('kubernetes-apiserver-endpoint-ci-ln-x5sv9rb-f76d1-4rzrp-master-0'),
+    )!;
     assert.equal(master0.spec.targetEndpoint, '10.0.0.4:6443');
     assert.equal(master0.spec.interval, '60s');
     assert.equal(master0.spec.timeout, '10s');
@@ -51,15 +53,28 @@ describe('expand', () => {
     assert.deepEqual(etcd.spec.probe, { kind: 'tls' });
     const v6 = byName.get('network-check-source-worker-0-to-apiserver-master-0-ipv6')!;
     assert.equal(v6.spec.targetEndpoint, '[fd00::10]:6443');
-    assert.equal(byName.get('network-check-source-worker-0-to-apiserver-master-0')!.spec.targetEndpoint, '10.0.0.10:6443');
-    assert.equal(byName.has('network-check-source-worker-0-to-apiserver-master-1-ipv6'), false, 'single-stack node gets one check');
+    assert.equal(
+      byName.get('network-check-source-worker-0-to-apiserver-master-0')!.spec.targetEndpoint,
+      '10.0.0.10:6443',
+    );
+    assert.equal(
+      byName.has('network-check-source-worker-0-to-apiserver-master-1-ipv6'),
+      false,
+      'single-stack node gets one check',
+    );
     const lb = byName.get('network-check-source-worker-0-to-load-balancer-api-external')!;
     assert.equal(lb.spec.interval, '30s');
     assert.equal(lb.spec.timeout, '5s');
-    assert.equal(byName.get('network-check-source-worker-0-to-kubernetes-default-service-cluster')!.spec.targetEndpoint, 'kubernetes.default.svc.cluster.local:443');
+    assert.equal(
+      byName.get('network-check-source-worker-0-to-kubernetes-default-service-cluster')!.spec.targetEndpoint,
+      'kubernetes.default.svc.cluster.local:443',
+    );
     const pod = byName.get('network-check-source-worker-0-to-network-check-target-10-0-1-11')!;
     assert.deepEqual(pod.spec.targetPod, { service: 'network-check-target', node: '10.0.1.11', port: 8080 });
-    assert.equal(byName.get('network-check-source-worker-0-to-network-check-target-service-cluster')!.spec.targetEndpoint, 'network-check-target.p2pnc.svc.cluster.local:80');
+    assert.equal(
+      byName.get('network-check-source-worker-0-to-network-check-target-service-cluster')!.spec.targetEndpoint,
+      'network-check-target.p2pnc.svc.cluster.local:80',
+    );
   });
 
   test('labels identify source, source node and target, and select what a runtime needs', () => {
@@ -74,12 +89,16 @@ describe('expand', () => {
 
   test('every name is a unique DNS-1123 subdomain and every label value is valid', () => {
     const topology = smallTopology();
-    topology.nodes.push({ name: '10.9.9.99', addresses: ['fd00::99'], roles: ['worker'] }, { name: `${'very-long-node-name-'.repeat(12)}x`, addresses: ['10.9.9.9'], roles: ['worker'] });
+    topology.nodes.push(
+      { name: '10.9.9.99', addresses: ['fd00::99'], roles: ['worker'] },
+      { name: `${'very-long-node-name-'.repeat(12)}x`, addresses: ['10.9.9.9'], roles: ['worker'] },
+    );
     const checks = expand(TopologySchema.parse(topology));
     assert.equal(new Set(checks.map((check) => check.name)).size, checks.length);
     for (const check of checks) {
       assert.ok(check.name.length <= 253 && DNS1123_SUBDOMAIN.test(check.name), check.name);
-      for (const [key, value] of Object.entries(check.labels)) assert.ok(value.length <= 63 && LABEL_VALUE.test(value), `${key}=${value}`);
+      for (const [key, value] of Object.entries(check.labels))
+        assert.ok(value.length <= 63 && LABEL_VALUE.test(value), `${key}=${value}`);
     }
   });
 
@@ -92,7 +111,11 @@ describe('k-neighbour mesh', () => {
   function meshTopology(nodeCount: number, neighbours: number) {
     return TopologySchema.parse({
       cluster: 'mesh',
-      nodes: Array.from({ length: nodeCount }, (_, i) => ({ name: `node-${i}`, addresses: [`10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`], roles: ['worker'] })),
+      nodes: Array.from({ length: nodeCount }, (_, i) => ({
+        name: `node-${i}`,
+        addresses: [`10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`],
+        roles: ['worker'],
+      })),
       sources: [{ name: 'mesh', kind: 'DaemonSet', mesh: { neighbours } }],
       targets: [{ name: 'peer', kind: 'p2pnc-target', viaService: false }],
     });

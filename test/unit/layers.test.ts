@@ -25,7 +25,9 @@ function valueImports(file: string): string[] {
     ...[...text.matchAll(/^export [^;]*? from '([^']+)'/gm)].map((match) => match[1]!),
     ...[...text.matchAll(/import\('([^']+)'\)/g)].map((match) => match[1]!),
   ];
-  return specifiers.filter((specifier) => specifier.startsWith('.')).map((specifier) => relative(ROOT, normalize(join(ROOT, dirname(file), specifier))));
+  return specifiers
+    .filter((specifier) => specifier.startsWith('.'))
+    .map((specifier) => relative(ROOT, normalize(join(ROOT, dirname(file), specifier))));
 }
 
 const RULES: { layer: string; mayImport: string[] }[] = [
@@ -33,8 +35,14 @@ const RULES: { layer: string; mayImport: string[] }[] = [
   { layer: 'src/runtime/', mayImport: ['src/api/', 'src/runtime/', 'src/util/'] },
   { layer: 'src/topology/', mayImport: ['src/api/', 'src/topology/', 'src/util/'] },
   { layer: 'src/ops/', mayImport: ['src/api/', 'src/topology/', 'src/runtime/', 'src/ops/', 'src/util/'] },
-  { layer: 'src/constructs/', mayImport: ['src/api/', 'src/topology/', 'src/constructs/', 'src/monitoring/', 'src/util/'] },
-  { layer: 'charts/', mayImport: ['src/api/', 'src/topology/', 'src/constructs/', 'src/monitoring/', 'src/util/', 'charts/'] },
+  {
+    layer: 'src/constructs/',
+    mayImport: ['src/api/', 'src/topology/', 'src/constructs/', 'src/monitoring/', 'src/util/'],
+  },
+  {
+    layer: 'charts/',
+    mayImport: ['src/api/', 'src/topology/', 'src/constructs/', 'src/monitoring/', 'src/util/', 'charts/'],
+  },
 ];
 
 for (const { layer, mayImport } of RULES) {

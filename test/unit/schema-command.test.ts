@@ -8,7 +8,10 @@ import { parse } from 'yaml';
 import { loadTopologyFile, parseTopology } from '../../src/topology/load.js';
 import { expand } from '../../src/topology/expand.js';
 
-const topologies = ['topology.yaml', ...readdirSync('examples/topologies').map((file) => join('examples/topologies', file))];
+const topologies = [
+  'topology.yaml',
+  ...readdirSync('examples/topologies').map((file) => join('examples/topologies', file)),
+];
 
 describe('p2pnc schema', () => {
   const run = spawnSync(process.execPath, ['bin/p2pnc.js', 'schema'], { encoding: 'utf8' });
@@ -35,12 +38,19 @@ describe('p2pnc schema', () => {
     topology.targets[1].prot = 1;
     assert.equal(validate(topology), false);
     const messages = (validate.errors ?? []).map((error) => `${error.instancePath} ${error.message}`);
-    assert.ok(messages.some((message) => message.startsWith('/targets/0/port')), messages.join('\n'));
+    assert.ok(
+      messages.some((message) => message.startsWith('/targets/0/port')),
+      messages.join('\n'),
+    );
   });
 
   test('compiles in ajv strict mode with no warning', () => {
     const logged: string[] = [];
-    const logger = { log: () => {}, warn: (...args: unknown[]) => logged.push(args.join(' ')), error: (...args: unknown[]) => logged.push(args.join(' ')) };
+    const logger = {
+      log: () => {},
+      warn: (...args: unknown[]) => logged.push(args.join(' ')),
+      error: (...args: unknown[]) => logged.push(args.join(' ')),
+    };
     new Ajv2020({ strict: true, logger }).compile(schema);
     assert.deepEqual(logged, []);
   });
@@ -50,18 +60,67 @@ describe('p2pnc schema', () => {
     {
       where: 'an endpoint host',
       set: (t, value) => (t.targets.find((target: any) => target.kind === 'endpoint').host = value),
-      values: ['api.example.com', 'API.Example.COM', 'localhost', '10.0.0.4', 'fd00::4', '::1', '::ffff:10.0.0.1', '2001:db8::1:2:3:4:5', '[fd00::4]', '192.168.20.300', '10.0.0', '12345', 'a.123',
-        'аpi.example.com', 'api.\u212aexample.com', 'api example.com', '', '-api.example.com', `${'a'.repeat(64)}.example.com`, `${'a.'.repeat(126)}com`, 'fd00:::1', '1:2:3:4:5:6:7:8:9', 'fe80::1%eth0', '010.0.0.1'],
+      values: [
+        'api.example.com',
+        'API.Example.COM',
+        'localhost',
+        '10.0.0.4',
+        'fd00::4',
+        '::1',
+        '::ffff:10.0.0.1',
+        '2001:db8::1:2:3:4:5',
+        '[fd00::4]',
+        '192.168.20.300',
+        '10.0.0',
+        '12345',
+        'a.123',
+        'аpi.example.com',
+        'api.\u212aexample.com',
+        'api example.com',
+        '',
+        '-api.example.com',
+        `${'a'.repeat(64)}.example.com`,
+        `${'a.'.repeat(126)}com`,
+        'fd00:::1',
+        '1:2:3:4:5:6:7:8:9',
+        'fe80::1%eth0',
+        '010.0.0.1',
+      ],
     },
     {
       where: 'a node address',
       set: (t, value) => (t.nodes[0].addresses = [value]),
-      values: ['10.0.0.4', '255.255.255.255', '256.0.0.1', '10.0.0.04', 'fd00::4', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:1.2.3.4', '::', 'fd00::4::1', 'g::1', 'master-0', ''],
+      values: [
+        '10.0.0.4',
+        '255.255.255.255',
+        '256.0.0.1',
+        '10.0.0.04',
+        'fd00::4',
+        '1:2:3:4:5:6:7:8',
+        '1:2:3:4:5:6:1.2.3.4',
+        '::',
+        'fd00::4::1',
+        'g::1',
+        'master-0',
+        '',
+      ],
     },
     {
       where: 'a node label key',
       set: (t, value) => (t.nodes[0].labels = { [value as string]: 'x' }),
-      values: ['zone', 'topology.kubernetes.io/zone', `${'a'.repeat(63)}`, `${'a'.repeat(64)}`, `${'p.'.repeat(120)}io/x`, `${'p'.repeat(254)}/x`, 'Bad Key', 'a/b/c', '/x', 'x/', '\x1b[31m'],
+      values: [
+        'zone',
+        'topology.kubernetes.io/zone',
+        `${'a'.repeat(63)}`,
+        `${'a'.repeat(64)}`,
+        `${'p.'.repeat(120)}io/x`,
+        `${'p'.repeat(254)}/x`,
+        'Bad Key',
+        'a/b/c',
+        '/x',
+        'x/',
+        '\x1b[31m',
+      ],
     },
     {
       where: 'a node label value',
@@ -71,7 +130,17 @@ describe('p2pnc schema', () => {
     {
       where: 'the image',
       set: (t, value) => (t.image = value),
-      values: ['p2pnc', 'ghcr.io/p2pnc/p2pnc:0.1.0', 'localhost:5000/p2pnc@sha256:' + 'a'.repeat(64), '', ' ', 'my image', 'Registry.Example.com/P2PNC', 'p2pnc:', 'p2pnc:-x'],
+      values: [
+        'p2pnc',
+        'ghcr.io/p2pnc/p2pnc:0.1.0',
+        'localhost:5000/p2pnc@sha256:' + 'a'.repeat(64),
+        '',
+        ' ',
+        'my image',
+        'Registry.Example.com/P2PNC',
+        'p2pnc:',
+        'p2pnc:-x',
+      ],
     },
     {
       where: "the target's Service name",
@@ -80,7 +149,8 @@ describe('p2pnc schema', () => {
     },
     {
       where: 'an http path',
-      set: (t, value) => (t.targets.find((target: any) => target.kind === 'endpoint').probe = { kind: 'http', path: value }),
+      set: (t, value) =>
+        (t.targets.find((target: any) => target.kind === 'endpoint').probe = { kind: 'http', path: value }),
       values: ['/', '/readyz?verbose=1', 'readyz', '/a b', '/\u00e9', '/' + 'a'.repeat(3000)],
     },
     {
@@ -102,7 +172,11 @@ describe('p2pnc schema', () => {
         } catch {
           synth = false;
         }
-        assert.equal(editor, synth, `${JSON.stringify(value)}: ajv ${editor ? 'accepts' : 'rejects'}, synth ${synth ? 'accepts' : 'rejects'}`);
+        assert.equal(
+          editor,
+          synth,
+          `${JSON.stringify(value)}: ajv ${editor ? 'accepts' : 'rejects'}, synth ${synth ? 'accepts' : 'rejects'}`,
+        );
       }
     });
   }

@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { addExamples, outputFormatOption } from '../help.js';
-import { type Endpoint, InvalidEndpointError, formatEndpoint, parseEndpoint, parseExpectedStatus, probe } from '../../runtime/probe/index.js';
+import {
+  type Endpoint,
+  InvalidEndpointError,
+  formatEndpoint,
+  parseEndpoint,
+  parseExpectedStatus,
+  probe,
+} from '../../runtime/probe/index.js';
 import type { ProbeKind, ProbeResult, ProbeTarget } from '../../runtime/types.js';
 import { formatDuration, parseDuration } from '../../api/duration.js';
 import { UsageError } from '../../util/errors.js';
@@ -38,7 +45,11 @@ const processIo: CheckCommandIo = {
 
 export function registerCheckCommand(program: Command, io: CheckCommandIo = processIo): void {
   const check = program.command('check').description('Run one connectivity check now and print its result');
-  addExamples(check, ['p2pnc check tcp-endpoint 10.0.0.4:6443'], ["'p2pnc check' alone is a usage error: name a kind of check."]);
+  addExamples(
+    check,
+    ['p2pnc check tcp-endpoint 10.0.0.4:6443'],
+    ["'p2pnc check' alone is a usage error: name a kind of check."],
+  );
   const tcpEndpoint = check
     .command('tcp-endpoint')
     .description('Probe host:port once (TCP; or a TLS handshake, or an HTTP GET); exit 0 when reachable, 1 when not')
@@ -78,9 +89,19 @@ function parseEndpointArgument(text: string): Endpoint {
 
 function buildTarget(endpointText: string, options: CheckOptions): ProbeTarget {
   const endpoint = parseEndpointArgument(endpointText);
-  const kinds = [options.tls && '--tls', options.http !== undefined && '--http', options.https !== undefined && '--https'].filter(Boolean);
+  const kinds = [
+    options.tls && '--tls',
+    options.http !== undefined && '--http',
+    options.https !== undefined && '--https',
+  ].filter(Boolean);
   if (kinds.length > 1) throw new UsageError(`choose one of --tls, --http and --https, not ${kinds.join(' and ')}`);
-  const kind: ProbeKind = options.tls ? 'tls' : options.http !== undefined ? 'http' : options.https !== undefined ? 'https' : 'tcp';
+  const kind: ProbeKind = options.tls
+    ? 'tls'
+    : options.http !== undefined
+      ? 'http'
+      : options.https !== undefined
+        ? 'https'
+        : 'tcp';
   const usesTls = kind === 'tls' || kind === 'https';
   const usesHttp = kind === 'http' || kind === 'https';
 
@@ -93,9 +114,15 @@ function buildTarget(endpointText: string, options: CheckOptions): ProbeTarget {
     if (given && !usesTls) throw new UsageError(`${flag} needs --tls or --https`);
   }
   if (options.expectStatus !== undefined && !usesHttp) throw new UsageError('--expect-status needs --http or --https');
-  if ((options.cert === undefined) !== (options.key === undefined)) throw new UsageError('--cert and --key go together');
+  if ((options.cert === undefined) !== (options.key === undefined))
+    throw new UsageError('--cert and --key go together');
 
-  const target: ProbeTarget = { label: formatEndpoint(endpoint.host, endpoint.port), host: endpoint.host, port: endpoint.port, kind };
+  const target: ProbeTarget = {
+    label: formatEndpoint(endpoint.host, endpoint.port),
+    host: endpoint.host,
+    port: endpoint.port,
+    kind,
+  };
   if (usesHttp) {
     const path = (options.http ?? options.https)!;
     if (!path.startsWith('/')) throw new UsageError(`the HTTP path must start with /, not "${path}"`);
@@ -103,7 +130,10 @@ function buildTarget(endpointText: string, options: CheckOptions): ProbeTarget {
   }
   if (options.expectStatus !== undefined) {
     const codes = parseExpectedStatus(options.expectStatus);
-    if (!codes) throw new UsageError(`--expect-status takes HTTP codes and ranges like 200,204,300-399, not "${options.expectStatus}"`);
+    if (!codes)
+      throw new UsageError(
+        `--expect-status takes HTTP codes and ranges like 200,204,300-399, not "${options.expectStatus}"`,
+      );
     target.expectedStatus = codes;
   }
   if (usesTls) {
@@ -118,7 +148,8 @@ function buildTarget(endpointText: string, options: CheckOptions): ProbeTarget {
 
 function parseTimeout(text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new UsageError(`--timeout takes a positive Go duration such as 10s or 500ms, not "${text}"`);
+  if (ms === undefined || ms <= 0)
+    throw new UsageError(`--timeout takes a positive Go duration such as 10s or 500ms, not "${text}"`);
   return ms;
 }
 

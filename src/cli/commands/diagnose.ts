@@ -13,7 +13,9 @@ export function registerDiagnoseCommand(program: Command): void {
     addFromFileOption(
       program
         .command('diagnose')
-        .description('Classify failing checks (DNS, refused, timeout, no route, TLS, HTTP) and name the culprit: node, source, Service, load balancer, DNS'),
+        .description(
+          'Classify failing checks (DNS, refused, timeout, no route, TLS, HTTP) and name the culprit: node, source, Service, load balancer, DNS',
+        ),
     ),
   )
     // Type-only import of the formats: the renderer itself loads only when the command runs.

@@ -8,12 +8,23 @@ export function registerImportCommand(program: Command): void {
     .description('Read a live cluster (nodes, API servers, etcd, load balancer) and write a topology to start from')
     .option('-o, --output <file>', 'write the topology to this file ("-" for stdout)', '-')
     .option('--force', 'replace the output file if it exists')
-    .option('--cluster <name>', "the topology's cluster name (default: OpenShift's infrastructure name, kubeadm's clusterName, or kubernetes)")
-    .option('--mesh-neighbours <k>', 'with 3 or more untainted nodes, add a DaemonSet mesh checking k neighbours each (0: none)', '3');
+    .option(
+      '--cluster <name>',
+      "the topology's cluster name (default: OpenShift's infrastructure name, kubeadm's clusterName, or kubernetes)",
+    )
+    .option(
+      '--mesh-neighbours <k>',
+      'with 3 or more untainted nodes, add a DaemonSet mesh checking k neighbours each (0: none)',
+      '3',
+    );
   addClusterOptions(command, "p2pnc's namespace in the topology").action(async (options) => {
     // Loaded on demand: other commands never pay for the kube client, zod or yaml through this one.
     const { runImport } = await import('../../ops/import/run.js');
-    await runImport(options, { writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text), now: () => new Date() });
+    await runImport(options, {
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+      now: () => new Date(),
+    });
   });
   addExamples(command, [
     'p2pnc import                                        # print a topology of the current context',

@@ -20,7 +20,8 @@ export function registerPruneCommand(program: Command): void {
     .option('--dry-run', 'list what would be deleted, delete nothing')
     .action(async (options: PruneOptions) => {
       const inactiveMs = parseDuration(options.inactive);
-      if (inactiveMs === undefined || inactiveMs <= 0) throw new UsageError(`--inactive must be a Go duration such as 48h, got "${options.inactive}"`);
+      if (inactiveMs === undefined || inactiveMs <= 0)
+        throw new UsageError(`--inactive must be a Go duration such as 48h, got "${options.inactive}"`);
       const [{ clusterClient, listChecks }, { paths }, { isStale, lastProbeTime }, { formatTime }] = await Promise.all([
         import('../../ops/cluster-checks.js'),
         import('../../runtime/kube/resources.js'),
@@ -32,21 +33,33 @@ export function registerPruneCommand(program: Command): void {
         const checks = await listChecks(client, options.namespace);
         const now = new Date();
         const stale = checks.filter((check) =>
-          isStale(check.status, now, inactiveMs, check.metadata.creationTimestamp ? new Date(check.metadata.creationTimestamp) : undefined),
+          isStale(
+            check.status,
+            now,
+            inactiveMs,
+            check.metadata.creationTimestamp ? new Date(check.metadata.creationTimestamp) : undefined,
+          ),
         );
         for (const check of stale) {
           const last = lastProbeTime(check.status);
           const verb = options.dryRun ? 'would delete' : 'deleted';
-          if (!options.dryRun) await client.request('DELETE', paths.check(options.namespace, check.metadata.name), { timeoutMs: 30_000 });
+          if (!options.dryRun)
+            await client.request('DELETE', paths.check(options.namespace, check.metadata.name), { timeoutMs: 30_000 });
           process.stdout.write(`${verb} ${check.metadata.name} (last probed ${last ? formatTime(last) : 'never'})\n`);
         }
-        process.stdout.write(`${stale.length} of ${checks.length} checks inactive for ${options.inactive}${options.dryRun ? ' (dry run)' : ''}\n`);
+        process.stdout.write(
+          `${stale.length} of ${checks.length} checks inactive for ${options.inactive}${options.dryRun ? ' (dry run)' : ''}\n`,
+        );
       } finally {
         client.close();
       }
     });
-  addExamples(command, [
-    'p2pnc prune --inactive 48h --dry-run        # list checks no source probed for two days',
-    'p2pnc prune --inactive 48h --context prod   # and delete them',
-  ], ['Checks managed in git (dist/) are pruned by Argo CD instead: remove the target from the topology and synth.']);
+  addExamples(
+    command,
+    [
+      'p2pnc prune --inactive 48h --dry-run        # list checks no source probed for two days',
+      'p2pnc prune --inactive 48h --context prod   # and delete them',
+    ],
+    ['Checks managed in git (dist/) are pruned by Argo CD instead: remove the target from the topology and synth.'],
+  );
 }

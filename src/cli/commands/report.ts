@@ -15,22 +15,30 @@ export function registerReportCommand(program: Command): void {
     addFromFileOption(
       program
         .command('report')
-        .description('Write an HTML report: the source x target matrix by state and latency, and an outage timeline per check')
+        .description(
+          'Write an HTML report: the source x target matrix by state and latency, and an outage timeline per check',
+        )
         .requiredOption('--html <file>', 'write the report to this file (replaced if it exists)'),
     ),
   ).action(async (options: ReportOptions, self: Command) => {
     checkOutputPath(options.html);
     // Loaded on demand: other commands never pay for the renderer or the file parser.
-    const [{ renderReportHtml }, { writeFileAtomic }] = await Promise.all([import('../../ops/report-html.js'), import('../../util/write-file.js')]);
+    const [{ renderReportHtml }, { writeFileAtomic }] = await Promise.all([
+      import('../../ops/report-html.js'),
+      import('../../util/write-file.js'),
+    ]);
     const { checks, now } = await readChecksFrom(options, self);
-    const subject = options.fromFile ?? `namespace ${options.namespace}${options.context ? ` (context ${options.context})` : ''}`;
+    const subject =
+      options.fromFile ?? `namespace ${options.namespace}${options.context ? ` (context ${options.context})` : ''}`;
     const html = renderReportHtml(checks, { now, subject });
     try {
       writeFileAtomic(options.html, html, { overwrite: true });
     } catch (error) {
       throw new UserError(`cannot write ${options.html}: ${writeFailure(error as NodeJS.ErrnoException)}`);
     }
-    process.stdout.write(`wrote ${options.html}: ${checks.length} check${checks.length === 1 ? '' : 's'}; open it in a browser\n`);
+    process.stdout.write(
+      `wrote ${options.html}: ${checks.length} check${checks.length === 1 ? '' : 's'}; open it in a browser\n`,
+    );
   });
   addExamples(command, [
     'p2pnc report --html report.html                           # the checks of the current context',
@@ -41,11 +49,16 @@ export function registerReportCommand(program: Command): void {
 
 /** Refuses a path that cannot take the report before the checks are read, so the user learns it at once. */
 function checkOutputPath(path: string): void {
-  if (path === '' || path.endsWith('/')) throw new UsageError(`--html needs a file name, such as report.html; got "${path}"`);
-  if (kindOf(path) === 'directory') throw new UsageError(`--html ${path} is a directory; give a file name such as ${path}/report.html`);
+  if (path === '' || path.endsWith('/'))
+    throw new UsageError(`--html needs a file name, such as report.html; got "${path}"`);
+  if (kindOf(path) === 'directory')
+    throw new UsageError(`--html ${path} is a directory; give a file name such as ${path}/report.html`);
   const parent = dirname(resolve(path));
   const parentKind = kindOf(parent);
-  if (parentKind !== 'directory') throw new UsageError(`--html ${path}: ${parent} ${parentKind === 'missing' ? 'does not exist; create it first' : 'is not a directory'}`);
+  if (parentKind !== 'directory')
+    throw new UsageError(
+      `--html ${path}: ${parent} ${parentKind === 'missing' ? 'does not exist; create it first' : 'is not a directory'}`,
+    );
 }
 
 function writeFailure(error: NodeJS.ErrnoException): string {

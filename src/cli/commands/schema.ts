@@ -14,5 +14,7 @@ export function registerSchemaCommand(program: Command): void {
     .action(async () => {
       process.stdout.write(`${JSON.stringify(await topologyJsonSchema(), null, 2)}\n`);
     });
-  addExamples(command, ['p2pnc schema > topology.schema.json   # then: # yaml-language-server: $schema=./topology.schema.json']);
+  addExamples(command, [
+    'p2pnc schema > topology.schema.json   # then: # yaml-language-server: $schema=./topology.schema.json',
+  ]);
 }

@@ -26,23 +26,35 @@ interface SourceCommandOptions extends ClusterOptions {
 export function registerSourceCommand(program: Command): void {
   const command = program
     .command('source')
-    .description('Run the prober: probe this source\'s checks every interval and write their status')
+    .description("Run the prober: probe this source's checks every interval and write their status")
     .requiredOption('--source <name>', 'source name from the topology (selects checks labelled p2pnc.io/source=<name>)')
     .option('--per-node', 'probe only the checks of this node (DaemonSet sources)')
     .addOption(new Option('--node <name>', 'this node (per-node sources)').env('P2PNC_NODE_NAME'));
   addClusterOptions(command)
     .option('--metrics-port <port>', '/metrics, /healthz and /readyz port', '17698')
     .option('--concurrency <n>', 'probes in flight at once', '256')
-    .option('--interval <duration>', 'override every check\'s interval (testing)')
+    .option('--interval <duration>', "override every check's interval (testing)")
     .option('--confirm-failures <n>', 'consecutive failures that open an outage', '2')
     .option('--confirm-retry <duration>', 're-probe this soon after a first failure', '5s')
-    .option('--steady-write-interval <duration>', 'at most one status write per check this often without a transition, for checks whose spec sets no refreshInterval', '10m')
+    .option(
+      '--steady-write-interval <duration>',
+      'at most one status write per check this often without a transition, for checks whose spec sets no refreshInterval',
+      '10m',
+    )
     .option('--per-check-metrics', 'label metrics per check (N^2 series in a mesh)')
     .option('--no-leader-elect', 'do not elect a leader (single replica)')
     .option('--lease-duration <duration>', 'leader Lease duration', '15s')
     .option('--stale-after <duration>', 'mark checks no source probed for this long as Stale', '48h')
-    .option('--stale-sweep-interval <duration>', 'how often the leader of a Deployment source looks for stale checks', '10m')
-    .option('--start-jitter <duration>', 'wait a random time below this before the first list (thousands of nodes restarting at once)', '0s')
+    .option(
+      '--stale-sweep-interval <duration>',
+      'how often the leader of a Deployment source looks for stale checks',
+      '10m',
+    )
+    .option(
+      '--start-jitter <duration>',
+      'wait a random time below this before the first list (thousands of nodes restarting at once)',
+      '0s',
+    )
     .action(async (options: SourceCommandOptions) => {
       const config = sourceConfig(options);
       // Loaded on demand, so `p2pnc target` and `p2pnc check` never load the source's dependencies.
@@ -62,7 +74,8 @@ export function registerSourceCommand(program: Command): void {
 
 /** Validates the flags into the source's configuration; bad values are usage errors (exit 2). */
 function sourceConfig(options: SourceCommandOptions): SourceConfig {
-  if (options.perNode && !options.node) throw new UsageError('--per-node needs --node (or P2PNC_NODE_NAME from the downward API)');
+  if (options.perNode && !options.node)
+    throw new UsageError('--per-node needs --node (or P2PNC_NODE_NAME from the downward API)');
   const leaseDurationMs = duration(options.leaseDuration, '--lease-duration');
   return {
     source: options.source,
@@ -87,12 +100,14 @@ function sourceConfig(options: SourceCommandOptions): SourceConfig {
 
 function duration(text: string, flag: string, allowZero = false): number {
   const ms = parseDuration(text);
-  if (ms === undefined || ms < 0 || (ms === 0 && !allowZero)) throw new UsageError(`${flag} must be a Go duration such as 60s or 500ms, got "${text}"`);
+  if (ms === undefined || ms < 0 || (ms === 0 && !allowZero))
+    throw new UsageError(`${flag} must be a Go duration such as 60s or 500ms, got "${text}"`);
   return ms;
 }
 
 function positiveInt(text: string, flag: string, allowZero = false): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) throw new UsageError(`${flag} must be a whole number${allowZero ? '' : ' above 0'}, got "${text}"`);
+  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1))
+    throw new UsageError(`${flag} must be a whole number${allowZero ? '' : ' above 0'}, got "${text}"`);
   return value;
 }

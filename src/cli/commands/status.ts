@@ -20,7 +20,9 @@ export function registerStatusCommand(program: Command): void {
     addFromFileOption(
       program
         .command('status')
-        .description('Show every check per source and node: reachability, latency, last change, open outage and outage count'),
+        .description(
+          'Show every check per source and node: reachability, latency, last change, open outage and outage count',
+        ),
     ),
   )
     // Type-only import of the formats: the renderer itself loads only when the command runs.
@@ -28,21 +30,29 @@ export function registerStatusCommand(program: Command): void {
     .option('--source <names>', 'only checks of these sources (comma-separated)')
     .option('--node <names>', 'only checks from or to these nodes (comma-separated)')
     .option('--target <names>', 'only checks of these targets (comma-separated)')
-    .option('--state <states>', 'only checks in these states: reachable, unreachable, unknown, invalid, pending, stale, failing')
+    .option(
+      '--state <states>',
+      'only checks in these states: reachable, unreachable, unknown, invalid, pending, stale, failing',
+    )
     .option('--probe', 'also probe each shown check now, from where this command runs, and show the fresh result')
     .option('--concurrency <n>', 'probes in flight at once with --probe', '32')
     .action(async (options: StatusOptions, self: Command) => {
       const format = options.output;
       const concurrency = Number(options.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency takes a whole number of at least 1, got "${options.concurrency}"`);
-      if (options.probe && options.fromFile) throw new UsageError('--probe reads target pods and client certificates from the cluster; use it without --from-file');
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new UsageError(`--concurrency takes a whole number of at least 1, got "${options.concurrency}"`);
+      if (options.probe && options.fromFile)
+        throw new UsageError(
+          '--probe reads target pods and client certificates from the cluster; use it without --from-file',
+        );
       // Loaded on demand, so the runtime's commands never load the operator tools.
-      const [{ applyFilter, parseFilter, serverSelectors }, { toRows }, { renderStatus }, { stdoutPalette }] = await Promise.all([
-        import('../../ops/filters.js'),
-        import('../../ops/matrix.js'),
-        import('../../ops/render-status.js'),
-        import('../../ops/format.js'),
-      ]);
+      const [{ applyFilter, parseFilter, serverSelectors }, { toRows }, { renderStatus }, { stdoutPalette }] =
+        await Promise.all([
+          import('../../ops/filters.js'),
+          import('../../ops/matrix.js'),
+          import('../../ops/render-status.js'),
+          import('../../ops/format.js'),
+        ]);
       const filter = parseFilter(options);
       const palette = stdoutPalette();
       if (!options.probe) {
@@ -83,6 +93,8 @@ export function registerStatusCommand(program: Command): void {
       'p2pnc status --node worker-a --probe           # checks from or to worker-a, probed again from here',
       'p2pnc status --from-file pncc.json -o yaml     # saved checks (kubectl get pncc -o json)',
     ],
-    ['Colour only on a terminal; NO_COLOR disables it, FORCE_COLOR=1 forces it. Exit code 0 unless the checks cannot be read.'],
+    [
+      'Colour only on a terminal; NO_COLOR disables it, FORCE_COLOR=1 forces it. Exit code 0 unless the checks cannot be read.',
+    ],
   );
 }

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 export function registerSynthCommand(program: Command): void {
   program
     .command('synth')
-    .description('Validate the topology and write every manifest into the output folder, replacing only a folder p2pnc wrote')
+    .description(
+      'Validate the topology and write every manifest into the output folder, replacing only a folder p2pnc wrote',
+    )
     .option('-f, --file <topology>', 'topology file (YAML or JSON)', 'topology.yaml')
     .option('-o, --output <dir>', 'output folder: missing, empty, or written by p2pnc before', 'dist')
     .addHelpText(

@@ -19,17 +19,31 @@ export function registerTargetCommand(program: Command, write?: LogWriter): void
     .option('--port <port>', 'port to listen on (0 picks a free one, printed in the start log line)', parsePort, 8080)
     .option('--host <address>', 'address to listen on; "::" is dual-stack, falling back to 0.0.0.0 without IPv6', '::')
     .option('--max-connections <count>', 'connections beyond this are closed at once', parseCount, 256)
-    .addOption(new Option('--shutdown-grace <duration>', 'how long requests in flight may finish after SIGTERM, as a Go duration').argParser(parseGrace).default(5000, '5s'))
+    .addOption(
+      new Option(
+        '--shutdown-grace <duration>',
+        'how long requests in flight may finish after SIGTERM, as a Go duration',
+      )
+        .argParser(parseGrace)
+        .default(5000, '5s'),
+    )
     .action(async (options: TargetCommandOptions) => {
       const started = Date.now();
-      const target = await startTarget({ port: options.port, host: options.host, maxConnections: options.maxConnections }).catch(
-        (error: unknown) => {
-          const code = (error as NodeJS.ErrnoException).code;
-          throw new UserError(`cannot listen on ${options.host} port ${options.port}${code ? ` (${code})` : ''}`);
-        },
-      );
+      const target = await startTarget({
+        port: options.port,
+        host: options.host,
+        maxConnections: options.maxConnections,
+      }).catch((error: unknown) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new UserError(`cannot listen on ${options.host} port ${options.port}${code ? ` (${code})` : ''}`);
+      });
       const { host, port, dualStack, identity } = target;
-      logLine('info', 'target listening', { host, port, dualStack, node: identity.node, pod: identity.pod, pid: process.pid }, write);
+      logLine(
+        'info',
+        'target listening',
+        { host, port, dualStack, node: identity.node, pod: identity.pod, pid: process.pid },
+        write,
+      );
       const signal = await nextStopSignal();
       const { forced } = await target.close(options.shutdownGrace);
       const fields = { signal, requests: target.requests, uptimeMs: Date.now() - started, forcedConnections: forced };

@@ -7,7 +7,9 @@ export interface ApiServerEndpoints {
   port?: number;
 }
 
-export function apiServerEndpoints(facts: Pick<ClusterFacts, 'apiEndpointSlices' | 'apiEndpoints'>): ApiServerEndpoints | undefined {
+export function apiServerEndpoints(
+  facts: Pick<ClusterFacts, 'apiEndpointSlices' | 'apiEndpoints'>,
+): ApiServerEndpoints | undefined {
   const slices = (facts.apiEndpointSlices ?? []).filter((slice) => (slice.endpoints ?? []).length > 0);
   if (slices.length > 0) {
     return {

@@ -23,7 +23,11 @@ export interface KubeEndpointSlice {
 }
 
 export interface KubeEndpoints {
-  subsets?: { addresses?: { ip: string }[]; notReadyAddresses?: { ip: string }[]; ports?: { name?: string; port: number }[] }[];
+  subsets?: {
+    addresses?: { ip: string }[];
+    notReadyAddresses?: { ip: string }[];
+    ports?: { name?: string; port: number }[];
+  }[];
 }
 
 export interface KubePod {

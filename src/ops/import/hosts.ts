@@ -25,5 +25,10 @@ export function parseHostPort(text: string, portIfMissing: number): HostPort | u
 
 /** Addresses only the machine itself can reach: useless as a target for a pod. */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    (isIP(host) === 4 && host.startsWith('127.'))
+  );
 }

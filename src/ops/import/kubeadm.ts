@@ -21,7 +21,9 @@ export function parseClusterConfiguration(text: string | undefined, notes: strin
   try {
     raw = (parse(text) ?? {}) as RawClusterConfiguration;
   } catch (error) {
-    notes.push(`kube-system/kubeadm-config: ClusterConfiguration is not valid YAML (${(error as Error).message.split('\n')[0]}); ignored`);
+    notes.push(
+      `kube-system/kubeadm-config: ClusterConfiguration is not valid YAML (${(error as Error).message.split('\n')[0]}); ignored`,
+    );
     return { externalEtcdEndpoints: [] };
   }
   const endpoints = raw.etcd?.external?.endpoints;
@@ -29,7 +31,9 @@ export function parseClusterConfiguration(text: string | undefined, notes: strin
     ...(nonEmpty(raw.clusterName) ? { clusterName: nonEmpty(raw.clusterName) } : {}),
     ...(nonEmpty(raw.controlPlaneEndpoint) ? { controlPlaneEndpoint: nonEmpty(raw.controlPlaneEndpoint) } : {}),
     ...(nonEmpty(raw.networking?.dnsDomain) ? { dnsDomain: nonEmpty(raw.networking?.dnsDomain) } : {}),
-    externalEtcdEndpoints: Array.isArray(endpoints) ? endpoints.filter((entry): entry is string => typeof entry === 'string') : [],
+    externalEtcdEndpoints: Array.isArray(endpoints)
+      ? endpoints.filter((entry): entry is string => typeof entry === 'string')
+      : [],
   };
 }
 

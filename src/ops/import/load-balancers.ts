@@ -33,7 +33,13 @@ export function loadBalancers(sources: LoadBalancerSources): LoadBalancer[] {
   const found: LoadBalancer[] = [];
   for (const [name, text, portIfMissing] of candidates) {
     const endpoint = text === undefined ? undefined : parseHostPort(text, portIfMissing);
-    if (!endpoint || isLoopback(endpoint.host) || IN_CLUSTER_NAME.test(endpoint.host) || sources.notLoadBalancers.has(endpoint.host)) continue;
+    if (
+      !endpoint ||
+      isLoopback(endpoint.host) ||
+      IN_CLUSTER_NAME.test(endpoint.host) ||
+      sources.notLoadBalancers.has(endpoint.host)
+    )
+      continue;
     if (found.some((known) => known.host === endpoint.host && known.port === endpoint.port)) continue;
     const taken = found.some((known) => known.name === name);
     found.push({ name: taken ? `${name}-kubeconfig` : name, ...endpoint });

@@ -39,10 +39,16 @@ export function importNodes(nodes: readonly KubeNode[], notes: string[]): Import
     imported.push({
       name,
       addresses,
-      allAddresses: (node.status?.addresses ?? []).map((entry) => entry.address).filter((address) => isIP(address) !== 0),
+      allAddresses: (node.status?.addresses ?? [])
+        .map((entry) => entry.address)
+        .filter((address) => isIP(address) !== 0),
       roles: nodeRoles(node, notes),
-      labels: Object.fromEntries(KEPT_LABELS.flatMap((key) => (node.metadata.labels?.[key] ? [[key, node.metadata.labels[key]]] : []))),
-      schedulable: !(node.spec?.taints ?? []).some((taint) => taint.effect !== 'PreferNoSchedule' && !TOLERATED_BY_DAEMONSETS.has(taint.key)),
+      labels: Object.fromEntries(
+        KEPT_LABELS.flatMap((key) => (node.metadata.labels?.[key] ? [[key, node.metadata.labels[key]]] : [])),
+      ),
+      schedulable: !(node.spec?.taints ?? []).some(
+        (taint) => taint.effect !== 'PreferNoSchedule' && !TOLERATED_BY_DAEMONSETS.has(taint.key),
+      ),
     });
   }
   return imported;

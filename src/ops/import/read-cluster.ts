@@ -2,14 +2,26 @@
 import { KubeApiError, type KubeClient } from '../../runtime/kube/client.js';
 import type { ObjectList } from '../../runtime/kube/resources.js';
 import { UserError } from '../../util/errors.js';
-import type { ClusterFacts, KubeEndpoints, KubeEndpointSlice, KubeNode, KubePod, KubeService, OpenShiftInfrastructure } from './facts.js';
+import type {
+  ClusterFacts,
+  KubeEndpoints,
+  KubeEndpointSlice,
+  KubeNode,
+  KubePod,
+  KubeService,
+  OpenShiftInfrastructure,
+} from './facts.js';
 
 const TIMEOUT_MS = 30_000;
 
-export async function readClusterFacts(client: KubeClient, server: string): Promise<{ facts: ClusterFacts; notes: string[] }> {
+export async function readClusterFacts(
+  client: KubeClient,
+  server: string,
+): Promise<{ facts: ClusterFacts; notes: string[] }> {
   // Reads run in parallel; notes keep the order in which the reads were started, so output is stable.
   const notes: (string | undefined)[] = [];
-  const get = <T>(path: string, query?: Record<string, string>) => client.get<T>(path, { timeoutMs: TIMEOUT_MS, ...(query ? { query } : {}) });
+  const get = <T>(path: string, query?: Record<string, string>) =>
+    client.get<T>(path, { timeoutMs: TIMEOUT_MS, ...(query ? { query } : {}) });
   /** undefined when absent (404) or not allowed (noted); a failure to reach the server stays fatal. */
   const optional = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
     const slot = notes.push(undefined) - 1;
@@ -17,7 +29,8 @@ export async function readClusterFacts(client: KubeClient, server: string): Prom
       return await read();
     } catch (error) {
       if (!(error instanceof KubeApiError)) throw unreachable(server, error);
-      if (error.status !== 404) notes[slot] = `cannot ${what}: ${error.status === 403 ? 'forbidden' : error.message.split('\n')[0]}`;
+      if (error.status !== 404)
+        notes[slot] = `cannot ${what}: ${error.status === 403 ? 'forbidden' : error.message.split('\n')[0]}`;
       return undefined;
     }
   };
@@ -27,25 +40,55 @@ export async function readClusterFacts(client: KubeClient, server: string): Prom
     nodes = (await get<ObjectList<KubeNode>>('/api/v1/nodes')).items;
   } catch (error) {
     if (!(error instanceof KubeApiError)) throw unreachable(server, error);
-    throw new UserError(`cannot list nodes at ${server}: ${error.message.split('\n')[0]} (import needs to list nodes; use a kubeconfig allowed to)`);
+    throw new UserError(
+      `cannot list nodes at ${server}: ${error.message.split('\n')[0]} (import needs to list nodes; use a kubeconfig allowed to)`,
+    );
   }
 
   const [kubernetesService, apiEndpointSlices, kubeadmConfig, openshift] = await Promise.all([
-    optional('read Service default/kubernetes', () => get<KubeService>('/api/v1/namespaces/default/services/kubernetes')),
-    optional('list EndpointSlices of default/kubernetes', async () =>
-      (await get<ObjectList<KubeEndpointSlice>>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', { labelSelector: 'kubernetes.io/service-name=kubernetes' })).items,
+    optional('read Service default/kubernetes', () =>
+      get<KubeService>('/api/v1/namespaces/default/services/kubernetes'),
     ),
-    optional('read ConfigMap kube-system/kubeadm-config', () => get<{ data?: Record<string, string> }>('/api/v1/namespaces/kube-system/configmaps/kubeadm-config')),
+    optional(
+      'list EndpointSlices of default/kubernetes',
+      async () =>
+        (
+          await get<ObjectList<KubeEndpointSlice>>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', {
+            labelSelector: 'kubernetes.io/service-name=kubernetes',
+          })
+        ).items,
+    ),
+    optional('read ConfigMap kube-system/kubeadm-config', () =>
+      get<{ data?: Record<string, string> }>('/api/v1/namespaces/kube-system/configmaps/kubeadm-config'),
+    ),
     // Discovery first: every user may read it, so a cluster without OpenShift's API gets no "forbidden" note.
     optional('discover config.openshift.io', () => get<unknown>('/apis/config.openshift.io/v1')),
   ]);
   const hasSlices = (apiEndpointSlices ?? []).some((slice) => (slice.endpoints ?? []).length > 0);
   const [apiEndpoints, infrastructure, etcdPods] = await Promise.all([
-    hasSlices ? undefined : optional('read Endpoints default/kubernetes', () => get<KubeEndpoints>('/api/v1/namespaces/default/endpoints/kubernetes')),
-    openshift ? optional('read infrastructures.config.openshift.io/cluster', () => get<OpenShiftInfrastructure>('/apis/config.openshift.io/v1/infrastructures/cluster')) : undefined,
+    hasSlices
+      ? undefined
+      : optional('read Endpoints default/kubernetes', () =>
+          get<KubeEndpoints>('/api/v1/namespaces/default/endpoints/kubernetes'),
+        ),
     openshift
-      ? optional('list etcd pods in openshift-etcd', async () => (await get<ObjectList<KubePod>>('/api/v1/namespaces/openshift-etcd/pods', { labelSelector: 'app=etcd' })).items)
-      : optional('list etcd pods in kube-system', async () => (await get<ObjectList<KubePod>>('/api/v1/namespaces/kube-system/pods', { labelSelector: 'component=etcd' })).items),
+      ? optional('read infrastructures.config.openshift.io/cluster', () =>
+          get<OpenShiftInfrastructure>('/apis/config.openshift.io/v1/infrastructures/cluster'),
+        )
+      : undefined,
+    openshift
+      ? optional(
+          'list etcd pods in openshift-etcd',
+          async () =>
+            (await get<ObjectList<KubePod>>('/api/v1/namespaces/openshift-etcd/pods', { labelSelector: 'app=etcd' }))
+              .items,
+        )
+      : optional(
+          'list etcd pods in kube-system',
+          async () =>
+            (await get<ObjectList<KubePod>>('/api/v1/namespaces/kube-system/pods', { labelSelector: 'component=etcd' }))
+              .items,
+        ),
   ]);
   const clusterConfiguration = kubeadmConfig?.data?.['ClusterConfiguration'];
 

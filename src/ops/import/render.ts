@@ -17,14 +17,21 @@ export function renderTopology(topology: TopologyInput, options: RenderOptions):
   const document = new Document(topology);
   visit(document, {
     Pair(_, pair) {
-      if (isScalar(pair.key) && INLINE.has(String(pair.key.value)) && isCollection(pair.value) && pair.value.items.every((item) => isScalar(item) || (isPair(item) && isScalar(item.value)))) {
+      if (
+        isScalar(pair.key) &&
+        INLINE.has(String(pair.key.value)) &&
+        isCollection(pair.value) &&
+        pair.value.items.every((item) => isScalar(item) || (isPair(item) && isScalar(item.value)))
+      ) {
         pair.value.flow = true;
       }
     },
   });
   const root = document.contents;
   if (isMap(root)) {
-    for (const pair of root.items) if (isScalar(pair.key) && ['nodes', 'sources', 'targets'].includes(String(pair.key.value))) pair.key.spaceBefore = true;
+    for (const pair of root.items)
+      if (isScalar(pair.key) && ['nodes', 'sources', 'targets'].includes(String(pair.key.value)))
+        pair.key.spaceBefore = true;
   }
   const nodes = document.get('nodes');
   if (isSeq(nodes)) for (const node of nodes.items) if (isMap(node)) node.flow = true;

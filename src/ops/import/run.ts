@@ -29,14 +29,22 @@ export interface ImportIo {
 
 export async function runImport(options: ImportCommandOptions, io: ImportIo): Promise<void> {
   const meshNeighbours = Number(options.meshNeighbours);
-  if (!Number.isInteger(meshNeighbours) || meshNeighbours < 0) throw new UsageError(`--mesh-neighbours must be a whole number (0 for no mesh), got "${options.meshNeighbours}"`);
-  for (const [flag, value] of [['--namespace', options.namespace], ['--cluster', options.cluster]] as const) {
-    if (value !== undefined && !isDnsLabel(value)) throw new UsageError(`${flag} must be a DNS-1123 label (lower-case letters, digits and '-'), got "${value}"`);
+  if (!Number.isInteger(meshNeighbours) || meshNeighbours < 0)
+    throw new UsageError(`--mesh-neighbours must be a whole number (0 for no mesh), got "${options.meshNeighbours}"`);
+  for (const [flag, value] of [
+    ['--namespace', options.namespace],
+    ['--cluster', options.cluster],
+  ] as const) {
+    if (value !== undefined && !isDnsLabel(value))
+      throw new UsageError(`${flag} must be a DNS-1123 label (lower-case letters, digits and '-'), got "${value}"`);
   }
   const toStdout = options.output === '-';
   if (!toStdout && !options.force && existsSync(options.output)) throw existsError(options.output);
 
-  const config = loadKubeConfig({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}) });
+  const config = loadKubeConfig({
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.context ? { context: options.context } : {}),
+  });
   const client = new KubeClient(config);
   let read: Awaited<ReturnType<typeof readClusterFacts>>;
   try {
@@ -44,7 +52,11 @@ export async function runImport(options: ImportCommandOptions, io: ImportIo): Pr
   } finally {
     client.close();
   }
-  const imported = importTopology(read.facts, { namespace: options.namespace, meshNeighbours, ...(options.cluster ? { cluster: options.cluster } : {}) });
+  const imported = importTopology(read.facts, {
+    namespace: options.namespace,
+    meshNeighbours,
+    ...(options.cluster ? { cluster: options.cluster } : {}),
+  });
   const notes = [...read.notes, ...imported.notes];
   const text = renderTopology(imported.topology, { server: config.server, generatedAt: io.now(), notes });
   const file = toStdout ? 'topology.yaml' : options.output;

@@ -56,7 +56,8 @@ interface Context {
 export function importTopology(facts: ClusterFacts, options: ImportOptions): ImportResult {
   const notes: string[] = [];
   const nodes = importNodes(facts.nodes, notes);
-  if (nodes.length === 0) throw new UserError('the cluster lists no node with an IP address; a topology needs at least one node');
+  if (nodes.length === 0)
+    throw new UserError('the cluster lists no node with an IP address; a topology needs at least one node');
   const kubeadm = parseClusterConfiguration(facts.kubeadmClusterConfiguration, notes);
   const slugs = uniqueSlugs(nodes.map((node) => node.name));
   const context: Context = {
@@ -69,26 +70,40 @@ export function importTopology(facts: ClusterFacts, options: ImportOptions): Imp
   };
   const api = apiServerEndpoints(facts);
   const servicePort = httpsOrFirst(facts.kubernetesService?.spec?.ports ?? []);
-  const apiPort = api?.port ?? (typeof servicePort?.targetPort === 'number' ? servicePort.targetPort : undefined) ?? DEFAULT_API_PORT;
+  const apiPort =
+    api?.port ?? (typeof servicePort?.targetPort === 'number' ? servicePort.targetPort : undefined) ?? DEFAULT_API_PORT;
   if (api === undefined) notes.push(`no endpoints of the kubernetes Service read; API server port ${apiPort} assumed`);
 
   const targets = uniqueNames([
     ...apiServerTargets(context, api, apiPort),
     ...etcdTargets(context, facts, kubeadm),
-    { name: KUBERNETES_SERVICE_TARGET, kind: 'service', service: { namespace: 'default', name: 'kubernetes', port: servicePort?.port ?? 443 } },
+    {
+      name: KUBERNETES_SERVICE_TARGET,
+      kind: 'service',
+      service: { namespace: 'default', name: 'kubernetes', port: servicePort?.port ?? 443 },
+    },
     ...loadBalancers({
       openshiftExternal: facts.infrastructure?.status?.apiServerURL,
       openshiftInternal: facts.infrastructure?.status?.apiServerInternalURI,
       controlPlaneEndpoint: kubeadm.controlPlaneEndpoint,
       server: facts.server,
       apiPort,
-      notLoadBalancers: new Set([...nodes.flatMap((node) => node.allAddresses), ...(api?.addresses ?? []), ...serviceIPs(facts.kubernetesService)]),
+      notLoadBalancers: new Set([
+        ...nodes.flatMap((node) => node.allAddresses),
+        ...(api?.addresses ?? []),
+        ...serviceIPs(facts.kubernetesService),
+      ]),
     }).map(({ name, host, port }): TargetInput => ({ name, kind: 'endpoint', host, port })),
     { name: P2PNC_TARGET, kind: 'p2pnc-target' },
   ]).sort((a, b) => (a.name < b.name ? -1 : 1));
 
   const draft: TopologyInput = {
-    cluster: options.cluster ?? truncateWithHash(slug(facts.infrastructure?.status?.infrastructureName ?? kubeadm.clusterName ?? 'kubernetes'), 63),
+    cluster:
+      options.cluster ??
+      truncateWithHash(
+        slug(facts.infrastructure?.status?.infrastructureName ?? kubeadm.clusterName ?? 'kubernetes'),
+        63,
+      ),
     namespace: options.namespace,
     ...(kubeadm.dnsDomain && DNS1123_SUBDOMAIN.test(kubeadm.dnsDomain) ? { clusterDomain: kubeadm.dnsDomain } : {}),
     apiServer: { port: apiPort },
@@ -102,10 +117,24 @@ export function importTopology(facts: ClusterFacts, options: ImportOptions): Imp
     targets,
   };
   const parsed = TopologySchema.safeParse(draft);
-  if (!parsed.success) throw new Error(`import produced an invalid topology: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `import produced an invalid topology: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
   const { cluster, namespace, image, clusterDomain, interval, timeout } = parsed.data;
   // The defaults written out, in the README's key order, so the file shows what there is to edit.
-  const topology: TopologyInput = { cluster, namespace, image, clusterDomain, interval, timeout, apiServer: draft.apiServer, nodes: draft.nodes, sources: draft.sources, targets };
+  const topology: TopologyInput = {
+    cluster,
+    namespace,
+    image,
+    clusterDomain,
+    interval,
+    timeout,
+    apiServer: draft.apiServer,
+    nodes: draft.nodes,
+    sources: draft.sources,
+    targets,
+  };
   return { topology, notes };
 }
 
@@ -117,10 +146,17 @@ function apiServerTargets(context: Context, api: ApiServerEndpoints | undefined,
   const role = context.controlPlaneRole;
   const controlPlane = role ? context.nodes.filter((node) => node.roles.includes(role)) : [];
   const targets: TargetInput[] = role ? [{ name: API_SERVER_TARGET, kind: 'node', roles: [role], port }] : [];
-  const elsewhere = (api?.addresses ?? []).filter((address) => !controlPlane.some((node) => node.allAddresses.includes(address)));
-  for (const host of elsewhere) targets.push({ name: context.memberName(API_SERVER_TARGET, host), kind: 'endpoint', host, port });
-  if (!role && elsewhere.length > 0) context.notes.push('no node has a control-plane role label; API servers taken from the endpoints of the kubernetes Service');
-  if (targets.length === 0) context.notes.push('no control-plane nodes and no API server endpoints found; no API server endpoint target');
+  const elsewhere = (api?.addresses ?? []).filter(
+    (address) => !controlPlane.some((node) => node.allAddresses.includes(address)),
+  );
+  for (const host of elsewhere)
+    targets.push({ name: context.memberName(API_SERVER_TARGET, host), kind: 'endpoint', host, port });
+  if (!role && elsewhere.length > 0)
+    context.notes.push(
+      'no node has a control-plane role label; API servers taken from the endpoints of the kubernetes Service',
+    );
+  if (targets.length === 0)
+    context.notes.push('no control-plane nodes and no API server endpoints found; no API server endpoint target');
   return targets;
 }
 
@@ -147,14 +183,20 @@ function etcdTargets(context: Context, facts: ClusterFacts, kubeadm: KubeadmFact
   }
   if (role) {
     const why = facts.etcdPods === undefined ? 'etcd pods not readable' : 'no etcd pods found';
-    context.notes.push(`${why}; assuming etcd on the ${role} nodes at port ${ETCD_CLIENT_PORT} (edit or remove the ${ETCD_TARGET} target if not)`);
+    context.notes.push(
+      `${why}; assuming etcd on the ${role} nodes at port ${ETCD_CLIENT_PORT} (edit or remove the ${ETCD_TARGET} target if not)`,
+    );
     return [{ name: ETCD_TARGET, kind: 'node', roles: [role], port: ETCD_CLIENT_PORT }];
   }
   context.notes.push('no etcd members visible and no control-plane nodes (a managed control plane?); no etcd target');
   return [];
 }
 
-function endpointTarget(context: Context, prefix: string, { host, port, node }: HostPort & { node?: ImportedNode }): TargetInput {
+function endpointTarget(
+  context: Context,
+  prefix: string,
+  { host, port, node }: HostPort & { node?: ImportedNode },
+): TargetInput {
   return { name: context.memberName(prefix, host, node), kind: 'endpoint', host, port };
 }
 
@@ -167,9 +209,12 @@ function sources(context: Context, neighbours: number): SourceInput[] {
   const schedulable = context.nodes.filter((node) => node.schedulable);
   if (neighbours <= 0 || schedulable.length < MESH_MIN_NODES) return [deployment];
   const mesh = { mesh: { neighbours }, targets: [P2PNC_TARGET] };
-  if (schedulable.length === context.nodes.length) return [deployment, { name: MESH_SOURCE, kind: 'DaemonSet', ...mesh }];
+  if (schedulable.length === context.nodes.length)
+    return [deployment, { name: MESH_SOURCE, kind: 'DaemonSet', ...mesh }];
   // DaemonSet sources tolerate no taints, so the mesh must be placed by a role that marks exactly the untainted nodes.
-  const roles = [...new Set(context.nodes.flatMap((node) => node.roles))].sort((a, b) => Number(b === 'worker') - Number(a === 'worker') || (a < b ? -1 : 1));
+  const roles = [...new Set(context.nodes.flatMap((node) => node.roles))].sort(
+    (a, b) => Number(b === 'worker') - Number(a === 'worker') || (a < b ? -1 : 1),
+  );
   const role = roles.find((candidate) => {
     const holders = context.nodes.filter((node) => node.roles.includes(candidate));
     return holders.length === schedulable.length && holders.every((node) => node.schedulable);
@@ -185,7 +230,9 @@ function sources(context: Context, neighbours: number): SourceInput[] {
 function uniqueNames(targets: TargetInput[]): TargetInput[] {
   const used = new Set<string>();
   return targets.map((target) => {
-    const name = used.has(target.name) ? truncateWithHash(`${target.name}-${shortHash(JSON.stringify(target), 6)}`, MAX_TARGET_NAME) : target.name;
+    const name = used.has(target.name)
+      ? truncateWithHash(`${target.name}-${shortHash(JSON.stringify(target), 6)}`, MAX_TARGET_NAME)
+      : target.name;
     used.add(name);
     return { ...target, name };
   });

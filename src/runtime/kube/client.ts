@@ -40,7 +40,9 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-export type WatchEvent<T> = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T } | { type: 'ERROR'; object: { code?: number; reason?: string; message?: string } };
+export type WatchEvent<T> =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T }
+  | { type: 'ERROR'; object: { code?: number; reason?: string; message?: string } };
 
 export class KubeClient {
   private readonly agent: Agent;
@@ -83,8 +85,16 @@ export class KubeClient {
    * Streams watch events until the server closes the watch, the signal aborts, or an error event arrives
    * (thrown as KubeApiError, 410 for an expired resourceVersion).
    */
-  async watch<T>(path: string, query: RequestOptions['query'], onEvent: (event: WatchEvent<T>) => void, signal?: AbortSignal): Promise<void> {
-    const response = await this.send('GET', path, { query: { ...query, watch: true, allowWatchBookmarks: true }, ...(signal ? { signal } : {}) });
+  async watch<T>(
+    path: string,
+    query: RequestOptions['query'],
+    onEvent: (event: WatchEvent<T>) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const response = await this.send('GET', path, {
+      query: { ...query, watch: true, allowWatchBookmarks: true },
+      ...(signal ? { signal } : {}),
+    });
     if ((response.statusCode ?? 0) >= 400) throw apiError(response.statusCode ?? 0, await readBody(response));
     let buffered = '';
     response.setEncoding('utf8');
@@ -97,7 +107,12 @@ export class KubeClient {
           buffered = buffered.slice(newline + 1);
           if (!line) continue;
           const event = JSON.parse(line) as WatchEvent<T>;
-          if (event.type === 'ERROR') throw new KubeApiError(event.object.code ?? 500, event.object.reason ?? 'WatchError', event.object.message ?? 'watch error');
+          if (event.type === 'ERROR')
+            throw new KubeApiError(
+              event.object.code ?? 500,
+              event.object.reason ?? 'WatchError',
+              event.object.message ?? 'watch error',
+            );
           onEvent(event);
         }
       }
@@ -113,7 +128,8 @@ export class KubeClient {
 
   private send(method: string, path: string, options: RequestOptions): Promise<IncomingMessage> {
     const url = new URL(path, this.base);
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    for (const [key, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined) url.searchParams.set(key, String(value));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const token = this.config.token?.();
     return new Promise((resolve, reject) => {
@@ -126,7 +142,9 @@ export class KubeClient {
             Accept: 'application/json',
             'User-Agent': 'p2pnc/0.1.0',
             ...(token ? { Authorization: `Bearer ${token}` } : {}),
-            ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+            ...(body !== undefined
+              ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) }
+              : {}),
           },
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),

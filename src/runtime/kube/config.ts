@@ -29,7 +29,8 @@ const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export function inClusterConfig(dir = SERVICE_ACCOUNT_DIR): KubeConfig {
   const host = process.env.KUBERNETES_SERVICE_HOST;
   const port = process.env.KUBERNETES_SERVICE_PORT ?? '443';
-  if (!host) throw new UserError('not running in a cluster (KUBERNETES_SERVICE_HOST is not set); pass --kubeconfig FILE');
+  if (!host)
+    throw new UserError('not running in a cluster (KUBERNETES_SERVICE_HOST is not set); pass --kubeconfig FILE');
   return {
     server: `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`,
     ca: readFileSync(`${dir}/ca.crt`),
@@ -45,15 +46,23 @@ export function inClusterConfig(dir = SERVICE_ACCOUNT_DIR): KubeConfig {
  * names them. `tls-server-name` is the name the server's certificate is checked against.
  */
 export function kubeconfigFile(file?: string, contextName?: string): KubeConfig {
-  const paths = file ? [file] : process.env.KUBECONFIG ? process.env.KUBECONFIG.split(delimiter).filter(Boolean) : [join(homedir(), '.kube', 'config')];
+  const paths = file
+    ? [file]
+    : process.env.KUBECONFIG
+      ? process.env.KUBECONFIG.split(delimiter).filter(Boolean)
+      : [join(homedir(), '.kube', 'config')];
   const documents = paths.flatMap((path) => readKubeconfig(path, file !== undefined || paths.length === 1));
   const shown = paths.join(delimiter);
-  if (documents.length === 0) throw new UserError(`cannot read kubeconfig ${shown}: no such file; pass --kubeconfig FILE`);
+  if (documents.length === 0)
+    throw new UserError(`cannot read kubeconfig ${shown}: no such file; pass --kubeconfig FILE`);
   const name = contextName ?? documents.find((document) => document.raw['current-context'])?.raw['current-context'];
   const context = first(documents, 'contexts', name);
   if (!context) throw new UserError(`kubeconfig ${shown} has no context "${name ?? ''}"; pass --context NAME`);
   const cluster = first(documents, 'clusters', context.entry.cluster);
-  if (!cluster?.entry.server) throw new UserError(`kubeconfig ${shown}: context "${name}" names cluster "${context.entry.cluster}", which has no server`);
+  if (!cluster?.entry.server)
+    throw new UserError(
+      `kubeconfig ${shown}: context "${name}" names cluster "${context.entry.cluster}", which has no server`,
+    );
   const user = first(documents, 'users', context.entry.user) ?? { entry: {}, dir: context.dir };
   const fromCluster = (value: string | undefined) => value && resolve(cluster.dir, value);
   const fromUser = (value: string | undefined) => value && resolve(user.dir, value);
@@ -66,7 +75,13 @@ export function kubeconfigFile(file?: string, contextName?: string): KubeConfig 
     key: dataOrFile(u['client-key-data'], fromUser(u['client-key'])),
     insecureSkipTlsVerify: c['insecure-skip-tls-verify'] === true,
     ...(c['tls-server-name'] ? { tlsServerName: c['tls-server-name'] } : {}),
-    token: u.token ? () => u.token : u.tokenFile ? cachedFileReader(fromUser(u.tokenFile)!) : u.exec ? execCredential(u.exec) : undefined,
+    token: u.token
+      ? () => u.token
+      : u.tokenFile
+        ? cachedFileReader(fromUser(u.tokenFile)!)
+        : u.exec
+          ? execCredential(u.exec)
+          : undefined,
     namespace: context.entry.namespace,
   };
 }
@@ -84,7 +99,9 @@ function readKubeconfig(path: string, required: boolean): LoadedKubeconfig[] {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new UserError(`cannot read kubeconfig ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file; pass --kubeconfig FILE' : (error as Error).message}`);
+    throw new UserError(
+      `cannot read kubeconfig ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file; pass --kubeconfig FILE' : (error as Error).message}`,
+    );
   }
   try {
     return [{ raw: (parse(text) ?? {}) as RawKubeconfig, dir: dirname(resolve(path)) }];
@@ -94,13 +111,20 @@ function readKubeconfig(path: string, required: boolean): LoadedKubeconfig[] {
 }
 
 type Section = 'contexts' | 'clusters' | 'users';
-type EntryOf<S extends Section> = NonNullable<RawKubeconfig[S]>[number] extends { [key: string]: infer V } ? Exclude<V, string> : never;
+type EntryOf<S extends Section> = NonNullable<RawKubeconfig[S]>[number] extends { [key: string]: infer V }
+  ? Exclude<V, string>
+  : never;
 
 /** The first entry of that name in any file, with the folder of the file it came from. */
-function first<S extends Section>(documents: LoadedKubeconfig[], section: S, name: string | undefined): { entry: EntryOf<S>; dir: string } | undefined {
+function first<S extends Section>(
+  documents: LoadedKubeconfig[],
+  section: S,
+  name: string | undefined,
+): { entry: EntryOf<S>; dir: string } | undefined {
   if (name === undefined) return undefined;
   for (const { raw, dir } of documents) {
-    const found = (raw[section] as { name: string }[] | undefined)?.find((item) => item.name === name) as Record<string, unknown> | undefined;
+    const found = (raw[section] as { name: string }[] | undefined)?.find((item) => item.name === name) as
+      Record<string, unknown> | undefined;
     if (found) {
       const key = section === 'contexts' ? 'context' : section === 'clusters' ? 'cluster' : 'user';
       return { entry: (found[key] ?? {}) as EntryOf<S>, dir };
@@ -111,7 +135,8 @@ function first<S extends Section>(documents: LoadedKubeconfig[], section: S, nam
 
 /** In the cluster when the pod has a ServiceAccount token, else the kubeconfig. */
 export function loadKubeConfig(options: { kubeconfig?: string; context?: string } = {}): KubeConfig {
-  if (!options.kubeconfig && !options.context && process.env.KUBERNETES_SERVICE_HOST && !process.env.KUBECONFIG) return inClusterConfig();
+  if (!options.kubeconfig && !options.context && process.env.KUBERNETES_SERVICE_HOST && !process.env.KUBECONFIG)
+    return inClusterConfig();
   return kubeconfigFile(options.kubeconfig, options.context);
 }
 
@@ -139,7 +164,11 @@ function execCredential(exec: RawExec): () => string | undefined {
   return () => {
     if (token && Date.now() < expires) return token;
     const env = { ...process.env, ...Object.fromEntries((exec.env ?? []).map((entry) => [entry.name, entry.value])) };
-    const output = execFileSync(exec.command, exec.args ?? [], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const output = execFileSync(exec.command, exec.args ?? [], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const status = (JSON.parse(output) as { status?: { token?: string; expirationTimestamp?: string } }).status;
     token = status?.token;
     expires = status?.expirationTimestamp ? Date.parse(status.expirationTimestamp) - 30_000 : Date.now() + 60_000;
@@ -158,10 +187,24 @@ interface RawKubeconfig {
   contexts?: { name: string; context: { cluster: string; user: string; namespace?: string } }[];
   clusters?: {
     name: string;
-    cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string; 'insecure-skip-tls-verify'?: boolean; 'tls-server-name'?: string };
+    cluster: {
+      server: string;
+      'certificate-authority-data'?: string;
+      'certificate-authority'?: string;
+      'insecure-skip-tls-verify'?: boolean;
+      'tls-server-name'?: string;
+    };
   }[];
   users?: {
     name: string;
-    user: { token?: string; tokenFile?: string; 'client-certificate-data'?: string; 'client-certificate'?: string; 'client-key-data'?: string; 'client-key'?: string; exec?: RawExec };
+    user: {
+      token?: string;
+      tokenFile?: string;
+      'client-certificate-data'?: string;
+      'client-certificate'?: string;
+      'client-key-data'?: string;
+      'client-key'?: string;
+      exec?: RawExec;
+    };
   }[];
 }

@@ -97,7 +97,11 @@ export class Informer<T extends { metadata: ObjectMeta }> {
   }
 
   private async list(signal: AbortSignal): Promise<string> {
-    const query = { labelSelector: this.labelSelector, resourceVersion: this.lastVersion ?? '0', resourceVersionMatch: 'NotOlderThan' };
+    const query = {
+      labelSelector: this.labelSelector,
+      resourceVersion: this.lastVersion ?? '0',
+      resourceVersionMatch: 'NotOlderThan',
+    };
     const list = await this.client.get<ObjectList<T>>(this.path, { query, signal, timeoutMs: 60_000 });
     const seen = new Set<string>();
     for (const item of list.items) {
@@ -125,7 +129,11 @@ export class Informer<T extends { metadata: ObjectMeta }> {
       let events = 0;
       await this.client.watch<T>(
         this.path,
-        { labelSelector: this.labelSelector, resourceVersion: version, timeoutSeconds: Math.floor(minWatchTimeoutSeconds * (1 + random())) },
+        {
+          labelSelector: this.labelSelector,
+          resourceVersion: version,
+          timeoutSeconds: Math.floor(minWatchTimeoutSeconds * (1 + random())),
+        },
         (event) => {
           if (event.type === 'ERROR') return;
           events += 1;

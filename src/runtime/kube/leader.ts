@@ -75,7 +75,9 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, name, identity } = this.options;
-    const now = this.now().toISOString().replace(/(\.\d{3})Z$/, '$1000Z');
+    const now = this.now()
+      .toISOString()
+      .replace(/(\.\d{3})Z$/, '$1000Z');
     let lease: Lease;
     try {
       lease = await this.client.get<Lease>(paths.lease(namespace, name), { timeoutMs: this.renewMs });
@@ -86,7 +88,13 @@ export class LeaderElector {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name, namespace },
-          spec: { holderIdentity: identity, leaseDurationSeconds: this.leaseDurationMs / 1000, acquireTime: now, renewTime: now, leaseTransitions: 0 },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds: this.leaseDurationMs / 1000,
+            acquireTime: now,
+            renewTime: now,
+            leaseTransitions: 0,
+          },
         },
         timeoutMs: this.renewMs,
       });
@@ -94,7 +102,10 @@ export class LeaderElector {
     }
     const spec = lease.spec;
     const nowMs = this.now().getTime();
-    const seen = this.observed && this.observed.resourceVersion === lease.metadata.resourceVersion ? this.observed : { resourceVersion: lease.metadata.resourceVersion, at: nowMs };
+    const seen =
+      this.observed && this.observed.resourceVersion === lease.metadata.resourceVersion
+        ? this.observed
+        : { resourceVersion: lease.metadata.resourceVersion, at: nowMs };
     this.observed = seen;
     // Measured from when this replica saw the record change, not from the holder's renewTime: clock skew between
     // nodes cannot hand the lease over early.

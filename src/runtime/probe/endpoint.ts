@@ -13,7 +13,8 @@ export class InvalidEndpointError extends Error {
   }
 }
 
-const DNS_NAME = /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+const DNS_NAME =
+  /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 const PORT = /^[0-9]{1,5}$/;
 
 /** Formats an endpoint the way Go's net.JoinHostPort does. */
@@ -41,21 +42,27 @@ export function parseEndpoint(text: string): Endpoint {
   let portText: string;
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
-    if (close < 0 || text[close + 1] !== ':') throw new InvalidEndpointError(`invalid endpoint "${text}": expected [ipv6]:port`);
+    if (close < 0 || text[close + 1] !== ':')
+      throw new InvalidEndpointError(`invalid endpoint "${text}": expected [ipv6]:port`);
     host = text.slice(1, close);
     portText = text.slice(close + 2);
-    if (isIP(host) !== 6) throw new InvalidEndpointError(`invalid endpoint "${text}": "${host}" is not an IPv6 address`);
+    if (isIP(host) !== 6)
+      throw new InvalidEndpointError(`invalid endpoint "${text}": "${host}" is not an IPv6 address`);
   } else {
     const colon = text.lastIndexOf(':');
     if (colon < 0) throw new InvalidEndpointError(`invalid endpoint "${text}": expected host:port`);
     host = text.slice(0, colon);
     portText = text.slice(colon + 1);
     if (host.includes(':')) {
-      throw new InvalidEndpointError(`invalid endpoint "${text}": write IPv6 addresses in brackets, e.g. [${host}]:${portText || '443'}`);
+      throw new InvalidEndpointError(
+        `invalid endpoint "${text}": write IPv6 addresses in brackets, e.g. [${host}]:${portText || '443'}`,
+      );
     }
-    if (!isValidHost(host)) throw new InvalidEndpointError(`invalid endpoint "${text}": "${host}" is neither a host name nor an IP address`);
+    if (!isValidHost(host))
+      throw new InvalidEndpointError(`invalid endpoint "${text}": "${host}" is neither a host name nor an IP address`);
   }
   const port = PORT.test(portText) ? Number(portText) : Number.NaN;
-  if (!isValidPort(port)) throw new InvalidEndpointError(`invalid endpoint "${text}": the port must be a number from 1 to 65535`);
+  if (!isValidPort(port))
+    throw new InvalidEndpointError(`invalid endpoint "${text}": the port must be a number from 1 to 65535`);
   return { host, port };
 }

@@ -54,8 +54,21 @@ class ProbeRun {
     return `${this.target.kind === 'https' ? 'https' : 'http'}://${this.endpoint}${this.target.path ?? '/'}`;
   }
 
-  result(success: boolean, reason: string, message: string, failure?: FailureKind, endedAt = performance.now()): ProbeResult {
-    const result: ProbeResult = { time: this.time, success, latencyMs: endedAt - this.startedAt, reason, message, phases: this.phases };
+  result(
+    success: boolean,
+    reason: string,
+    message: string,
+    failure?: FailureKind,
+    endedAt = performance.now(),
+  ): ProbeResult {
+    const result: ProbeResult = {
+      time: this.time,
+      success,
+      latencyMs: endedAt - this.startedAt,
+      reason,
+      message,
+      phases: this.phases,
+    };
     if (failure) result.failure = failure;
     return result;
   }
@@ -79,17 +92,26 @@ export async function probe(target: ProbeTarget, options: ProbeOptions): Promise
   const deadline = new ProbeDeadline(options.timeoutMs, options.signal);
   let socket: Socket | undefined;
   try {
-    const addresses = isIpAddress(run.host) ? [run.host] : await resolve(run, options.resolver ?? systemResolver, deadline);
+    const addresses = isIpAddress(run.host)
+      ? [run.host]
+      : await resolve(run, options.resolver ?? systemResolver, deadline);
     run.stage = 'tcp';
     socket = await connect(run, addresses, deadline);
-    if (target.kind === 'tcp') return run.result(true, Reason.tcpConnect, messages.tcpSucceeded(run.label, run.endpoint));
+    if (target.kind === 'tcp')
+      return run.result(true, Reason.tcpConnect, messages.tcpSucceeded(run.label, run.endpoint));
 
     if (secureContext) {
       run.stage = 'tls';
       const secured = await handshake(run, socket, secureContext, deadline);
       socket = secured.socket;
       if (target.kind === 'tls') {
-        return run.result(true, Reason.tlsHandshake, messages.tlsSucceeded(run.label, run.endpoint), undefined, secured.endedAt);
+        return run.result(
+          true,
+          Reason.tlsHandshake,
+          messages.tlsSucceeded(run.label, run.endpoint),
+          undefined,
+          secured.endedAt,
+        );
       }
     }
 
@@ -98,7 +120,12 @@ export async function probe(target: ProbeTarget, options: ProbeOptions): Promise
     if (isExpectedStatus(status, target.expectedStatus)) {
       return run.result(true, Reason.httpRequest, messages.httpSucceeded(run.label, run.url(), status));
     }
-    const message = messages.httpUnexpectedStatus(run.label, run.url(), status, formatExpectedStatus(target.expectedStatus));
+    const message = messages.httpUnexpectedStatus(
+      run.label,
+      run.url(),
+      status,
+      formatExpectedStatus(target.expectedStatus),
+    );
     return run.result(false, Reason.httpError, message, 'http-status');
   } catch (error) {
     const failure = error instanceof StepFailure ? error : new StepFailure(deadline.interrupted ?? 'error', error);
@@ -177,7 +204,11 @@ async function get(run: ProbeRun, socket: Socket, deadline: ProbeDeadline): Prom
   const started = performance.now();
   try {
     const authorityHost = target.kind === 'https' && target.serverName ? target.serverName : run.host;
-    return await httpGet(socket, { path: target.path ?? '/', authority: formatEndpoint(authorityHost, target.port) }, deadline);
+    return await httpGet(
+      socket,
+      { path: target.path ?? '/', authority: formatEndpoint(authorityHost, target.port) },
+      deadline,
+    );
   } finally {
     run.phases.httpMs = performance.now() - started;
   }
@@ -186,10 +217,20 @@ async function get(run: ProbeRun, socket: Socket, deadline: ProbeDeadline): Prom
 function failureResult(run: ProbeRun, failure: StepFailure): ProbeResult {
   switch (run.stage) {
     case 'dns':
-      return run.result(false, Reason.dnsError, messages.dnsFailed(run.label, run.host, describeDnsFailure(failure)), 'dns');
+      return run.result(
+        false,
+        Reason.dnsError,
+        messages.dnsFailed(run.label, run.host, describeDnsFailure(failure)),
+        'dns',
+      );
     case 'tcp': {
       const { kind, text } = describeConnectFailure(failure);
-      return run.result(false, Reason.tcpConnectError, messages.tcpFailed(run.label, run.endpoint, run.dialed, text), kind);
+      return run.result(
+        false,
+        Reason.tcpConnectError,
+        messages.tcpFailed(run.label, run.endpoint, run.dialed, text),
+        kind,
+      );
     }
     case 'tls':
       return tlsFailure(run, failure);
@@ -216,10 +257,15 @@ function findConfigError(run: ProbeRun, options: ProbeOptions): string | undefin
   if (!isValidHost(run.host)) return `"${target.host}" is neither a host name nor an IP address`;
   if (!isValidPort(target.port)) return `port ${target.port} is not from 1 to 65535`;
   if (!PROBE_KINDS.has(target.kind)) return `unknown probe kind "${String(target.kind)}"`;
-  if ((target.kind === 'http' || target.kind === 'https') && target.path !== undefined && !isValidHttpPath(target.path)) {
+  if (
+    (target.kind === 'http' || target.kind === 'https') &&
+    target.path !== undefined &&
+    !isValidHttpPath(target.path)
+  ) {
     return `HTTP path "${target.path}" must start with / and contain no spaces or control characters`;
   }
-  if (!(options.timeoutMs > 0 && Number.isFinite(options.timeoutMs))) return `timeout ${options.timeoutMs}ms is not a positive duration`;
+  if (!(options.timeoutMs > 0 && Number.isFinite(options.timeoutMs)))
+    return `timeout ${options.timeoutMs}ms is not a positive duration`;
   return undefined;
 }
 

@@ -32,7 +32,8 @@ export function resolveHost(host: string, resolver: Resolver, deadline: ProbeDea
         settled = true;
         deadline.disarm();
         const invalid = addresses.find((address) => !isIpAddress(address));
-        if (invalid !== undefined) reject(new StepFailure('error', new Error(`resolver returned "${invalid}", not an IP address`)));
+        if (invalid !== undefined)
+          reject(new StepFailure('error', new Error(`resolver returned "${invalid}", not an IP address`)));
         else if (addresses.length === 0) reject(new StepFailure('error', new NoSuchHost('no such host')));
         else resolve(addresses);
       },

@@ -24,7 +24,11 @@ export async function runProbes(
   options: RunProbesOptions,
   onResult: OnProbeResult,
 ): Promise<RunProbesSummary> {
-  const probeOptions: ProbeOptions = { timeoutMs: options.timeoutMs, signal: options.signal, resolver: options.resolver };
+  const probeOptions: ProbeOptions = {
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    resolver: options.resolver,
+  };
   const summary: RunProbesSummary = { probed: 0, succeeded: 0, failed: 0 };
   let next = 0;
   let callbackError: { error: unknown } | undefined;

@@ -14,7 +14,7 @@ export function formatExpectedStatus(expected: readonly number[] | undefined): s
   if (expected === undefined || expected.length === 0) return DEFAULT_EXPECTED_STATUS;
   const sorted = [...new Set(expected)].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let start = 0; start < sorted.length; ) {
+  for (let start = 0; start < sorted.length;) {
     let end = start;
     while (end + 1 < sorted.length && sorted[end + 1] === sorted[end]! + 1) end++;
     if (end - start >= 2) parts.push(`${sorted[start]}-${sorted[end]}`);

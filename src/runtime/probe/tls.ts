@@ -50,7 +50,11 @@ export function secureContextFor(clientCert: { cert: string; key: string } | und
   return context;
 }
 
-export function handshakeTls(socket: Socket, parameters: TlsParameters, deadline: ProbeDeadline): Promise<TlsHandshake> {
+export function handshakeTls(
+  socket: Socket,
+  parameters: TlsParameters,
+  deadline: ProbeDeadline,
+): Promise<TlsHandshake> {
   if (deadline.interrupted) return Promise.reject(interruptionFailure(deadline.interrupted));
   return new Promise((resolve, reject) => {
     const secure = connect({

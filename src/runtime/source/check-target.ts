@@ -41,7 +41,10 @@ export async function resolveProbeTarget(name: string, spec: CheckSpec, lookups:
   let port = endpoint.port;
   if (spec.targetPod) {
     const address = lookups.targetPodAddress(spec.targetPod.service, spec.targetPod.node);
-    if (!address) throw new Error(`no ready endpoint of Service ${spec.targetPod.service} on node ${spec.targetPod.node}; is the target pod running there?`);
+    if (!address)
+      throw new Error(
+        `no ready endpoint of Service ${spec.targetPod.service} on node ${spec.targetPod.node}; is the target pod running there?`,
+      );
     host = address;
     port = spec.targetPod.port;
   }
@@ -65,5 +68,12 @@ export function probeCheck(name: string, spec: CheckSpec, lookups: Lookups): Pro
 }
 
 export function invalidCheck(name: string, message: string): ProbeResult {
-  return { time: new Date(), success: false, latencyMs: 0, reason: 'InvalidCheck', message: invalidCheckMessage(checkLabel(name), message), failure: 'config' };
+  return {
+    time: new Date(),
+    success: false,
+    latencyMs: 0,
+    reason: 'InvalidCheck',
+    message: invalidCheckMessage(checkLabel(name), message),
+    failure: 'config',
+  };
 }

@@ -26,11 +26,16 @@ export class ClientCertificates {
     try {
       secret = await this.client.get<Secret>(paths.secret(this.namespace, name), { timeoutMs: 10_000 });
     } catch (error) {
-      throw new Error(`cannot read the client certificate Secret ${this.namespace}/${name}: ${(error as Error).message}`);
+      throw new Error(
+        `cannot read the client certificate Secret ${this.namespace}/${name}: ${(error as Error).message}`,
+      );
     }
     const cert = secret.data?.['tls.crt'];
     const key = secret.data?.['tls.key'];
-    if (!cert || !key) throw new Error(`Secret ${this.namespace}/${name} has no tls.crt and tls.key; create it with kubectl create secret tls`);
+    if (!cert || !key)
+      throw new Error(
+        `Secret ${this.namespace}/${name} has no tls.crt and tls.key; create it with kubectl create secret tls`,
+      );
     return { cert: Buffer.from(cert, 'base64').toString('utf8'), key: Buffer.from(key, 'base64').toString('utf8') };
   }
 }

@@ -38,21 +38,36 @@ export class SourceMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
-    this.openOutages = new Gauge({ name: 'p2pnc_open_outages', help: 'Checks with an outage in progress (Reachable=False for a network failure)', labelNames: ['source'], registers: [this.registry] });
+    this.openOutages = new Gauge({
+      name: 'p2pnc_open_outages',
+      help: 'Checks with an outage in progress (Reachable=False for a network failure)',
+      labelNames: ['source'],
+      registers: [this.registry],
+    });
     this.invalidChecks = new Gauge({
       name: 'p2pnc_invalid_checks',
       help: 'Checks this source cannot probe because their spec is wrong (Reachable=False, reason InvalidCheck): a topology to fix, not a network to repair',
       labelNames: ['source'],
       registers: [this.registry],
     });
-    this.checks = new Gauge({ name: 'p2pnc_checks', help: 'Checks this source probes', labelNames: ['source'], registers: [this.registry] });
+    this.checks = new Gauge({
+      name: 'p2pnc_checks',
+      help: 'Checks this source probes',
+      labelNames: ['source'],
+      registers: [this.registry],
+    });
     this.staleChecks = new Gauge({
       name: 'p2pnc_stale_checks',
       help: 'Checks of the namespace with the Stale condition, as counted by the last sweep of this source (a Deployment leader)',
       labelNames: ['source'],
       registers: [this.registry],
     });
-    this.writes = new Counter({ name: 'p2pnc_status_writes_total', help: 'Status writes, by result', labelNames: ['source', 'result'], registers: [this.registry] });
+    this.writes = new Counter({
+      name: 'p2pnc_status_writes_total',
+      help: 'Status writes, by result',
+      labelNames: ['source', 'result'],
+      registers: [this.registry],
+    });
   }
 
   observe(result: ProbeResult, labels: ProbeLabels): void {

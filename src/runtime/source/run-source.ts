@@ -31,9 +31,16 @@ export interface SourceConfig {
 
 export async function runSource(config: SourceConfig): Promise<void> {
   const identity = process.env.P2PNC_POD_NAME ?? hostname();
-  const logger = jsonLogger({ source: config.source, ...(config.nodeName ? { node: config.nodeName } : {}), pod: identity });
+  const logger = jsonLogger({
+    source: config.source,
+    ...(config.nodeName ? { node: config.nodeName } : {}),
+    pod: identity,
+  });
   const client = new KubeClient(
-    loadKubeConfig({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), ...(config.context ? { context: config.context } : {}) }),
+    loadKubeConfig({
+      ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+      ...(config.context ? { context: config.context } : {}),
+    }),
   );
   const metrics = new SourceMetrics(config.perCheckMetrics);
   const runnerOptions = {
@@ -53,8 +60,13 @@ export async function runSource(config: SourceConfig): Promise<void> {
     startJitterMs: config.startJitterMs,
   };
   let runner: SourceRunner | undefined;
-  const server = await startSourceServer(config.metricsPort, metrics.registry, () => (runner ? runner.hasSynced : config.leaderElection));
-  logger.info('source started', { port: (server.address() as AddressInfo).port, leaderElection: config.leaderElection });
+  const server = await startSourceServer(config.metricsPort, metrics.registry, () =>
+    runner ? runner.hasSynced : config.leaderElection,
+  );
+  logger.info('source started', {
+    port: (server.address() as AddressInfo).port,
+    leaderElection: config.leaderElection,
+  });
 
   const startRunner = () => {
     runner = new SourceRunner(client, runnerOptions);

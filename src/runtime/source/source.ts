@@ -70,27 +70,42 @@ export class SourceRunner {
     this.policy = statusPolicy(options.statusPolicy);
     this.scheduler = new ProbeScheduler({
       concurrency: options.concurrency ?? 256,
-      onError: (check, error) => this.options.logger.error('probing a check failed unexpectedly; it is probed again next interval', { check, error: String(error) }),
+      onError: (check, error) =>
+        this.options.logger.error('probing a check failed unexpectedly; it is probed again next interval', {
+          check,
+          error: String(error),
+        }),
     });
-    this.writeScheduler = new WriteScheduler(writePolicy(options.writePolicy), (delay) => delay * (0.5 + Math.random() / 2));
+    this.writeScheduler = new WriteScheduler(
+      writePolicy(options.writePolicy),
+      (delay) => delay * (0.5 + Math.random() / 2),
+    );
     this.certificates = new ClientCertificates(client, options.namespace);
     this.events = new EventRecorder(client, { component: 'p2pnc-source', instance: options.identity });
-    this.informer = new Informer<CheckObject>(client, paths.checks(options.namespace), this.selector(), {
-      onUpsert: (object, previous) => this.upsert(object, previous),
-      onDelete: (object) => this.remove(object.metadata.name),
-      onSynced: () => {
-        this.publishGauges();
-        this.apiServerAnswered();
+    this.informer = new Informer<CheckObject>(
+      client,
+      paths.checks(options.namespace),
+      this.selector(),
+      {
+        onUpsert: (object, previous) => this.upsert(object, previous),
+        onDelete: (object) => this.remove(object.metadata.name),
+        onSynced: () => {
+          this.publishGauges();
+          this.apiServerAnswered();
+        },
+        onError: (error) =>
+          this.options.logger.warn('listing or watching checks failed; retrying', { error: String(error) }),
       },
-      onError: (error) => this.options.logger.warn('listing or watching checks failed; retrying', { error: String(error) }),
-    }, { startJitterMs: options.startJitterMs ?? 0 });
+      { startJitterMs: options.startJitterMs ?? 0 },
+    );
     this.writer = new StatusWriter(client, {
       namespace: options.namespace,
       scheduler: this.writeScheduler,
       cached: (name) => this.informer.cache.get(name),
       caps: (name) => this.checks.get(name)?.policy ?? this.policy,
       onWritten: (name, merged) => this.adoptWritten(name, merged),
-      onError: (name, error) => this.options.logger.warn('status write failed; will retry', { check: name, error: String(error) }),
+      onError: (name, error) =>
+        this.options.logger.warn('status write failed; will retry', { check: name, error: String(error) }),
       onResult: (result) => this.options.metrics.countWrite(this.options.source, result),
     });
   }
@@ -132,7 +147,8 @@ export class SourceRunner {
           if (!this.abort.signal.aborted) this.options.metrics.setStaleChecks(this.options.source, stale);
           if (marked.length > 0) this.options.logger.info('marked stale checks', { checks: marked });
           // An RBAC 403 or a rejected patch must show, not vanish: the sweep goes on, and says what it could not mark.
-          if (failed.length > 0) this.options.logger.warn('could not mark stale checks', { count: failed.length, first: failed[0] });
+          if (failed.length > 0)
+            this.options.logger.warn('could not mark stale checks', { count: failed.length, first: failed[0] });
         })
         .catch((error: unknown) => this.options.logger.warn('stale sweep failed', { error: String(error) }));
     }
@@ -173,9 +189,15 @@ export class SourceRunner {
     } else known.object = object;
     if (previous && isDeepStrictEqual(previous.spec, object.spec)) return;
     if (known) known.policy = policyForCheck(this.policy, object.spec);
-    this.writeScheduler.setSteadyInterval(name, object.spec.refreshInterval ? parseDuration(object.spec.refreshInterval) : undefined);
+    this.writeScheduler.setSteadyInterval(
+      name,
+      object.spec.refreshInterval ? parseDuration(object.spec.refreshInterval) : undefined,
+    );
     if (object.spec.targetPod) this.watchTargetPods(object.spec.targetPod.service);
-    this.scheduler.upsert(name, { intervalMs: this.options.intervalOverrideMs ?? intervalMs(object.spec), run: () => this.probeCheck(name) });
+    this.scheduler.upsert(name, {
+      intervalMs: this.options.intervalOverrideMs ?? intervalMs(object.spec),
+      run: () => this.probeCheck(name),
+    });
   }
 
   private remove(name: string): void {
@@ -203,15 +225,29 @@ export class SourceRunner {
     // A probe makes the check fresh again: drop a Stale mark a sweep may have left.
     state.status = markStale(outcome.status, result.time, result.time, this.staleAfterMs);
     const change = this.writeScheduler.update(name, state.status, Date.now());
-    this.options.metrics.observe(result, { source: this.options.source, targetKind: state.object.spec.target?.kind ?? 'unknown', check: name });
+    this.options.metrics.observe(result, {
+      source: this.options.source,
+      targetKind: state.object.spec.target?.kind ?? 'unknown',
+      check: name,
+    });
     if (outcome.confirmRetryInMs !== undefined) this.scheduler.probeIn(name, outcome.confirmRetryInMs);
     if (outcome.transition) {
       const opened = outcome.transition === 'outage-opened';
       const outage = state.status.outages?.[0];
-      this.options.logger.info(opened ? 'outage detected' : 'connectivity restored', { check: name, message: outage?.message ?? result.message });
+      this.options.logger.info(opened ? 'outage detected' : 'connectivity restored', {
+        check: name,
+        message: outage?.message ?? result.message,
+      });
       void this.events
-        .record(state.object.metadata, opened ? 'Warning' : 'Normal', opened ? 'ConnectivityOutageDetected' : 'ConnectivityRestored', `${outage?.message ?? ''}: ${result.message}`)
-        .catch((error: unknown) => this.options.logger.warn('recording an event failed', { check: name, error: String(error) }));
+        .record(
+          state.object.metadata,
+          opened ? 'Warning' : 'Normal',
+          opened ? 'ConnectivityOutageDetected' : 'ConnectivityRestored',
+          `${outage?.message ?? ''}: ${result.message}`,
+        )
+        .catch((error: unknown) =>
+          this.options.logger.warn('recording an event failed', { check: name, error: String(error) }),
+        );
     }
     if (outcome.transition || change === 'transition') this.publishDownCounts();
     if (change === 'transition') this.writer.kick();

@@ -19,7 +19,12 @@ export interface StaleSweep {
 }
 
 /** Reads the namespace in pages (memory stays one page, whatever the number of checks) and marks what is stale. */
-export async function sweepStaleChecks(client: KubeClient, namespace: string, staleAfterMs: number, now = new Date()): Promise<StaleSweep> {
+export async function sweepStaleChecks(
+  client: KubeClient,
+  namespace: string,
+  staleAfterMs: number,
+  now = new Date(),
+): Promise<StaleSweep> {
   const sweep: StaleSweep = { marked: [], stale: 0, failed: [] };
   await listInPages<CheckObject>(
     client,
@@ -32,7 +37,14 @@ export async function sweepStaleChecks(client: KubeClient, namespace: string, st
   return sweep;
 }
 
-async function sweepOne(client: KubeClient, namespace: string, check: CheckObject, staleAfterMs: number, now: Date, sweep: StaleSweep): Promise<void> {
+async function sweepOne(
+  client: KubeClient,
+  namespace: string,
+  check: CheckObject,
+  staleAfterMs: number,
+  now: Date,
+  sweep: StaleSweep,
+): Promise<void> {
   const status = check.status ?? {};
   const createdAt = check.metadata.creationTimestamp ? new Date(check.metadata.creationTimestamp) : undefined;
   const next = markStale(status, lastProbeTime(status), now, staleAfterMs, createdAt);
@@ -40,7 +52,11 @@ async function sweepOne(client: KubeClient, namespace: string, check: CheckObjec
   if (next === status) return;
   try {
     // Guarded by resourceVersion: a source writing the check meanwhile wins, and the next sweep looks again.
-    await client.mergePatch(paths.checkStatus(namespace, check.metadata.name), statusPatch(next, check.metadata.resourceVersion), { timeoutMs: 10_000 });
+    await client.mergePatch(
+      paths.checkStatus(namespace, check.metadata.name),
+      statusPatch(next, check.metadata.resourceVersion),
+      { timeoutMs: 10_000 },
+    );
     sweep.marked.push(check.metadata.name);
   } catch (error) {
     if (error instanceof KubeApiError && (error.isConflict || error.isNotFound)) return;

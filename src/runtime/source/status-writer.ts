@@ -6,7 +6,13 @@ import type { CheckStatus } from '../../api/check.js';
 import { isServerUnavailable, KubeApiError, type KubeClient } from '../kube/client.js';
 import { paths, type CheckObject } from '../kube/resources.js';
 import type { StatusPolicy } from '../status/reducer.js';
-import { mergeForWrite, statusPatch, WriteScheduler, type WriteErrorKind, type WriteJob } from '../status/write-policy.js';
+import {
+  mergeForWrite,
+  statusPatch,
+  WriteScheduler,
+  type WriteErrorKind,
+  type WriteJob,
+} from '../status/write-policy.js';
 
 export interface StatusWriterOptions {
   namespace: string;
@@ -83,9 +89,14 @@ export class StatusWriter {
     const { scheduler, namespace } = this.options;
     try {
       let remote = this.options.cached(name);
-      if (job.mergeWithRemote || !remote) remote = await this.client.get<CheckObject>(paths.check(namespace, name), { timeoutMs: 10_000 });
+      if (job.mergeWithRemote || !remote)
+        remote = await this.client.get<CheckObject>(paths.check(namespace, name), { timeoutMs: 10_000 });
       const merged = mergeForWrite(job.status, remote.status, this.options.caps?.(name));
-      await this.client.mergePatch(paths.checkStatus(namespace, name), statusPatch(merged, remote.metadata.resourceVersion), { timeoutMs: 10_000 });
+      await this.client.mergePatch(
+        paths.checkStatus(namespace, name),
+        statusPatch(merged, remote.metadata.resourceVersion),
+        { timeoutMs: 10_000 },
+      );
       scheduler.writeSucceeded(name, this.now());
       this.stats.writes++;
       this.options.onResult?.('success');

@@ -7,7 +7,11 @@ export class TargetPods {
   private readonly informer: Informer<EndpointSlice>;
 
   constructor(client: KubeClient, namespace: string, services: readonly string[], onError?: (error: unknown) => void) {
-    this.informer = new Informer<EndpointSlice>(client, paths.endpointSlices(namespace), targetPodsSelector(services), { onUpsert() {}, onDelete() {}, ...(onError ? { onError } : {}) });
+    this.informer = new Informer<EndpointSlice>(client, paths.endpointSlices(namespace), targetPodsSelector(services), {
+      onUpsert() {},
+      onDelete() {},
+      ...(onError ? { onError } : {}),
+    });
   }
 
   run(signal: AbortSignal): Promise<void> {
@@ -22,7 +26,6 @@ export class TargetPods {
   addressOn(service: string, node: string): string | undefined {
     return podAddress(this.informer.cache.values(), service, node);
   }
-
 }
 
 /** A ready endpoint of `service` on `node`, else any endpoint there (a pod that is starting still shows where it is). */

@@ -40,7 +40,11 @@ export const DEFAULT_STATUS_POLICY: StatusPolicy = {
   maxOutageLogs: 5,
   confirmFailures: 2,
   confirmRetryMs: 5000,
-  successReasons: { TCPConnect: 'TCPConnectSuccess', TLSHandshake: 'TLSHandshakeSuccess', HTTPRequest: 'HTTPRequestSuccess' },
+  successReasons: {
+    TCPConnect: 'TCPConnectSuccess',
+    TLSHandshake: 'TLSHandshakeSuccess',
+    HTTPRequest: 'HTTPRequestSuccess',
+  },
   invalidCheckReasons: ['InvalidCheck'],
 };
 
@@ -57,7 +61,12 @@ export function policyForCheck(base: StatusPolicy, spec: Pick<CheckSpec, 'histor
   const outages = spec.history?.outages;
   if (entries === undefined && outages === undefined) return base;
   const maxEntries = entries ?? base.maxEntries;
-  return { ...base, maxEntries, maxOutages: outages ?? base.maxOutages, confirmFailures: Math.min(base.confirmFailures, maxEntries + 1) };
+  return {
+    ...base,
+    maxEntries,
+    maxOutages: outages ?? base.maxOutages,
+    confirmFailures: Math.min(base.confirmFailures, maxEntries + 1),
+  };
 }
 
 export type OutageTransition = 'outage-opened' | 'outage-closed';
@@ -69,13 +78,19 @@ export interface RecordOutcome {
   confirmRetryInMs?: number;
 }
 
-export const outageDetectedMessage = (start: Date): string => `Connectivity outage detected at ${formatTimeNano(start)}`;
-export const outageRestoredMessage = (durationMs: number): string => `Connectivity restored after ${formatDuration(durationMs)}`;
+export const outageDetectedMessage = (start: Date): string =>
+  `Connectivity outage detected at ${formatTimeNano(start)}`;
+export const outageRestoredMessage = (durationMs: number): string =>
+  `Connectivity restored after ${formatDuration(durationMs)}`;
 export const staleMessage = (since: Date | undefined): string =>
   since ? `no source has probed this check since ${formatTime(since)}` : 'no source has probed this check';
 
 /** Records one probe result. The input status is not modified. */
-export function record(status: CheckStatus | undefined, result: ProbeResult, policy: StatusPolicy = DEFAULT_STATUS_POLICY): RecordOutcome {
+export function record(
+  status: CheckStatus | undefined,
+  result: ProbeResult,
+  policy: StatusPolicy = DEFAULT_STATUS_POLICY,
+): RecordOutcome {
   const outcome = reduce(status ?? {}, result, policy);
   return { ...outcome, status: inFieldOrder(outcome.status) };
 }
@@ -119,10 +134,19 @@ function recordSuccess(status: CheckStatus, entry: LogEntry, result: ProbeResult
   const open = openOutage(status);
   if (!open) return { status: reachable };
   const closed = closeOutage(open, entry, result.time, status.failures ?? [], policy);
-  return { status: { ...reachable, outages: [closed, ...(status.outages ?? []).slice(1)] }, transition: 'outage-closed' };
+  return {
+    status: { ...reachable, outages: [closed, ...(status.outages ?? []).slice(1)] },
+    transition: 'outage-closed',
+  };
 }
 
-function recordFailure(previous: CheckStatus, status: CheckStatus, entry: LogEntry, result: ProbeResult, policy: StatusPolicy): RecordOutcome {
+function recordFailure(
+  previous: CheckStatus,
+  status: CheckStatus,
+  entry: LogEntry,
+  result: ProbeResult,
+  policy: StatusPolicy,
+): RecordOutcome {
   const open = openOutage(status);
   if (open) {
     const outages = [withFailureMode(open, entry, policy), ...(status.outages ?? []).slice(1)];
@@ -134,7 +158,10 @@ function recordFailure(previous: CheckStatus, status: CheckStatus, entry: LogEnt
   }
   const outage = newOutage(streak, result, policy);
   const outages = [outage, ...(status.outages ?? [])].slice(0, policy.maxOutages);
-  return { status: withReachable({ ...status, outages }, 'False', entry, new Date(timeMs(outage.start))), transition: 'outage-opened' };
+  return {
+    status: withReachable({ ...status, outages }, 'False', entry, new Date(timeMs(outage.start))),
+    transition: 'outage-opened',
+  };
 }
 
 /** Failures since the newest success, newest first; a failure of the check itself ends the streak. */
@@ -178,10 +205,18 @@ function withStartLog(startLogs: readonly LogEntry[], failure: LogEntry, policy:
   return [...modeChanges, first];
 }
 
-function closeOutage(open: Outage, success: LogEntry, end: Date, failures: readonly LogEntry[], policy: StatusPolicy): Outage {
+function closeOutage(
+  open: Outage,
+  success: LogEntry,
+  end: Date,
+  failures: readonly LogEntry[],
+  policy: StatusPolicy,
+): Outage {
   const storedStartMs = timeMs(open.start);
   const endMs = timeMs(success.time);
-  const outageFailures = failures.filter((failure) => timeMs(failure.time) >= storedStartMs && timeMs(failure.time) <= endMs);
+  const outageFailures = failures.filter(
+    (failure) => timeMs(failure.time) >= storedStartMs && timeMs(failure.time) <= endMs,
+  );
   return {
     start: open.start,
     end: formatTime(end),
@@ -205,8 +240,17 @@ function withUnconfirmedFailure(status: CheckStatus, failure: LogEntry, time: Da
   return withReachable(status, 'Unknown', failure, time);
 }
 
-function withReachable(status: CheckStatus, value: 'True' | 'False' | 'Unknown', from: LogEntry, flippedAt: Date): CheckStatus {
-  return withCondition(status, { type: REACHABLE, status: value, reason: from.reason ?? '', message: from.message ?? '' }, flippedAt);
+function withReachable(
+  status: CheckStatus,
+  value: 'True' | 'False' | 'Unknown',
+  from: LogEntry,
+  flippedAt: Date,
+): CheckStatus {
+  return withCondition(
+    status,
+    { type: REACHABLE, status: value, reason: from.reason ?? '', message: from.message ?? '' },
+    flippedAt,
+  );
 }
 
 type ConditionContent = Omit<Condition, 'lastTransitionTime'>;
@@ -218,8 +262,10 @@ type ConditionContent = Omit<Condition, 'lastTransitionTime'>;
 function withCondition(status: CheckStatus, content: ConditionContent, flippedAt: Date): CheckStatus {
   const conditions = status.conditions ?? [];
   const current = conditions.find((existing) => existing.type === content.type);
-  if (!current) return { ...status, conditions: [...conditions, { ...content, lastTransitionTime: formatTime(flippedAt) }] };
-  if (current.status === content.status && current.reason === content.reason && current.message === content.message) return status;
+  if (!current)
+    return { ...status, conditions: [...conditions, { ...content, lastTransitionTime: formatTime(flippedAt) }] };
+  if (current.status === content.status && current.reason === content.reason && current.message === content.message)
+    return status;
   const lastTransitionTime = current.status === content.status ? current.lastTransitionTime : formatTime(flippedAt);
   const next = { ...content, lastTransitionTime };
   return { ...status, conditions: conditions.map((existing) => (existing === current ? next : existing)) };
@@ -244,7 +290,12 @@ export function isStale(status: CheckStatus | undefined, now: Date, staleAfterMs
 }
 
 /** The time staleness is measured from when the check is stale (undefined when unknown), false when fresh. */
-function staleSince(lastProbe: Date | undefined, now: Date, staleAfterMs: number, createdAt?: Date): Date | undefined | false {
+function staleSince(
+  lastProbe: Date | undefined,
+  now: Date,
+  staleAfterMs: number,
+  createdAt?: Date,
+): Date | undefined | false {
   const since = lastProbe ?? createdAt;
   if (since && now.getTime() - since.getTime() <= staleAfterMs) return false;
   return since;
@@ -254,7 +305,13 @@ function staleSince(lastProbe: Date | undefined, now: Date, staleAfterMs: number
  * Sets the Stale condition (True, NoRecentProbe) when no probe is recent, and removes it when one is, so a healthy
  * check keeps OpenShift's shape. Returns `status` itself when nothing changes, so callers can skip a write.
  */
-export function markStale(status: CheckStatus, lastProbe: Date | undefined, now: Date, staleAfterMs: number, createdAt?: Date): CheckStatus {
+export function markStale(
+  status: CheckStatus,
+  lastProbe: Date | undefined,
+  now: Date,
+  staleAfterMs: number,
+  createdAt?: Date,
+): CheckStatus {
   const since = staleSince(lastProbe, now, staleAfterMs, createdAt);
   const current = findCondition(status, STALE);
   if (since === false) {
@@ -262,5 +319,9 @@ export function markStale(status: CheckStatus, lastProbe: Date | undefined, now:
     return { ...status, conditions: (status.conditions ?? []).filter((condition) => condition !== current) };
   }
   const becameStale = since ? new Date(since.getTime() + staleAfterMs) : now;
-  return withCondition(status, { type: STALE, status: 'True', reason: 'NoRecentProbe', message: staleMessage(since) }, becameStale);
+  return withCondition(
+    status,
+    { type: STALE, status: 'True', reason: 'NoRecentProbe', message: staleMessage(since) },
+    becameStale,
+  );
 }

@@ -11,7 +11,14 @@ import { isDeepStrictEqual } from 'node:util';
 import type { CheckStatus, Condition, Outage } from '../../api/check.js';
 import { DEFAULT_REFRESH_INTERVAL_MS } from '../../api/constants.js';
 import { entryKey, unionNewestFirst } from './log-entries.js';
-import { DEFAULT_STATUS_POLICY, findCondition, inFieldOrder, lastProbeTime, STALE, type StatusPolicy } from './reducer.js';
+import {
+  DEFAULT_STATUS_POLICY,
+  findCondition,
+  inFieldOrder,
+  lastProbeTime,
+  STALE,
+  type StatusPolicy,
+} from './reducer.js';
 import { timeMs } from './time.js';
 
 export interface WritePolicy {
@@ -179,7 +186,11 @@ export class WriteScheduler {
   dueAt(check: string): number | undefined {
     const state = this.checks.get(check);
     if (!state?.dirty || state.inFlight) return undefined;
-    return Math.max(this.unthrottledDueAt(state, state.dirty), state.retryAt ?? Number.NEGATIVE_INFINITY, this.serverRetryAt);
+    return Math.max(
+      this.unthrottledDueAt(state, state.dirty),
+      state.retryAt ?? Number.NEGATIVE_INFINITY,
+      this.serverRetryAt,
+    );
   }
 
   private unthrottledDueAt(state: CheckWriteState, dirty: DirtyMarks): number {

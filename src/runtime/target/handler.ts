@@ -9,7 +9,11 @@ export interface HandlerState {
   closing: boolean;
 }
 
-export function createHandler(identity: Identity, state: HandlerState, now: () => Date = () => new Date()): RequestListener {
+export function createHandler(
+  identity: Identity,
+  state: HandlerState,
+  now: () => Date = () => new Date(),
+): RequestListener {
   return (request: IncomingMessage, response: ServerResponse): void => {
     if (state.closing) response.setHeader('Connection', 'close');
     const path = (request.url ?? '/').split('?', 1)[0]!;

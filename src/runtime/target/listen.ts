@@ -6,7 +6,11 @@ import type { AddressInfo, ListenOptions, Server } from 'node:net';
 const NO_IPV6 = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
 
 export function listenCandidates(host: string, port: number): ListenOptions[] {
-  if (host === '::') return [{ host: '::', port, ipv6Only: false }, { host: '0.0.0.0', port }];
+  if (host === '::')
+    return [
+      { host: '::', port, ipv6Only: false },
+      { host: '0.0.0.0', port },
+    ];
   return [{ host, port }];
 }
 
@@ -26,7 +30,11 @@ export async function listenFirst(server: Server, candidates: readonly ListenOpt
       // once() rejects when 'error' comes first, as a failed bind does.
       await once(server, 'listening');
       const address = server.address() as AddressInfo;
-      return { host: address.address, port: address.port, dualStack: candidate.host === '::' && candidate.ipv6Only !== true };
+      return {
+        host: address.address,
+        port: address.port,
+        dualStack: candidate.host === '::' && candidate.ipv6Only !== true,
+      };
     } catch (error) {
       lastError = error;
       const code = (error as NodeJS.ErrnoException).code ?? '';

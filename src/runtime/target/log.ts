@@ -4,7 +4,12 @@ export type Level = 'info' | 'warn' | 'error';
 
 export type LogWriter = (line: string) => void;
 
-export function logLine(level: Level, msg: string, fields: Record<string, unknown> = {}, write: LogWriter = writeStdout): void {
+export function logLine(
+  level: Level,
+  msg: string,
+  fields: Record<string, unknown> = {},
+  write: LogWriter = writeStdout,
+): void {
   write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
 }
 

@@ -77,7 +77,12 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
   };
 }
 
-async function shutdown(server: Server, sockets: Set<Socket>, state: { closing: boolean }, graceMs: number): Promise<CloseResult> {
+async function shutdown(
+  server: Server,
+  sockets: Set<Socket>,
+  state: { closing: boolean },
+  graceMs: number,
+): Promise<CloseResult> {
   state.closing = true;
   const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
   // close() only drops connections idle at this moment; those that go idle later close via `Connection: close`.

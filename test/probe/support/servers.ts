@@ -90,8 +90,11 @@ function countProbeResources(): number {
 /** Waits (briefly) until no socket or timer is left; returns what is left over after that. */
 export async function leftoverResources(baseline: number, waitMs = 1000): Promise<string[]> {
   const until = Date.now() + waitMs;
-  while (countProbeResources() > baseline && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
-  return countProbeResources() > baseline ? process.getActiveResourcesInfo().filter((name) => PROBE_RESOURCES.includes(name)) : [];
+  while (countProbeResources() > baseline && Date.now() < until)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  return countProbeResources() > baseline
+    ? process.getActiveResourcesInfo().filter((name) => PROBE_RESOURCES.includes(name))
+    : [];
 }
 
 export { countProbeResources };
