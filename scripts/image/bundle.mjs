@@ -22,7 +22,7 @@ const result = await build({
   splitting: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node24',
   minify: true,
   // Readable names in P2PNC_DEBUG stack traces for a few kilobytes.
   keepNames: true,

