@@ -11,13 +11,14 @@ export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
  * pod is down, which is exactly when p2pnc matters; a wave after either would make a sync wait for (or fail on) the
  * network, and a change of checks would not land during an incident.
  */
-export enum SyncWave {
-  FOUNDATION = 0,
-  RBAC = 1,
-  WORKLOADS = 2,
-  CHECKS = 2,
-  MONITORING = 2,
-}
+export const SyncWave = {
+  FOUNDATION: 0,
+  RBAC: 1,
+  WORKLOADS: 2,
+  CHECKS: 2,
+  MONITORING: 2,
+} as const;
+export type SyncWave = (typeof SyncWave)[keyof typeof SyncWave];
 
 /** Annotates every API object under `scope` with its sync wave. */
 export function assignSyncWave(scope: IConstruct, wave: SyncWave): void {
