@@ -2,46 +2,17 @@
 // suites run the same code against a real one).
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { KubeApiError, type KubeClient, type RequestOptions } from '../../src/runtime/kube/client.js';
+import { KubeApiError } from '../../src/runtime/kube/client.js';
+import { systemClock } from '../../src/runtime/kube/clock.js';
 import { LeaderElector } from '../../src/runtime/kube/leader.js';
-import type { Lease } from '../../src/runtime/kube/resources.js';
+import { LeaseApi } from '../unit/support/lease-api.js';
 import { eventually } from '../helpers/process.js';
 
-// Wide enough that a loaded CI machine (event loop stalls of 100 ms and more) does not expire a lease being renewed.
-const LEASE_MS = 600;
-const RENEW_MS = 50;
-
-/** One Lease with resourceVersion conflicts, as the API server keeps it; `failing` cuts a replica off from it. */
-class LeaseApi {
-  lease: Lease | undefined;
-  private version = 0;
-  readonly failing = new Map<string, () => Error>();
-
-  clientFor(identity: string): KubeClient {
-    const client = {
-      get: async () => {
-        this.reach(identity);
-        if (!this.lease) throw new KubeApiError(404, 'NotFound', 'leases "x" not found');
-        return structuredClone(this.lease);
-      },
-      request: async (method: string, _path: string, options: RequestOptions = {}) => {
-        this.reach(identity);
-        const body = structuredClone(options.body) as Lease;
-        if (method === 'POST' ? this.lease : body.metadata.resourceVersion !== this.lease?.metadata.resourceVersion) {
-          throw new KubeApiError(409, 'Conflict', 'the object has been modified');
-        }
-        this.lease = { ...body, metadata: { ...body.metadata, resourceVersion: String(++this.version) } };
-        return structuredClone(this.lease);
-      },
-    };
-    return client as unknown as KubeClient;
-  }
-
-  private reach(identity: string): void {
-    const fail = this.failing.get(identity);
-    if (fail) throw fail();
-  }
-}
+// Wide enough that a loaded CI machine (event loop stalls of 100 ms and more) does not expire a lease being renewed;
+// the API server keeps whole seconds. test/unit/leader.test.ts runs the timing decisions on a fake clock.
+const LEASE_MS = 1000;
+const RENEW_DEADLINE_MS = 600;
+const RETRY_MS = 50;
 
 interface Replica {
   identity: string;
@@ -59,10 +30,12 @@ function replica(api: LeaseApi, identity: string, clockOffsetMs = 0): Replica {
     name: 'prober-leader',
     identity,
     leaseDurationMs: LEASE_MS,
-    renewMs: RENEW_MS,
+    renewDeadlineMs: RENEW_DEADLINE_MS,
+    retryPeriodMs: RETRY_MS,
+    stayThroughApiOutage: true,
     onStartedLeading: () => roles.push('started'),
     onStoppedLeading: () => roles.push('stopped'),
-    now: () => new Date(Date.now() + clockOffsetMs),
+    clock: { ...systemClock, now: () => Date.now() + clockOffsetMs },
   });
   const abort = new AbortController();
   const loop = elector.run(abort.signal);

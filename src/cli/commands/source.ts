@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { SourceConfig } from '../../runtime/source/run-source.js';
 import { parseDuration } from '../../api/duration.js';
+import { leaderTimingProblem } from '../../runtime/kube/leader-timing.js';
 import { UsageError } from '../../util/errors.js';
 import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
 import { addExamples } from '../help.js';
@@ -18,6 +19,9 @@ interface SourceCommandOptions extends ClusterOptions {
   perCheckMetrics?: boolean;
   leaderElect: boolean;
   leaseDuration: string;
+  renewDeadline?: string;
+  retryPeriod?: string;
+  leaderStayThroughApiOutage: boolean;
   staleAfter: string;
   staleSweepInterval: string;
   startJitter: string;
@@ -43,7 +47,32 @@ export function registerSourceCommand(program: Command): void {
     )
     .option('--per-check-metrics', 'label metrics per check (N^2 series in a mesh)')
     .option('--no-leader-elect', 'do not elect a leader (single replica)')
-    .option('--lease-duration <duration>', 'leader Lease duration', '15s')
+    .addOption(
+      new Option('--lease-duration <duration>', 'a standby takes the Lease once it has not changed for this long')
+        .default('15s')
+        .env('P2PNC_LEASE_DURATION'),
+    )
+    .addOption(
+      new Option(
+        '--renew-deadline <duration>',
+        'with --leader-stay-through-api-outage=false, a leader that could not renew for this long steps down (default: 2/3 of --lease-duration, 10s)',
+      ).env('P2PNC_RENEW_DEADLINE'),
+    )
+    .addOption(
+      new Option(
+        '--retry-period <duration>',
+        'between tries to renew or acquire the Lease, x 1-2.2 for standbys (default: 2/15 of --lease-duration, 2s)',
+      ).env('P2PNC_RETRY_PERIOD'),
+    )
+    .addOption(
+      new Option(
+        '--leader-stay-through-api-outage [bool]',
+        'keep leading while the API server fails renewals (a control-plane outage is when probing matters); false: step down after --renew-deadline',
+      )
+        .default(true)
+        .env('P2PNC_LEADER_STAY_THROUGH_API_OUTAGE')
+        .argParser(parseBool('--leader-stay-through-api-outage')),
+    )
     .option('--stale-after <duration>', 'mark checks no source probed for this long as Stale', '48h')
     .option(
       '--stale-sweep-interval <duration>',
@@ -76,7 +105,21 @@ export function registerSourceCommand(program: Command): void {
 function sourceConfig(options: SourceCommandOptions): SourceConfig {
   if (options.perNode && !options.node)
     throw new UsageError('--per-node needs --node (or P2PNC_NODE_NAME from the downward API)');
+  // client-go's defaults (15s, 10s, 2s) in proportion, so a shorter --lease-duration alone stays valid.
   const leaseDurationMs = duration(options.leaseDuration, '--lease-duration');
+  const timing = {
+    leaseDurationMs,
+    renewDeadlineMs: options.renewDeadline
+      ? duration(options.renewDeadline, '--renew-deadline')
+      : (leaseDurationMs * 2) / 3,
+    retryPeriodMs: options.retryPeriod ? duration(options.retryPeriod, '--retry-period') : (leaseDurationMs * 2) / 15,
+  };
+  const problem = leaderTimingProblem(timing, {
+    leaseDuration: '--lease-duration',
+    renewDeadline: '--renew-deadline',
+    retryPeriod: '--retry-period',
+  });
+  if (problem && options.leaderElect && !options.perNode) throw new UsageError(problem);
   return {
     source: options.source,
     namespace: options.namespace,
@@ -91,7 +134,8 @@ function sourceConfig(options: SourceCommandOptions): SourceConfig {
     steadyWriteIntervalMs: duration(options.steadyWriteInterval, '--steady-write-interval'),
     perCheckMetrics: options.perCheckMetrics === true,
     leaderElection: options.leaderElect && !options.perNode,
-    leaseDurationMs,
+    ...timing,
+    leaderStayThroughApiOutage: options.leaderStayThroughApiOutage,
     staleAfterMs: duration(options.staleAfter, '--stale-after'),
     staleSweepIntervalMs: duration(options.staleSweepInterval, '--stale-sweep-interval'),
     startJitterMs: duration(options.startJitter, '--start-jitter', true),
@@ -103,6 +147,14 @@ function duration(text: string, flag: string, allowZero = false): number {
   if (ms === undefined || ms < 0 || (ms === 0 && !allowZero))
     throw new UsageError(`${flag} must be a Go duration such as 60s or 500ms, got "${text}"`);
   return ms;
+}
+
+function parseBool(flag: string): (text: string) => boolean {
+  return (text) => {
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+    throw new UsageError(`${flag} takes true or false, got "${text}"`);
+  };
 }
 
 function positiveInt(text: string, flag: string, allowZero = false): number {

@@ -24,6 +24,9 @@ export interface SourceConfig {
   perCheckMetrics: boolean;
   leaderElection: boolean;
   leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  leaderStayThroughApiOutage: boolean;
   staleAfterMs: number;
   staleSweepIntervalMs: number;
   startJitterMs: number;
@@ -87,7 +90,9 @@ export async function runSource(config: SourceConfig): Promise<void> {
         name: `${config.source}-leader`,
         identity,
         leaseDurationMs: config.leaseDurationMs,
-        renewMs: Math.max(1_000, config.leaseDurationMs / 3),
+        renewDeadlineMs: config.renewDeadlineMs,
+        retryPeriodMs: config.retryPeriodMs,
+        stayThroughApiOutage: config.leaderStayThroughApiOutage,
         onStartedLeading: () => {
           logger.info('became leader; probing');
           startRunner();
