@@ -2,7 +2,7 @@
 // Bundles the whole CLI into build/bundle/: p2pnc.mjs plus chunks, runnable by plain `node` without node_modules.
 // The synth command's charts (cdk8s) are imported on demand and land in a chunk the runtime commands never load;
 // this script fails if any cdk8s module becomes reachable from the entry through static imports.
-import { rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -11,6 +11,18 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const outdir = process.env.P2PNC_BUNDLE_DIR ?? join(repoRoot, 'build/bundle');
 const ENTRY = 'p2pnc.mjs';
 const HEAVY = /node_modules\/(cdk8s|cdk8s-plus-\d+|constructs)\//;
+
+const packageJsonPath = join(repoRoot, 'package.json');
+const { version } = JSON.parse(readFileSync(packageJsonPath, 'utf8'));
+/** src/api/version.ts imports package.json for its version: the bundle gets that field, not the whole file. */
+const versionOnly = {
+  name: 'package-json-version-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]package\.json$/ }, (args) =>
+      args.path === packageJsonPath ? { contents: JSON.stringify({ version }), loader: 'json' } : undefined,
+    );
+  },
+};
 
 rmSync(outdir, { recursive: true, force: true });
 const started = Date.now();
@@ -36,6 +48,7 @@ const result = await build({
       'const require = __p2pncCreateRequire(import.meta.url);',
     ].join('\n'),
   },
+  plugins: [versionOnly],
   metafile: true,
   logLevel: 'warning',
 });

@@ -3,6 +3,7 @@
  * The check's zod schema (check.ts) re-exports them.
  */
 import { parseDuration } from './duration.js';
+import { P2PNC_VERSION } from './version.js';
 
 export const GROUP = 'p2pnc.io';
 export const VERSION = 'v1alpha1';
@@ -12,7 +13,7 @@ export const PLURAL = 'podnetworkconnectivitychecks';
 export const SHORT_NAME = 'pncc';
 
 /** The runtime image a topology names unless it sets `image`. */
-export const DEFAULT_IMAGE = 'ghcr.io/p2pnc/p2pnc:0.1.0';
+export const DEFAULT_IMAGE = `ghcr.io/p2pnc/p2pnc:${P2PNC_VERSION}`;
 
 /** What a check keeps and how often a healthy one is written, unless its spec says otherwise. */
 export const DEFAULT_STATUS_HISTORY = { entries: 20, outages: 20 } as const;

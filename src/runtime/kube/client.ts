@@ -2,6 +2,7 @@
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { KubeConfig } from './config.js';
+import { P2PNC_VERSION } from '../../api/version.js';
 
 export class KubeApiError extends Error {
   constructor(
@@ -140,7 +141,7 @@ export class KubeClient {
           agent: this.agent,
           headers: {
             Accept: 'application/json',
-            'User-Agent': 'p2pnc/0.1.0',
+            'User-Agent': `p2pnc/${P2PNC_VERSION}`,
             ...(token ? { Authorization: `Bearer ${token}` } : {}),
             ...(body !== undefined
               ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) }
