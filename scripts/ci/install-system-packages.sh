@@ -8,7 +8,8 @@ here="$(dirname "$0")"
 #   prometheus: promtool checks and unit-tests the alert rules;
 #   chromium-headless-shell: renders the HTML report and takes the screenshot its test checks;
 #   containerd, runc, containernetworking-plugins, iptables, conntrack: the real node of test/node/ (container
-#   runtime, pod network, kube-proxy's Service rules).
+#   runtime, pod network, kube-proxy's Service rules);
+#   gcc, libc6-dev: compile native/icmp (the ping-socket addon of icmp probes).
 bash "$here/apt-ensure.sh" "test tools" iproute2 openssl ca-certificates lua5.1 prometheus chromium-headless-shell \
-  containerd runc containernetworking-plugins iptables conntrack
+  containerd runc containernetworking-plugins iptables conntrack gcc libc6-dev
 bash "$here/../image/install-tools.sh"

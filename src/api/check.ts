@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { GO_DURATION_PATTERN } from './duration.js';
+import { MTU_SIZE, PROBE_KINDS, UDP_COUNT, UDP_MAX_LOSS_PERCENT } from './probe-kinds.js';
 import { DNS1123_SUBDOMAIN } from './labels.js';
 
 export {
@@ -72,7 +73,10 @@ export const CheckStatusSchema = z.object({
 const durationString = z.string().regex(new RegExp(GO_DURATION_PATTERN));
 
 export const CheckProbeSchema = z.object({
-  kind: z.enum(['tcp', 'tls', 'http', 'https']).meta({ description: 'tcp, tls (handshake), http or https (GET)' }),
+  kind: z.enum(PROBE_KINDS).meta({
+    description:
+      'tcp, tls (handshake), http or https (GET), icmp (echo), udp (echo burst) or mtu (a large payload from the target)',
+  }),
   path: z.string().optional().meta({ description: 'HTTP path' }),
   expectedStatus: z
     .array(z.int().min(100).max(599))
@@ -80,6 +84,24 @@ export const CheckProbeSchema = z.object({
     .meta({ description: 'HTTP status codes counted as success (default 200-399)' }),
   serverName: z.string().optional().meta({ description: 'TLS server name (SNI)' }),
   insecureSkipVerify: z.boolean().optional().meta({ description: 'Skip TLS certificate verification (default true)' }),
+  count: z
+    .int()
+    .min(UDP_COUNT.min)
+    .max(UDP_COUNT.max)
+    .optional()
+    .meta({ description: `Datagrams per udp probe (default ${UDP_COUNT.default})` }),
+  maxLossPercent: z
+    .int()
+    .min(UDP_MAX_LOSS_PERCENT.min)
+    .max(UDP_MAX_LOSS_PERCENT.max)
+    .optional()
+    .meta({ description: `A udp probe fails above this loss, in percent (default ${UDP_MAX_LOSS_PERCENT.default})` }),
+  size: z
+    .int()
+    .min(MTU_SIZE.min)
+    .max(MTU_SIZE.max)
+    .optional()
+    .meta({ description: `Payload bytes of an mtu probe (default ${MTU_SIZE.default})` }),
 });
 
 export const CheckSpecSchema = z.object({

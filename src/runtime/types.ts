@@ -1,6 +1,8 @@
 /** Plain data passed between the probes, the status reducer and the writer. */
 
-export type ProbeKind = 'tcp' | 'tls' | 'http' | 'https';
+import type { ProbeKind } from '../api/probe-kinds.js';
+
+export type { ProbeKind };
 
 /** How a probe failed; diagnose and the metrics group failures by it. */
 export type FailureKind =
@@ -31,15 +33,24 @@ export interface ProbeTarget {
   insecureSkipVerify?: boolean;
   /** PEM client certificate and key (from a kubernetes.io/tls Secret). */
   clientCert?: { cert: string; key: string };
+  /** Datagrams per `udp` probe. @default 10 (UDP_COUNT) */
+  count?: number;
+  /** A `udp` probe fails when more than this percentage of its datagrams got no echo. @default 20 */
+  maxLossPercent?: number;
+  /** Payload bytes of an `mtu` probe. @default 65536 (MTU_SIZE) */
+  size?: number;
 }
 
 export interface ProbeResult {
   /** When the probe started. */
   time: Date;
   success: boolean;
-  /** Whole probe duration in milliseconds (fractional). */
+  /** Whole probe duration in milliseconds (fractional); for icmp the echo's round trip, for udp the mean one. */
   latencyMs: number;
-  /** TCPConnect, TCPConnectError, DNSError, TLSHandshake, TLSError, HTTPRequest, HTTPError, InvalidCheck. */
+  /**
+   * TCPConnect, TCPConnectError, DNSError, TLSHandshake, TLSError, HTTPRequest, HTTPError, ICMPEcho, ICMPEchoError,
+   * UDPEcho, UDPEchoError, MTUTransfer, MTUBlackHole, InvalidCheck.
+   */
   reason: string;
   /** OpenShift-style message, prefixed with `<label>: `. */
   message: string;

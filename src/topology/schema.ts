@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_IMAGE } from '../api/constants.js';
 import { GO_DURATION_PATTERN, parseDuration } from '../api/duration.js';
+import { MTU_SIZE, PROBE_KINDS, RESPONDER_KINDS, UDP_COUNT, UDP_MAX_LOSS_PERCENT } from '../api/probe-kinds.js';
 import { quote } from './echo.js';
 import {
   dns1035Label,
@@ -90,9 +91,9 @@ const labels = z.record(formatted(LABEL_KEY), formatted(LABEL_VALUE)).superRefin
 
 export const ProbeSchema = z
   .strictObject({
-    kind: z.enum(['tcp', 'tls', 'http', 'https']).default('tcp').meta({
+    kind: z.enum(PROBE_KINDS).default('tcp').meta({
       description:
-        'tcp: DNS + TCP connect; tls: also a TLS handshake; http/https: also a GET with an expected status. @default tcp',
+        "tcp: DNS + TCP connect; tls: also a TLS handshake; http/https: also a GET with an expected status; icmp: one echo (the port is ignored; the source gets the ping_group_range sysctl); udp: a burst of datagrams to p2pnc's target, loss and jitter; mtu: a large payload from p2pnc's target (path-MTU black holes). @default tcp",
     }),
     path: formatted(HTTP_PATH).optional().meta({ description: 'HTTP path. @default /' }),
     expectedStatus: z
@@ -111,6 +112,26 @@ export const ProbeSchema = z
     tlsClientCert: dnsLabel('tlsClientCert').optional().meta({
       description: 'Name of a kubernetes.io/tls Secret in the p2pnc namespace presented as client certificate',
     }),
+    count: z
+      .int('count must be a whole number')
+      .min(UDP_COUNT.min, `count must be between ${UDP_COUNT.min} and ${UDP_COUNT.max}`)
+      .max(UDP_COUNT.max, `count must be between ${UDP_COUNT.min} and ${UDP_COUNT.max}`)
+      .optional()
+      .meta({ description: `Datagrams each udp probe sends. @default ${UDP_COUNT.default}` }),
+    maxLossPercent: z
+      .int('maxLossPercent must be a whole number')
+      .min(UDP_MAX_LOSS_PERCENT.min, `maxLossPercent must be between 0 and ${UDP_MAX_LOSS_PERCENT.max}`)
+      .max(UDP_MAX_LOSS_PERCENT.max, `maxLossPercent must be between 0 and ${UDP_MAX_LOSS_PERCENT.max}`)
+      .optional()
+      .meta({
+        description: `A udp probe fails when more than this percentage of its datagrams gets no echo. @default ${UDP_MAX_LOSS_PERCENT.default}`,
+      }),
+    size: z
+      .int('size must be a whole number of bytes')
+      .min(MTU_SIZE.min, `size must be between ${MTU_SIZE.min} and ${MTU_SIZE.max} bytes`)
+      .max(MTU_SIZE.max, `size must be between ${MTU_SIZE.min} and ${MTU_SIZE.max} bytes`)
+      .optional()
+      .meta({ description: `Payload bytes each mtu probe fetches from the target. @default ${MTU_SIZE.default}` }),
   })
   .superRefine((probe, ctx) => {
     const httpOnly = ['path', 'expectedStatus'] as const;
@@ -131,7 +152,44 @@ export const ProbeSchema = z
           message: `${key} applies only to tls and https probes; set kind: tls or remove ${key}`,
         });
     }
+    for (const [key, kind] of [
+      ['count', 'udp'],
+      ['maxLossPercent', 'udp'],
+      ['size', 'mtu'],
+    ] as const) {
+      if (probe[key] !== undefined && probe.kind !== kind)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${key} applies only to ${kind} probes; set kind: ${kind} or remove ${key}`,
+        });
+    }
   });
+
+/** Where the probe kinds reach something that answers: ClusterIPs drop ping, only p2pnc's target echoes UDP. */
+function checkProbeKind(target: z.output<typeof TargetSchema>, path: (string | number)[], ctx: Refinement): void {
+  const kind = target.probe?.kind;
+  if (kind === 'icmp' && (target.kind === 'service' || (target.kind === 'p2pnc-target' && target.viaService)))
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, 'probe', 'kind'],
+      message:
+        target.kind === 'service'
+          ? 'icmp cannot probe a Service: ClusterIPs do not answer ping under kube-proxy; probe its backends (a node or endpoint target) instead'
+          : 'icmp cannot probe the target Service (ClusterIPs do not answer ping): set viaService: false to ping only the target pods',
+    });
+  if (
+    kind !== undefined &&
+    RESPONDER_KINDS.includes(kind) &&
+    target.kind !== 'p2pnc-target' &&
+    target.kind !== 'endpoint'
+  )
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, 'probe', 'kind'],
+      message: `${kind} probes need p2pnc's target responder (\`p2pnc target\`): use them on a p2pnc-target target, or on an endpoint target that runs it`,
+    });
+}
 
 const targetCommon = {
   name: dnsLabel('target name'),
@@ -407,6 +465,7 @@ function checkReferences(topology: z.output<typeof TopologyObject>, ctx: Refinem
     if (source.kind === 'DaemonSet') checkRoles(source.roles, ['sources', i, 'roles'], roles, ctx);
   });
   topology.targets.forEach((target, i) => {
+    checkProbeKind(target, ['targets', i], ctx);
     if (target.kind === 'node' || target.kind === 'p2pnc-target')
       checkRoles(target.roles, ['targets', i, 'roles'], roles, ctx);
     if ((target.kind === 'endpoint' || target.kind === 'service') && target.backends !== undefined) {

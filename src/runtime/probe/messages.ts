@@ -9,6 +9,12 @@ export const Reason = {
   httpRequest: 'HTTPRequest',
   httpError: 'HTTPError',
   invalidCheck: 'InvalidCheck',
+  icmpEcho: 'ICMPEcho',
+  icmpEchoError: 'ICMPEchoError',
+  udpEcho: 'UDPEcho',
+  udpEchoError: 'UDPEchoError',
+  mtuTransfer: 'MTUTransfer',
+  mtuBlackHole: 'MTUBlackHole',
 } as const;
 
 export function tcpSucceeded(label: string, endpoint: string): string {
@@ -46,4 +52,42 @@ export function httpFailed(label: string, url: string, text: string): string {
 
 export function invalidCheck(label: string, text: string): string {
   return `${label}: invalid check: ${text}`;
+}
+
+export function icmpSucceeded(label: string, host: string, rtt: string): string {
+  return `${label}: icmp echo to ${host} succeeded in ${rtt}`;
+}
+
+/** `address` is the address pinged when `host` is a name. */
+export function icmpFailed(label: string, host: string, address: string, text: string): string {
+  return `${label}: no icmp echo reply from ${host}${address === host ? '' : ` (${address})`}: ${text}`;
+}
+
+/** `figures`: "10/10 echoed, 0% loss, rtt avg 0.1ms max 0.2ms, jitter 0.01ms". */
+export function udpSucceeded(label: string, endpoint: string, figures: string): string {
+  return `${label}: udp echo to ${endpoint} succeeded: ${figures}`;
+}
+
+export function udpLoss(label: string, endpoint: string, figures: string, maxLossPercent: number): string {
+  return `${label}: udp echo to ${endpoint} lost more than ${maxLossPercent}% of its datagrams: ${figures}`;
+}
+
+export function udpFailed(label: string, endpoint: string, dialed: string, text: string): string {
+  return `${label}: failed to exchange UDP datagrams with ${endpoint}: udp ${dialed}: ${text}`;
+}
+
+export function mtuSucceeded(label: string, url: string, bytes: number): string {
+  return `${label}: mtu transfer of ${bytes} bytes from ${url} succeeded`;
+}
+
+export function mtuBlackHole(label: string, url: string, received: number, expected: number, after: string): string {
+  return (
+    `${label}: mtu black hole on the path from ${url}: connected and got the response headers, but only ` +
+    `${received} of ${expected} payload bytes arrived within ${after}: small packets pass and large segments ` +
+    'never arrive (an MTU larger than the path allows, with ICMP "fragmentation needed" dropped)'
+  );
+}
+
+export function mtuShort(label: string, url: string, received: number, expected: number): string {
+  return `${label}: mtu transfer from ${url} ended after ${received} of ${expected} bytes`;
 }

@@ -1,11 +1,20 @@
-/** One probe of one target: DNS, TCP, then TLS and HTTP as the kind asks. Never throws: every outcome is a result. */
+/**
+ * One probe of one target: DNS, then TCP (and TLS, HTTP, or a sized payload), an ICMP echo or a UDP burst as the kind
+ * asks. Never throws: every outcome is a result.
+ */
 import type { Socket } from 'node:net';
 import type { SecureContext, TLSSocket } from 'node:tls';
-import type { FailureKind, ProbeKind, ProbeResult, ProbeTarget } from '../types.js';
+import { MTU_SIZE, PROBE_KINDS, UDP_COUNT, UDP_MAX_LOSS_PERCENT } from '../../api/probe-kinds.js';
+import { formatDuration } from '../../api/duration.js';
+import type { FailureKind, ProbeResult, ProbeTarget } from '../types.js';
 import { ProbeDeadline } from './deadline.js';
 import { formatEndpoint, isIpAddress, isValidHost, isValidPort } from './endpoint.js';
 import { StepFailure, describeConnectFailure, describeDnsFailure, describeFailure, isTlsError } from './failure.js';
 import { httpGet, isValidHttpPath } from './http.js';
+import { echo } from './icmp.js';
+import { fetchPayload, payloadPath } from './payload.js';
+import { PingSocketError } from './ping-socket.js';
+import { type UdpBurst, udpBurst } from './udp.js';
 import * as messages from './messages.js';
 import { Reason } from './messages.js';
 import { type Resolver, resolveHost, systemResolver } from './resolve.js';
@@ -22,9 +31,9 @@ export interface ProbeOptions {
 }
 
 type Phases = NonNullable<ProbeResult['phases']>;
-type Stage = 'dns' | 'tcp' | 'tls' | 'http';
+type Stage = 'dns' | 'tcp' | 'tls' | 'http' | 'icmp' | 'udp' | 'mtu';
 
-const PROBE_KINDS: ReadonlySet<string> = new Set<ProbeKind>(['tcp', 'tls', 'http', 'https']);
+const KNOWN_KINDS: ReadonlySet<string> = new Set(PROBE_KINDS);
 
 /** How long a TLS 1.3 `tls` probe waits at least for the server to accept or reject its (possibly absent) certificate. */
 const MIN_TLS_VERDICT_WAIT_MS = 250;
@@ -42,7 +51,7 @@ class ProbeRun {
 
   constructor(readonly target: ProbeTarget) {
     this.host = unbracket(target.host);
-    this.endpoint = formatEndpoint(this.host, target.port);
+    this.endpoint = target.kind === 'icmp' ? this.host : formatEndpoint(this.host, target.port);
     this.dialed = this.endpoint;
   }
 
@@ -51,7 +60,8 @@ class ProbeRun {
   }
 
   url(): string {
-    return `${this.target.kind === 'https' ? 'https' : 'http'}://${this.endpoint}${this.target.path ?? '/'}`;
+    const path = this.target.kind === 'mtu' ? payloadPath(payloadSize(this.target)) : (this.target.path ?? '/');
+    return `${this.target.kind === 'https' ? 'https' : 'http'}://${this.endpoint}${path}`;
   }
 
   result(
@@ -95,10 +105,13 @@ export async function probe(target: ProbeTarget, options: ProbeOptions): Promise
     const addresses = isIpAddress(run.host)
       ? [run.host]
       : await resolve(run, options.resolver ?? systemResolver, deadline);
+    if (target.kind === 'icmp') return await ping(run, addresses[0]!, deadline);
+    if (target.kind === 'udp') return await udp(run, addresses[0]!, deadline);
     run.stage = 'tcp';
     socket = await connect(run, addresses, deadline);
     if (target.kind === 'tcp')
       return run.result(true, Reason.tcpConnect, messages.tcpSucceeded(run.label, run.endpoint));
+    if (target.kind === 'mtu') return await transfer(run, socket, deadline, options.timeoutMs);
 
     if (secureContext) {
       run.stage = 'tls';
@@ -134,6 +147,74 @@ export async function probe(target: ProbeTarget, options: ProbeOptions): Promise
     deadline.dispose();
     socket?.destroy();
   }
+}
+
+async function ping(run: ProbeRun, address: string, deadline: ProbeDeadline): Promise<ProbeResult> {
+  run.stage = 'icmp';
+  run.dialed = address;
+  const { rttMs } = await echo(address, deadline);
+  const result = run.result(true, Reason.icmpEcho, messages.icmpSucceeded(run.label, run.host, formatDuration(rttMs)));
+  result.latencyMs = rttMs;
+  return result;
+}
+
+async function udp(run: ProbeRun, address: string, deadline: ProbeDeadline): Promise<ProbeResult> {
+  run.stage = 'udp';
+  run.dialed = formatEndpoint(address, run.target.port);
+  const burst = await udpBurst(address, run.target.port, run.target.count ?? UDP_COUNT.default, deadline);
+  const maxLoss = run.target.maxLossPercent ?? UDP_MAX_LOSS_PERCENT.default;
+  const figures = formatBurst(burst);
+  const result =
+    burst.lossPercent <= maxLoss
+      ? run.result(true, Reason.udpEcho, messages.udpSucceeded(run.label, run.endpoint, figures))
+      : run.result(false, Reason.udpEchoError, messages.udpLoss(run.label, run.endpoint, figures, maxLoss), 'timeout');
+  if (burst.rttAvgMs !== undefined) result.latencyMs = burst.rttAvgMs;
+  return result;
+}
+
+/** `10/10 echoed, 0% loss, rtt avg 120µs max 210µs, jitter 31µs` */
+export function formatBurst(burst: UdpBurst): string {
+  const loss = `${burst.received}/${burst.sent} echoed, ${Number(burst.lossPercent.toFixed(1))}% loss`;
+  if (burst.rttAvgMs === undefined) return loss;
+  const ms = (value: number) => formatDuration(Math.round(value * 1000) / 1000);
+  return `${loss}, rtt avg ${ms(burst.rttAvgMs)} max ${ms(burst.rttMaxMs!)}, jitter ${ms(burst.jitterMs!)}`;
+}
+
+function payloadSize(target: ProbeTarget): number {
+  return target.size ?? MTU_SIZE.default;
+}
+
+async function transfer(
+  run: ProbeRun,
+  socket: Socket,
+  deadline: ProbeDeadline,
+  timeoutMs: number,
+): Promise<ProbeResult> {
+  run.stage = 'mtu';
+  const size = payloadSize(run.target);
+  const started = performance.now();
+  let done;
+  try {
+    done = await fetchPayload(
+      socket,
+      { path: payloadPath(size), authority: formatEndpoint(run.host, run.target.port) },
+      deadline,
+    );
+  } finally {
+    run.phases.httpMs = performance.now() - started;
+  }
+  const url = run.url();
+  if (done.stalled) {
+    const message = messages.mtuBlackHole(run.label, url, done.received, size, formatDuration(timeoutMs));
+    return run.result(false, Reason.mtuBlackHole, message, 'timeout');
+  }
+  if (done.status !== 200) {
+    const message = messages.httpUnexpectedStatus(run.label, url, done.status, '200 (is the target a p2pnc target?)');
+    return run.result(false, Reason.httpError, message, 'http-status');
+  }
+  if (done.received !== size)
+    return run.result(false, Reason.httpError, messages.mtuShort(run.label, url, done.received, size), 'http');
+  return run.result(true, Reason.mtuTransfer, messages.mtuSucceeded(run.label, url, size));
 }
 
 async function resolve(run: ProbeRun, resolver: Resolver, deadline: ProbeDeadline): Promise<string[]> {
@@ -234,6 +315,16 @@ function failureResult(run: ProbeRun, failure: StepFailure): ProbeResult {
     }
     case 'tls':
       return tlsFailure(run, failure);
+    case 'icmp': {
+      const { kind, text } = describeSocketFailure(failure);
+      return run.result(false, Reason.icmpEchoError, messages.icmpFailed(run.label, run.host, run.dialed, text), kind);
+    }
+    case 'udp': {
+      const { kind, text } = describeSocketFailure(failure);
+      const message = messages.udpFailed(run.label, run.endpoint, run.dialed, text);
+      return run.result(false, Reason.udpEchoError, message, kind);
+    }
+    case 'mtu':
     case 'http': {
       if (failure.cause === 'error' && isTlsError(failure.error)) return tlsFailure(run, failure);
       const message = messages.httpFailed(run.label, run.url(), describeFailure(failure));
@@ -247,6 +338,15 @@ function tlsFailure(run: ProbeRun, failure: StepFailure): ProbeResult {
   return run.result(false, Reason.tlsError, message, failureKind(failure, 'tls'));
 }
 
+/** ICMP and UDP socket errors: a ping socket the sysctl refuses is the deployment's to fix (config). */
+function describeSocketFailure(failure: StepFailure): { kind: FailureKind; text: string } {
+  if (failure.cause === 'error' && failure.error instanceof PingSocketError)
+    return { kind: 'config', text: failure.error.message };
+  const { kind, text } = describeConnectFailure(failure);
+  // Go's texts read "connect: ..." for TCP; a datagram's errors surface on write or read.
+  return { kind, text: text.replace(/^connect: /, '') };
+}
+
 /** A timeout after connecting is the server's doing, not the network's: it keeps the step's kind. */
 function failureKind(failure: StepFailure, stepKind: FailureKind): FailureKind {
   return failure.cause === 'canceled' ? 'other' : stepKind;
@@ -255,8 +355,14 @@ function failureKind(failure: StepFailure, stepKind: FailureKind): FailureKind {
 function findConfigError(run: ProbeRun, options: ProbeOptions): string | undefined {
   const { target } = run;
   if (!isValidHost(run.host)) return `"${target.host}" is neither a host name nor an IP address`;
-  if (!isValidPort(target.port)) return `port ${target.port} is not from 1 to 65535`;
-  if (!PROBE_KINDS.has(target.kind)) return `unknown probe kind "${String(target.kind)}"`;
+  if (!KNOWN_KINDS.has(target.kind)) return `unknown probe kind "${String(target.kind)}"`;
+  if (target.kind !== 'icmp' && !isValidPort(target.port)) return `port ${target.port} is not from 1 to 65535`;
+  if (target.count !== undefined && !inRange(target.count, UDP_COUNT))
+    return `count ${target.count} is not from ${UDP_COUNT.min} to ${UDP_COUNT.max}`;
+  if (target.maxLossPercent !== undefined && !inRange(target.maxLossPercent, UDP_MAX_LOSS_PERCENT))
+    return `maxLossPercent ${target.maxLossPercent} is not from ${UDP_MAX_LOSS_PERCENT.min} to ${UDP_MAX_LOSS_PERCENT.max}`;
+  if (target.size !== undefined && !inRange(target.size, MTU_SIZE))
+    return `size ${target.size} is not from ${MTU_SIZE.min} to ${MTU_SIZE.max} bytes`;
   if (
     (target.kind === 'http' || target.kind === 'https') &&
     target.path !== undefined &&
@@ -267,6 +373,10 @@ function findConfigError(run: ProbeRun, options: ProbeOptions): string | undefin
   if (!(options.timeoutMs > 0 && Number.isFinite(options.timeoutMs)))
     return `timeout ${options.timeoutMs}ms is not a positive duration`;
   return undefined;
+}
+
+function inRange(value: number, bounds: { min: number; max: number }): boolean {
+  return Number.isInteger(value) && value >= bounds.min && value <= bounds.max;
 }
 
 function unbracket(host: string): string {

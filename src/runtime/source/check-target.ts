@@ -55,6 +55,9 @@ export async function resolveProbeTarget(name: string, spec: CheckSpec, lookups:
   if (probe.serverName !== undefined) target.serverName = probe.serverName;
   else if (spec.targetPod === undefined && !/^[\d.:]+$/.test(endpoint.host)) target.serverName = endpoint.host;
   if (probe.insecureSkipVerify !== undefined) target.insecureSkipVerify = probe.insecureSkipVerify;
+  if (probe.count !== undefined) target.count = probe.count;
+  if (probe.maxLossPercent !== undefined) target.maxLossPercent = probe.maxLossPercent;
+  if (probe.size !== undefined) target.size = probe.size;
   if (spec.tlsClientCert?.name) target.clientCert = await lookups.clientCert(spec.tlsClientCert.name);
   return target;
 }

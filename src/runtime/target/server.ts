@@ -1,9 +1,13 @@
-/** The target responder: a small, bounded HTTP server that every probe kind (TCP, HTTP) can reach. */
+/**
+ * The target responder: a small, bounded HTTP server that the TCP, TLS-less HTTP and mtu probes reach, and a UDP echo
+ * on the same port number for udp probes.
+ */
 import { type Server, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { createHandler } from './handler.js';
 import { type Identity, identityFromEnv } from './identity.js';
 import { type Bound, listenCandidates, listenFirst } from './listen.js';
+import { type UdpEcho, startUdpEcho } from './udp-echo.js';
 
 export interface TargetOptions {
   /** 0 picks a free port. */
@@ -14,6 +18,8 @@ export interface TargetOptions {
   maxConnections?: number;
   /** @default from P2PNC_NODE_NAME and P2PNC_POD_NAME */
   identity?: Identity;
+  /** Echo udp probes on the TCP port's number. @default true */
+  udp?: boolean;
 }
 
 export interface CloseResult {
@@ -25,6 +31,10 @@ export interface RunningTarget extends Bound {
   identity: Identity;
   /** Requests answered so far. */
   readonly requests: number;
+  /** The UDP echo's port (the TCP port's number), unless disabled. */
+  udpPort?: number;
+  /** Datagrams echoed so far. */
+  readonly echoed: number;
   /** Stops accepting, lets requests in flight finish (up to graceMs), closes idle keep-alive connections. */
   close(graceMs?: number): Promise<CloseResult>;
 }
@@ -49,6 +59,8 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
       // How often headersTimeout and requestTimeout are enforced (Node's default is 30s).
       connectionsCheckingInterval: 1_000,
       maxHeaderSize: 8 * 1024,
+      // Headers of /payload leave in a segment of their own, ahead of the payload's full-sized ones.
+      noDelay: true,
     },
     createHandler(identity, state),
   );
@@ -66,6 +78,15 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
   });
 
   const bound = await listenFirst(server, listenCandidates(options.host ?? '::', options.port));
+  let udp: UdpEcho | undefined;
+  if (options.udp !== false) {
+    try {
+      udp = await startUdpEcho(options.host ?? '::', bound.port);
+    } catch (error) {
+      server.close();
+      throw error;
+    }
+  }
   let closed: Promise<CloseResult> | undefined;
   return {
     ...bound,
@@ -73,7 +94,12 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
     get requests() {
       return requests;
     },
-    close: (graceMs = DEFAULT_GRACE_MS) => (closed ??= shutdown(server, sockets, state, graceMs)),
+    ...(udp ? { udpPort: udp.port } : {}),
+    get echoed() {
+      return udp?.echoed ?? 0;
+    },
+    close: (graceMs = DEFAULT_GRACE_MS) =>
+      (closed ??= Promise.all([shutdown(server, sockets, state, graceMs), udp?.close()]).then(([result]) => result)),
   };
 }
 
