@@ -19,16 +19,31 @@ export type RuleId =
   | 'path'
   | 'load-balancer'
   | 'service-proxying'
+  | 'loss'
   | 'check-failing';
 
 export interface Evidence {
   check: string;
-  /** failing / answering: the check's latest result; silent: no recent result; never-probed; invalid: malformed check. */
-  state: 'failing' | 'answering' | 'silent' | 'never-probed' | 'invalid';
+  /**
+   * failing / answering: the check's latest result; lossy: failures interleaved with successes; silent: no recent
+   * result, or its source is quiet; never-probed; invalid: malformed check.
+   */
+  state: 'failing' | 'answering' | 'lossy' | 'silent' | 'never-probed' | 'invalid';
   /** RFC 3339: since when it fails (the first failure), answers (the last flip), or was last probed / created. */
   since?: string;
   kind?: FailureKind;
   message?: string;
+}
+
+/** A source whose results bear on a finding, and what they say. */
+export interface Observer {
+  /** `mesh on worker-1`, or a Deployment's name. */
+  source: string;
+  /** The node it runs on, when known. */
+  node?: string;
+  stance: 'supports' | 'contradicts';
+  /** `3 checks failing`, `2 checks answering`, `quiet since ...`. */
+  says: string;
 }
 
 export interface Finding {
@@ -40,6 +55,8 @@ export interface Finding {
   /** The earliest `since` of the failing evidence. */
   since?: string;
   evidence: Evidence[];
+  /** The sources whose results back the finding and those that argue against it. */
+  observers?: Observer[];
   next: string[];
 }
 

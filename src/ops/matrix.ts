@@ -12,6 +12,7 @@ import { newestTimeMs } from '../runtime/status/log-entries.js';
 import { timeMs } from '../runtime/status/time.js';
 import { LABEL_SOURCE, LABEL_SOURCE_NODE, LABEL_TARGET, LABEL_TARGET_KIND, LABEL_TARGET_NODE } from '../api/labels.js';
 import { classifyFailure, type FailureKind } from './classify.js';
+import { recentLoss, type RecentLoss } from './loss.js';
 
 /**
  * reachable / unreachable: the Reachable condition; unknown: failing but not confirmed yet, never reachable;
@@ -88,6 +89,8 @@ export interface CheckRow {
   outages: number;
   staleSince?: Date;
   createdAt?: Date;
+  /** Failures interleaved with successes in the stored logs (loss, a flapping path): see loss.ts. */
+  loss?: RecentLoss;
 }
 
 export function toRows(checks: readonly CheckObject[]): CheckRow[] {
@@ -153,6 +156,8 @@ export function toRow(object: CheckObject): CheckRow {
   if (stale?.status === 'True') row.staleSince = dateOf(stale.lastTransitionTime) ?? new Date(Number.NaN);
 
   row.state = stateOf(row, reachable?.status, reachable?.reason);
+  const loss = row.state === 'invalid' ? undefined : recentLoss(status, row.intervalMs);
+  if (loss) row.loss = loss;
   return row;
 }
 

@@ -9,6 +9,8 @@ export type DiagnoseFormat = 'text' | 'json' | 'yaml';
 /** Evidence lines shown per finding in text; -o json and -o yaml list all. */
 const EVIDENCE_SHOWN = 8;
 const WRAP = 100;
+/** Observer lines shown per stance in text. */
+const OBSERVERS_SHOWN = 4;
 
 export function renderDiagnosis(diagnosis: Diagnosis, format: DiagnoseFormat, palette: Palette): string {
   switch (format) {
@@ -25,6 +27,7 @@ const SEVERITY_TONES: Record<Finding['severity'], Tone> = { critical: 'bad', war
 const EVIDENCE_LABELS: Record<Evidence['state'], { text: string; tone: Tone }> = {
   failing: { text: 'FAIL', tone: 'bad' },
   answering: { text: 'OK', tone: 'good' },
+  lossy: { text: 'LOSSY', tone: 'warn' },
   silent: { text: 'SILENT', tone: 'warn' },
   'never-probed': { text: 'NEVER', tone: 'warn' },
   invalid: { text: 'INVALID', tone: 'bad' },
@@ -53,6 +56,20 @@ function renderText(diagnosis: Diagnosis, palette: Palette): string {
     }
     const hidden = finding.evidence.length - EVIDENCE_SHOWN;
     if (hidden > 0) lines.push(`    ... and ${hidden} more (-o json lists all)`);
+    const observers = finding.observers ?? [];
+    for (const stance of ['supports', 'contradicts'] as const) {
+      const group = observers.filter((observer) => observer.stance === stance);
+      if (group.length === 0) continue;
+      const shown = group
+        .slice(0, OBSERVERS_SHOWN)
+        .map(
+          (observer) =>
+            `${observer.source}${observer.node && !observer.source.endsWith(` on ${observer.node}`) ? ` (on ${observer.node})` : ''}: ${observer.says}`,
+        );
+      if (group.length > OBSERVERS_SHOWN) shown.push(`and ${group.length - OBSERVERS_SHOWN} more`);
+      lines.push(`  ${stance === 'supports' ? 'supported by' : 'contradicted by'}:`);
+      for (const text of shown) lines.push(`    ${text}`);
+    }
     lines.push('  next:');
     for (const command of finding.next) lines.push(`    ${command}`);
     return lines.map((line) => `${line}\n`).join('');

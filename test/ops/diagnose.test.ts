@@ -252,7 +252,7 @@ const scenarios: Scenario[] = [
     expected: [
       {
         rule: 'node-unreachable',
-        culprit: 'node worker-4: the node or its host network',
+        culprit: 'node worker-4: connections into it fail (its own probes get out)',
         severity: 'critical',
         confidence: 'high',
         failing: /worker-[123]-to-(peer|kubelet)-worker-4$/,

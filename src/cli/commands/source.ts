@@ -124,6 +124,7 @@ function sourceConfig(options: SourceCommandOptions): SourceConfig {
     source: options.source,
     namespace: options.namespace,
     ...(options.perNode ? { nodeName: options.node! } : {}),
+    ...(options.node ? { runningOn: options.node } : {}),
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
     ...(options.context ? { context: options.context } : {}),
     metricsPort: positiveInt(options.metricsPort, '--metrics-port', true),

@@ -34,6 +34,17 @@ export function timeoutMs(spec: CheckSpec): number {
   return (spec.timeout && parseDuration(spec.timeout)) || DEFAULT_TIMEOUT_MS;
 }
 
+/** Why a per-node check cannot be probed while its node has no ready target pod; diagnose reads it back. */
+export function noTargetPodText(service: string, node: string): string {
+  return `no ready endpoint of Service ${service} on node ${node}; is the target pod running there?`;
+}
+
+/** The Service and node of a noTargetPodText, found anywhere in a recorded message. */
+export function parseNoTargetPod(text: string): { service: string; node: string } | undefined {
+  const match = /no ready endpoint of Service (\S+) on node (\S+?);/.exec(text);
+  return match ? { service: match[1]!, node: match[2]! } : undefined;
+}
+
 /** Throws an Error whose message says what is wrong with the check; the caller records it as InvalidCheck. */
 export async function resolveProbeTarget(name: string, spec: CheckSpec, lookups: Lookups): Promise<ProbeTarget> {
   const endpoint = parseEndpoint(spec.targetEndpoint);
@@ -42,9 +53,7 @@ export async function resolveProbeTarget(name: string, spec: CheckSpec, lookups:
   if (spec.targetPod) {
     const address = lookups.targetPodAddress(spec.targetPod.service, spec.targetPod.node);
     if (!address)
-      throw new Error(
-        `no ready endpoint of Service ${spec.targetPod.service} on node ${spec.targetPod.node}; is the target pod running there?`,
-      );
+      throw new Error(noTargetPodText(spec.targetPod.service, spec.targetPod.node));
     host = address;
     port = spec.targetPod.port;
   }

@@ -13,6 +13,8 @@ export interface SourceConfig {
   source: string;
   namespace: string;
   nodeName?: string;
+  /** The node this pod runs on (a Deployment source too), recorded in its heartbeat. */
+  runningOn?: string;
   kubeconfig?: string;
   context?: string;
   metricsPort: number;
@@ -61,6 +63,7 @@ export async function runSource(config: SourceConfig): Promise<void> {
     // Per-node sources leave the namespace-wide sweep to the Deployment source's leader.
     ...(config.nodeName ? {} : { staleSweepIntervalMs: config.staleSweepIntervalMs }),
     startJitterMs: config.startJitterMs,
+    ...(config.runningOn ? { runningOn: config.runningOn } : {}),
   };
   let runner: SourceRunner | undefined;
   const server = await startSourceServer(config.metricsPort, metrics.registry, () =>

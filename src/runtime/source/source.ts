@@ -6,6 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { CheckStatus } from '../../api/check.js';
 import { LABEL_SOURCE, LABEL_SOURCE_NODE, nodeLabelValue } from '../../api/labels.js';
+import { heartbeatPeriodMs } from '../../api/heartbeat.js';
 import type { KubeClient } from '../kube/client.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer, sleep } from '../kube/informer.js';
@@ -16,6 +17,7 @@ import { mergeForWrite, writePolicy, WriteScheduler, type WritePolicy } from '..
 import type { ProbeResult } from '../types.js';
 import { intervalMs, probeCheck } from './check-target.js';
 import { ClientCertificates } from './client-certs.js';
+import { Heartbeat } from './heartbeat.js';
 import type { Logger } from './log.js';
 import type { SourceMetrics } from './metrics.js';
 import { ProbeScheduler } from './scheduler.js';
@@ -42,6 +44,10 @@ export interface SourceOptions {
   staleSweepIntervalMs?: number;
   /** The first list of checks waits a random delay below this, so thousands of sources restarting together spread out. @default 0 */
   startJitterMs?: number;
+  /** The node this pod runs on, recorded in the heartbeat. @default unknown */
+  runningOn?: string;
+  /** Renew the source's heartbeat Lease. @default true */
+  heartbeat?: boolean;
 }
 
 interface CheckState {
@@ -62,6 +68,9 @@ export class SourceRunner {
   private readonly policy: StatusPolicy;
   private targetPods?: { services: Set<string>; pods: TargetPods; abort: AbortController };
   private readonly abort = new AbortController();
+  private readonly heartbeat?: Heartbeat;
+  /** When the last probe finished: a source whose probes stopped finishing is stuck and stops renewing. */
+  private lastProbeDoneMs = Date.now();
 
   constructor(
     private readonly client: KubeClient,
@@ -108,6 +117,40 @@ export class SourceRunner {
         this.options.logger.warn('status write failed; will retry', { check: name, error: String(error) }),
       onResult: (result) => this.options.metrics.countWrite(this.options.source, result),
     });
+    if (options.heartbeat !== false) {
+      this.heartbeat = new Heartbeat(client, {
+        namespace: options.namespace,
+        source: options.source,
+        ...(options.nodeName ? { nodeName: options.nodeName } : {}),
+        ...(options.runningOn ? { runningOn: options.runningOn } : {}),
+        identity: options.identity,
+        periodMs: () => this.heartbeatPeriodMs(),
+        isProbing: () => this.isProbing(),
+        onRenewed: () => this.apiServerAnswered(),
+        onError: (error) =>
+          this.options.logger.warn('renewing the heartbeat Lease failed; retrying next period', {
+            lease: this.heartbeat?.leaseName,
+            error: String(error),
+          }),
+      });
+    }
+  }
+
+  /** The shortest interval among this source's checks bounds how late its heartbeat may be. */
+  private heartbeatPeriodMs(): number {
+    let shortest: number | undefined;
+    for (const state of this.checks.values()) {
+      const interval = this.options.intervalOverrideMs ?? intervalMs(state.object.spec);
+      if (shortest === undefined || interval < shortest) shortest = interval;
+    }
+    return heartbeatPeriodMs(shortest);
+  }
+
+  /** Listed its checks, and (when it has any) finished a probe within the last two periods. */
+  private isProbing(): boolean {
+    if (!this.informer.hasSynced) return false;
+    if (this.checks.size === 0) return true;
+    return Date.now() - this.lastProbeDoneMs <= 2 * this.heartbeatPeriodMs();
   }
 
   /** A request that succeeded ends an API outage: write what it held back now, not when the back-off runs out. */
@@ -134,8 +177,9 @@ export class SourceRunner {
   async run(): Promise<void> {
     this.writer.kick();
     const sweeping = this.options.staleSweepIntervalMs ? this.sweepStale(this.options.staleSweepIntervalMs) : undefined;
+    const beating = this.heartbeat?.run(this.abort.signal);
     await this.informer.run(this.abort.signal);
-    await sweeping;
+    await Promise.all([sweeping, beating]);
   }
 
   private async sweepStale(everyMs: number): Promise<void> {
@@ -215,6 +259,7 @@ export class SourceRunner {
       targetPodAddress: (service, node) => this.targetPods?.pods.addressOn(service, node),
       clientCert: (secret) => this.certificates.get(secret),
     });
+    this.lastProbeDoneMs = Date.now();
     this.apply(name, result);
   }
 
