@@ -6,7 +6,8 @@ import { formatTime } from '../runtime/status/time.js';
 import type { ProbeResult } from '../runtime/types.js';
 import { classifyFailure, FAILURE_LABELS, withoutLabel, type FailureKind } from './classify.js';
 import { age, table, type Cell, type Palette, type Tone } from './format.js';
-import { CHECK_STATES, countStates, sourceKey, type CheckRow, type CheckState } from './matrix.js';
+import type { SourceLivenessRow } from './heartbeats.js';
+import { CHECK_STATES, countStates, describeSource, sourceKey, type CheckRow, type CheckState } from './matrix.js';
 
 export type StatusFormat = 'table' | 'wide' | 'json' | 'yaml';
 
@@ -16,6 +17,8 @@ export interface StatusReport {
   rows: readonly CheckRow[];
   /** With --probe: each check's result now, by check name. */
   now?: ReadonlyMap<string, ProbeResult>;
+  /** The sources' heartbeats, when read: quiet ones are listed under the table. */
+  sources?: readonly SourceLivenessRow[];
 }
 
 export function renderStatus(report: StatusReport, format: StatusFormat, palette: Palette): string {
@@ -42,9 +45,12 @@ const STATE_TONES: Record<CheckState, Tone> = {
 function renderTable(report: StatusReport, wide: boolean, palette: Palette): string {
   const now = report.time.getTime();
   const ago = (time: Date | undefined) => (time ? age(now - time.getTime()) : '-');
+  // Pod-network checks alone need no column to say so; -o wide always shows it.
+  const vantages = wide || report.rows.some((row) => row.vantage !== 'pod');
   const headers = [
     'SOURCE',
     'SOURCE NODE',
+    ...(vantages ? ['VANTAGE'] : []),
     'TARGET',
     'TARGET NODE',
     'STATE',
@@ -60,6 +66,7 @@ function renderTable(report: StatusReport, wide: boolean, palette: Palette): str
     const cells: (Cell | string)[] = [
       row.source.name,
       row.source.node ?? '-',
+      ...(vantages ? [row.vantage] : []),
       row.target.name,
       row.target.node ?? '-',
       { text: row.state, tone: STATE_TONES[row.state] },
@@ -81,7 +88,17 @@ function renderTable(report: StatusReport, wide: boolean, palette: Palette): str
   });
   const failingNow = freshFailures(report);
   const details = failingNow.length > 0 ? `failing now:\n${failingNow.map((line) => `  ${line}\n`).join('')}` : '';
-  return `${table(headers, rows, palette)}\n${summaryLine(report)}\n${details}`;
+  const quiet = (report.sources ?? []).filter((source) => source.state === 'quiet');
+  const quietLines =
+    quiet.length > 0
+      ? `${palette.paint('quiet sources', 'warn')} (heartbeat not renewed; their results are not current):\n${quiet
+          .map(
+            (source) =>
+              `  ${describeSource(source.source)}${source.runningOn && !source.source.node ? ` (on ${source.runningOn})` : ''}: quiet since ${source.since ? `${formatTime(source.since)} (${ago(source.since)} ago)` : 'never renewed'}${source.holder ? `, pod ${source.holder}` : ''}\n`,
+          )
+          .join('')}`
+      : '';
+  return `${table(headers, rows, palette)}\n${summaryLine(report)}\n${details}${quietLines}`;
 }
 
 function nowCell(result: ProbeResult | undefined): Cell {
@@ -122,11 +139,24 @@ export function statusDocument(report: StatusReport) {
   return {
     time: formatTime(report.time),
     summary: summary(report),
-    sources: [...groups.values()].map((rows) => ({
-      name: rows[0]!.source.name,
-      ...(rows[0]!.source.node ? { node: rows[0]!.source.node } : {}),
-      checks: rows.map((row) => checkDocument(row, report.now?.get(row.check))),
-    })),
+    sources: [...groups.values()].map((rows) => {
+      const liveness = report.sources?.find((source) => sourceKey(source.source) === sourceKey(rows[0]!.source));
+      return {
+        name: rows[0]!.source.name,
+        ...(rows[0]!.source.node ? { node: rows[0]!.source.node } : {}),
+        ...(liveness
+          ? {
+              heartbeat: {
+                state: liveness.state,
+                ...(liveness.since ? { since: formatTime(liveness.since) } : {}),
+                ...(liveness.runningOn ? { runningOn: liveness.runningOn } : {}),
+                ...(liveness.holder ? { pod: liveness.holder } : {}),
+              },
+            }
+          : {}),
+        checks: rows.map((row) => checkDocument(row, report.now?.get(row.check))),
+      };
+    }),
   };
 }
 
@@ -141,10 +171,12 @@ function summary(report: StatusReport) {
 function checkDocument(row: CheckRow, now: ProbeResult | undefined) {
   return {
     check: row.check,
+    vantage: row.vantage,
     target: {
       name: row.target.name,
       kind: row.target.kind,
       ...(row.target.node ? { node: row.target.node } : {}),
+      ...(row.target.layer ? { layer: row.target.layer } : {}),
       ...(row.target.nodeRoles.length > 0 ? { nodeRoles: row.target.nodeRoles } : {}),
     },
     endpoint: row.endpoint,

@@ -7,6 +7,8 @@
 import type { CheckObject } from '../runtime/kube/resources.js';
 import { formatTime } from '../runtime/status/time.js';
 import { formatDuration } from '../api/duration.js';
+import { age } from './format.js';
+import type { SourceLivenessRow } from './heartbeats.js';
 import { countStates, describeSource, type CheckRow, type CheckState } from './matrix.js';
 import {
   buildReport,
@@ -21,6 +23,8 @@ export interface ReportOptions {
   now: Date;
   /** Where the checks came from, shown under the title: `namespace p2pnc (context prod)`, a file name. */
   subject?: string;
+  /** The sources' heartbeats: quiet ones get a section of their own. @default none */
+  sources?: readonly SourceLivenessRow[];
 }
 
 /** Fill colours of the cells and the legend. */
@@ -82,12 +86,27 @@ export function renderReportHtml(checks: readonly CheckObject[], options: Report
     '<body>',
     '<h1>p2pnc connectivity report</h1>',
     `<p class="summary">${summary(report, options)}</p>`,
+    quietSourcesSection(options.sources ?? [], report.nowMs),
     matrixSection(report),
     timelineSection(report),
     '</body>',
     '</html>',
     '',
   ].join('\n');
+}
+
+/** Sources whose heartbeat stopped: their rows below are not current. Nothing when every source is alive. */
+function quietSourcesSection(sources: readonly SourceLivenessRow[], nowMs: number): string {
+  const quiet = sources.filter((source) => source.state === 'quiet');
+  if (quiet.length === 0) return '';
+  const items = quiet.map((source) => {
+    const where = source.runningOn && !source.source.node ? ` (on ${source.runningOn})` : '';
+    const since = source.since
+      ? `quiet since ${displayTime(source.since.getTime())} (${age(nowMs - source.since.getTime())} ago)`
+      : 'heartbeat never renewed';
+    return `<li>${escapeHtml(`${describeSource(source.source)}${where}: ${since}`)}</li>`;
+  });
+  return `<section><h2>Quiet sources</h2><p>Their heartbeat Lease is not renewed: their results below are not current and prove nothing.</p><ul>${items.join('')}</ul></section>`;
 }
 
 function summary(report: ReportModel, options: ReportOptions): string {
@@ -129,7 +148,7 @@ function matrixSection(report: ReportModel): string {
     : '';
   const body = rows
     .map((row) => {
-      const heading = `<th class="source" scope="row">${escapeHtml(row.source.name)}${row.source.node ? `<span class="node">${escapeHtml(row.source.node)}</span>` : ''}</th>`;
+      const heading = `<th class="source" scope="row">${escapeHtml(row.source.name)}${row.source.node ? `<span class="node">${escapeHtml(row.source.node)}</span>` : ''}<span class="node">${row.vantage === 'sidecar' ? 'sidecar' : `${row.vantage} network`}</span></th>`;
       const cells = row.cells.map((cell, index) => matrixCell(row.key, columns[index]!, cell)).join('');
       return `<tr>${heading}${cells}</tr>`;
     })

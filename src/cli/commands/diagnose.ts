@@ -21,14 +21,21 @@ export function registerDiagnoseCommand(program: Command): void {
     // Type-only import of the formats: the renderer itself loads only when the command runs.
     .addOption(outputFormatOption<DiagnoseFormat>(['text', 'json', 'yaml']))
     .action(async (options: DiagnoseOptions, self: Command) => {
-      const [{ diagnose }, { exitCodeFor }, { renderDiagnosis }, { stdoutPalette }] = await Promise.all([
-        import('../../ops/diagnose.js'),
-        import('../../ops/findings.js'),
-        import('../../ops/render-findings.js'),
-        import('../../ops/format.js'),
-      ]);
+      const [{ diagnose }, { exitCodeFor }, { renderDiagnosis }, { stdoutPalette }, { readHeartbeatsFor }] =
+        await Promise.all([
+          import('../../ops/diagnose.js'),
+          import('../../ops/findings.js'),
+          import('../../ops/render-findings.js'),
+          import('../../ops/format.js'),
+          import('../../ops/heartbeats.js'),
+        ]);
       const { checks, now, namespace } = await readChecksFrom(options, self);
-      const diagnosis = diagnose(checks, { now, namespace });
+      const { heartbeats, unreadable } = await readHeartbeatsFor(options);
+      if (unreadable)
+        process.stderr.write(
+          `note: ${unreadable}; sources are judged by their results' age alone (slower to notice a quiet one)\n`,
+        );
+      const diagnosis = diagnose(checks, { now, namespace, heartbeats });
       const palette = stdoutPalette();
       process.stdout.write(renderDiagnosis(diagnosis, options.output, palette));
       process.exitCode = exitCodeFor(diagnosis.findings);
@@ -38,7 +45,7 @@ export function registerDiagnoseCommand(program: Command): void {
     [
       'p2pnc diagnose                                    # the checks in namespace p2pnc of the current context',
       'p2pnc diagnose --context prod -o json             # findings as JSON, for a ticket or a bot',
-      'p2pnc diagnose --from-file must-gather/pncc.json  # saved checks (kubectl get pncc -o json); advice names their namespace',
+      'p2pnc diagnose --from-file must-gather/pncc.json  # saved checks (kubectl get pncc,leases -o json); advice names their namespace',
     ],
     [
       'Exit codes: 0 no findings, 3 warnings only, 4 at least one critical finding; 1 the checks cannot be read, 2 bad usage.',

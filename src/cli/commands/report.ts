@@ -30,7 +30,12 @@ export function registerReportCommand(program: Command): void {
     const { checks, now } = await readChecksFrom(options, self);
     const subject =
       options.fromFile ?? `namespace ${options.namespace}${options.context ? ` (context ${options.context})` : ''}`;
-    const html = renderReportHtml(checks, { now, subject });
+    const { readHeartbeatsFor, sourceLiveness } = await import('../../ops/heartbeats.js');
+    const { toRows } = await import('../../ops/matrix.js');
+    const { heartbeats, unreadable } = await readHeartbeatsFor(options);
+    if (unreadable) process.stderr.write(`note: ${unreadable}; quiet sources are not shown\n`);
+    const sources = sourceLiveness(toRows(checks), heartbeats, now);
+    const html = renderReportHtml(checks, { now, subject, sources });
     try {
       writeFileAtomic(options.html, html, { overwrite: true });
     } catch (error) {

@@ -67,7 +67,11 @@ export function registerStatusCommand(program: Command): void {
           if (!(selectors && error instanceof UsageError)) throw error;
           rows = applyFilter(toRows((await readChecksFrom(options, self)).checks), filter);
         }
-        process.stdout.write(renderStatus({ time: now, rows }, format, palette));
+        const { readHeartbeatsFor, sourceLiveness } = await import('../../ops/heartbeats.js');
+        const { heartbeats, unreadable } = await readHeartbeatsFor(options);
+        if (unreadable) process.stderr.write(`note: ${unreadable}; quiet sources are not shown\n`);
+        const sources = sourceLiveness(rows, heartbeats, now);
+        process.stdout.write(renderStatus({ time: now, rows, sources }, format, palette));
         return;
       }
       const { clusterClient, listChecks } = await import('../../ops/cluster-checks.js');

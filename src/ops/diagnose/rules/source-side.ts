@@ -30,13 +30,13 @@ export function sourceSideFailures(ctx: DiagnoseContext, failingEverything: Read
     const high = peersOnly ? shownUp.length > 0 : others.count > 0;
     const contrast = peersOnly ? shownUp : others.contrast;
     const stillAnswering = peersOnly ? checked.filter((row) => ctx.isAnswering(row)) : [];
-    const where = state.runsOn ? ` (on ${state.runsOn})` : '';
+    const where = state.runsOn && !source.node ? ` (on ${state.runsOn})` : '';
     const finding = ctx.finding({
       severity: 'critical',
       rule: 'source-side',
       culprit: peersOnly
         ? `source ${describeSource(source)}${where}: cannot reach other nodes`
-        : `source ${describeSource(source)}: its ${source.node ? 'pod network or node' : 'pod, node or egress'}`,
+        : `source ${describeSource(source)}${where}: its ${source.node ? 'pod network or node' : 'pod, node or egress'}`,
       confidence: high ? 'high' : 'low',
       summary: peersOnly
         ? `Every check from ${describeSource(source)} to another node fails: ${failing.length} checks on ${nodes.length} nodes (${kindsText(failing)}), while ${stillAnswering.length} of its other checks answer. ` +

@@ -1,0 +1,226 @@
+/**
+ * diagnose's evidence rules on recorded check sets: heartbeats decide which sources count, observers that fail every
+ * other node are not independent, one fresh observer clears a node, and intermittent failures are loss.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { SourceHeartbeat } from '../../src/api/heartbeat.js';
+import { diagnose } from '../../src/ops/diagnose.js';
+import { EXIT_CRITICAL, EXIT_WARNING, exitCodeFor, type Diagnosis } from '../../src/ops/findings.js';
+import type { CheckObject } from '../../src/runtime/kube/resources.js';
+import { record } from '../../src/runtime/status/reducer.js';
+import type { TopologyInput } from '../../src/topology/schema.js';
+import { checksOf, meshTopology, NOW, ok, statusFor, timeout, type Outcome } from './support.js';
+
+const minutesAgo = (count: number) => new Date(NOW.getTime() - count * 60_000);
+
+/** mesh on four workers plus an unpinned Deployment `prober` probing the same per-node targets. */
+const topology: TopologyInput = {
+  ...meshTopology(),
+  sources: [
+    { name: 'mesh', kind: 'DaemonSet', roles: ['worker'] },
+    { name: 'prober', kind: 'Deployment', targets: ['peer', 'kubelet'] },
+  ],
+};
+
+interface Scene {
+  /** The outcome of a check by name; success when undefined. */
+  outcome?: (name: string) => Outcome | undefined;
+  /** Sources that stopped writing this many minutes ago: their last results stay as they were. */
+  stoppedMinutesAgo?: (name: string) => number | undefined;
+  heartbeats?: SourceHeartbeat[];
+}
+
+function scene({ outcome, stoppedMinutesAgo, heartbeats }: Scene): { checks: CheckObject[]; run: () => Diagnosis } {
+  const checks = checksOf(topology).map((check) => {
+    const name = check.metadata.name;
+    const stopped = stoppedMinutesAgo?.(name);
+    const failure = outcome?.(name);
+    return {
+      ...check,
+      status: statusFor(check, stopped === undefined ? failure : undefined, {
+        ...(stopped !== undefined ? { lastProbeMinutesAgo: stopped } : {}),
+      }),
+    };
+  });
+  return { checks, run: () => diagnose(checks, { now: NOW, ...(heartbeats ? { heartbeats } : {}) }) };
+}
+
+/** Every source renewed a minute ago (alive), except those named, renewed `quietFor` minutes ago. */
+function heartbeats(options: { quiet?: string[]; quietFor?: number; proberOn?: string } = {}): SourceHeartbeat[] {
+  const beat = (source: string, node: string | undefined, runningOn: string): SourceHeartbeat => {
+    const key = node ? `${source}@${node}` : source;
+    const quiet = options.quiet?.includes(key);
+    return {
+      source,
+      ...(node ? { node } : {}),
+      runningOn,
+      holder: `${source}-pod`,
+      renewTime: minutesAgo(quiet ? (options.quietFor ?? 4) : 1),
+      durationMs: 150_000,
+    };
+  };
+  return [
+    ...['worker-1', 'worker-2', 'worker-3', 'worker-4'].map((node) => beat('mesh', node, node)),
+    beat('prober', undefined, options.proberOn ?? 'worker-1'),
+  ];
+}
+
+const lines = (diagnosis: Diagnosis) =>
+  diagnosis.findings.map((finding) => `${finding.severity} ${finding.rule} ${finding.confidence}: ${finding.culprit}`);
+
+describe('heartbeats: a quiet source shows within three periods, and its results never count', () => {
+  test('a source whose heartbeat is 4 minutes old (declared 2.5 minutes) is quiet, though its results are fresh', () => {
+    const diagnosis = scene({ heartbeats: heartbeats({ quiet: ['mesh@worker-3'] }) }).run();
+    assert.deepEqual(lines(diagnosis), [
+      'warning source-not-probing high: source mesh on worker-3: quiet since 2026-11-23T09:56:00Z',
+    ]);
+    assert.equal(diagnosis.checks.silent, 12, "its 12 checks' results are set aside");
+    assert.match(diagnosis.findings[0]!.summary, /last renewed 2026-11-23T09:56:00Z by pod mesh-pod/);
+  });
+
+  test('a heartbeat renewed within its duration is alive: no finding', () => {
+    const diagnosis = scene({ heartbeats: heartbeats({ quiet: ['mesh@worker-3'], quietFor: 2 }) }).run();
+    assert.deepEqual(lines(diagnosis), []);
+  });
+
+  test("a node cut off completely: its sources are quiet, their last 'answering' results prove nothing", () => {
+    const toWorker2 = /-to-(peer|kubelet)-worker-2$/;
+    const onWorker2 = (name: string) => name.startsWith('mesh-worker-2-') || name.startsWith('prober-');
+    const fault: Scene = {
+      outcome: (name) => (toWorker2.test(name) && !name.startsWith('mesh-worker-2-') ? timeout : undefined),
+      // The sources on worker-2 (the DaemonSet's pod, and the Deployment's) stopped writing when the link went.
+      stoppedMinutesAgo: (name) => (onWorker2(name) ? 4 : undefined),
+    };
+    const withBeats = scene({
+      ...fault,
+      heartbeats: heartbeats({ quiet: ['mesh@worker-2', 'prober'], proberOn: 'worker-2' }),
+    });
+    const diagnosis = withBeats.run();
+    assert.deepEqual(lines(diagnosis), [
+      'critical node-unreachable high: node worker-2: down or cut off (its sources cannot write either)',
+    ]);
+    const [finding] = diagnosis.findings;
+    assert.ok(
+      finding!.observers!.some((observer) => observer.source === 'prober' && /quiet since/.test(observer.says)),
+      'names the quiet Deployment on the node as support',
+    );
+    assert.ok(
+      finding!.evidence.every((entry) => entry.state !== 'answering' || !entry.check.startsWith('prober-')),
+      "the quiet Deployment's old successes are not shown as answering",
+    );
+    assert.equal(exitCodeFor(diagnosis.findings), EXIT_CRITICAL);
+  });
+});
+
+describe('observers: independent and fresh, or not counted', () => {
+  const cutOff = (node: string) => (name: string) => {
+    const from = name.startsWith(`mesh-${node}-`) || name.startsWith('prober-');
+    const to = new RegExp(`-to-(peer|kubelet)-${node}$`).test(name);
+    const toOther = /-to-(peer|kubelet)-/.test(name) && !to;
+    // Everything between `node` and the other nodes fails, both ways; the Deployment runs on `node` too.
+    return (from && toOther) || (to && !from) ? timeout : undefined;
+  };
+
+  test('sources cut off from their peers (but writing) name their own node, not the healthy nodes they cannot reach', () => {
+    const diagnosis = scene({ outcome: cutOff('worker-1'), heartbeats: heartbeats({ proberOn: 'worker-1' }) }).run();
+    assert.deepEqual(lines(diagnosis), [
+      'critical node-unreachable high: node worker-1: its network (probes to and from it fail)',
+    ]);
+    const finding = diagnosis.findings[0]!;
+    assert.ok(finding.evidence.some((entry) => entry.check === 'prober-to-peer-worker-3' && entry.state === 'failing'));
+    assert.ok(finding.evidence.some((entry) => entry.check === 'mesh-worker-1-to-kubelet-worker-2'));
+  });
+
+  test('cut off only outbound: the sources are the finding, and no healthy node is critical', () => {
+    // worker-1's sources reach no other node; the others reach worker-1 and each other.
+    const outboundOnly = (name: string) =>
+      (name.startsWith('mesh-worker-1-') || name.startsWith('prober-')) &&
+      /-to-(peer|kubelet)-(master-0|worker-[234])$/.test(name)
+        ? timeout
+        : undefined;
+    const diagnosis = scene({ outcome: outboundOnly, heartbeats: heartbeats({ proberOn: 'worker-1' }) }).run();
+    assert.deepEqual(lines(diagnosis).sort(), [
+      'critical source-side high: source mesh on worker-1: cannot reach other nodes',
+      'critical source-side high: source prober (on worker-1): its pod, node or egress',
+    ]);
+    for (const finding of diagnosis.findings)
+      assert.doesNotMatch(finding.culprit, /worker-[234]|master-0/, 'no healthy node is named');
+  });
+
+  test('one fresh observer reaching a node clears it, whatever stale ones said', () => {
+    // mesh on worker-2 and worker-3 fail to reach worker-4 only from there; mesh on worker-1 reaches it.
+    const diagnosis = scene({
+      outcome: (name) => (/^mesh-worker-[23]-to-(peer|kubelet)-worker-4$/.test(name) ? timeout : undefined),
+      heartbeats: heartbeats(),
+    }).run();
+    assert.ok(
+      diagnosis.findings.every((finding) => finding.rule !== 'node-unreachable'),
+      lines(diagnosis).join('\n'),
+    );
+    assert.ok(diagnosis.findings.every((finding) => finding.rule === 'path' && finding.severity === 'warning'));
+    const observers = diagnosis.findings.flatMap((finding) => finding.observers ?? []);
+    assert.ok(observers.some((observer) => observer.source === 'mesh on worker-1' && /answering/.test(observer.says)));
+  });
+
+  test('two nodes down at once: both named, each by the observers that reach the others', () => {
+    const down = /-to-(peer|kubelet)-worker-[34]$/;
+    const diagnosis = scene({
+      outcome: (name) => (down.test(name) && !/^mesh-worker-[34]-/.test(name) ? timeout : undefined),
+      stoppedMinutesAgo: (name) => (/^mesh-worker-[34]-/.test(name) ? 4 : undefined),
+      heartbeats: heartbeats({ quiet: ['mesh@worker-3', 'mesh@worker-4'] }),
+    }).run();
+    assert.deepEqual(lines(diagnosis), [
+      'critical node-unreachable high: node worker-3: down or cut off (its sources cannot write either)',
+      'critical node-unreachable high: node worker-4: down or cut off (its sources cannot write either)',
+    ]);
+  });
+
+  test('a firewall dropping one port on one node names that port on that node, a warning', () => {
+    const diagnosis = scene({
+      outcome: (name) =>
+        /-to-kubelet-worker-3$/.test(name) && !name.startsWith('mesh-worker-3-') ? timeout : undefined,
+      heartbeats: heartbeats(),
+    }).run();
+    assert.deepEqual(lines(diagnosis), ['warning target-on-node high: kubelet on node worker-3']);
+    assert.equal(exitCodeFor(diagnosis.findings), EXIT_WARNING);
+  });
+});
+
+describe('loss: intermittent failures are their own finding, never critical', () => {
+  /** Every third probe of the last 30 minutes failed: loss, not an outage. */
+  function lossy(check: CheckObject) {
+    let status;
+    for (let ago = 30; ago >= 0; ago--) {
+      const outcome = ago % 3 === 1 ? timeout : ok;
+      status = record(status, outcome(check, minutesAgo(ago))).status;
+    }
+    return status!;
+  }
+  const lossyChecks = () =>
+    checksOf(topology).map((check) => {
+      const name = check.metadata.name;
+      const fromWorker2 = name.startsWith('mesh-worker-2-');
+      const toWorker2 = /-to-(peer|kubelet)-worker-2$/.test(name);
+      // Through worker-2's link: to it from elsewhere, and from it to other nodes; its probes of itself stay clean.
+      const throughLink = toWorker2 !== fromWorker2 && (toWorker2 || /-to-(peer|kubelet)-/.test(name));
+      return { ...check, status: throughLink ? lossy(check) : statusFor(check, undefined) };
+    });
+
+  test("loss on one node's link is one warning with its figure, the same on every run", () => {
+    const checks = lossyChecks();
+    const first = diagnose(checks, { now: NOW, heartbeats: heartbeats() });
+    const again = diagnose(checks, { now: new Date(NOW.getTime() + 60_000), heartbeats: heartbeats() });
+    assert.deepEqual(
+      lines(first).filter((line) => /loss/.test(line)),
+      ['warning loss high: node worker-2: packet loss on its link (about 34% of probes fail)'],
+    );
+    assert.ok(
+      first.findings.every((finding) => finding.severity === 'warning'),
+      lines(first).join('\n'),
+    );
+    assert.deepEqual(lines(again), lines(first), 'stable from one run to the next');
+    const [finding] = first.findings.filter((entry) => entry.rule === 'loss');
+    assert.ok(finding!.evidence.every((entry) => entry.state === 'lossy'));
+  });
+});
