@@ -2,7 +2,7 @@
 // Bundles the whole CLI into build/bundle/: p2pnc.mjs plus chunks, runnable by plain `node` without node_modules.
 // The synth command's charts (cdk8s) are imported on demand and land in a chunk the runtime commands never load;
 // this script fails if any cdk8s module becomes reachable from the entry through static imports.
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -52,6 +52,10 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
+
+// The module graph, for test/image/bundle.test.ts: what each command can load.
+if (process.env.P2PNC_BUNDLE_METAFILE)
+  writeFileSync(process.env.P2PNC_BUNDLE_METAFILE, JSON.stringify(result.metafile));
 
 const outputs = result.metafile.outputs;
 const entryKey = Object.keys(outputs).find((key) => key.endsWith(`/${ENTRY}`) || key === ENTRY);

@@ -1,12 +1,15 @@
 /**
  * The PodNetworkConnectivityCheck object: spec and status as zod schemas. The status mirrors OpenShift's
  * controlplane.operator.openshift.io/v1alpha1 shape field for field, so tools and people that read
- * OpenShift's checks read p2pnc's. The spec keeps OpenShift's fields and adds p2pnc's own.
+ * OpenShift's checks read p2pnc's. The spec keeps OpenShift's fields and adds p2pnc's own. Synth, `p2pnc schema` and
+ * the CRD use these schemas; the runtime loads no zod and takes the types from check-types.ts, the names and defaults
+ * from constants.ts.
  */
 import { z } from 'zod';
 import { GO_DURATION_PATTERN } from './duration.js';
 import { MTU_SIZE, PROBE_KINDS, UDP_COUNT, UDP_MAX_LOSS_PERCENT } from './probe-kinds.js';
 import { DNS1123_SUBDOMAIN } from './labels.js';
+import type * as types from './check-types.js';
 
 export {
   API_VERSION,
@@ -134,12 +137,9 @@ export const CheckSpecSchema = z.object({
     })
     .optional()
     .meta({ description: 'How much the status keeps (p2pnc): less on large clusters' }),
-  refreshInterval: durationString
-    .optional()
-    .meta({
-      description:
-        'A status without a transition is written at most this often, as a Go duration (p2pnc). Default: 10m',
-    }),
+  refreshInterval: durationString.optional().meta({
+    description: 'A status without a transition is written at most this often, as a Go duration (p2pnc). Default: 10m',
+  }),
   source: z
     .object({ name: z.string(), node: z.string().optional() })
     .optional()
@@ -181,9 +181,16 @@ export const CheckSchema = z.object({
   status: CheckStatusSchema.optional(),
 });
 
-export type LogEntry = z.infer<typeof LogEntrySchema>;
-export type Outage = z.infer<typeof OutageSchema>;
-export type Condition = z.infer<typeof ConditionSchema>;
-export type CheckStatus = z.infer<typeof CheckStatusSchema>;
-export type CheckSpec = z.infer<typeof CheckSpecSchema>;
-export type CheckProbe = z.infer<typeof CheckProbeSchema>;
+export type { CheckProbe, CheckSpec, CheckStatus, Condition, LogEntry, Outage } from './check-types.js';
+
+/** True when A and B are the same type (each assignable to the other is not enough: optional and readonly count). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** The schema's inferred types are check-types.ts's: a field added to one and not the other fails the type-check here. */
+export const SCHEMA_MATCHES_TYPES: [
+  Same<z.infer<typeof LogEntrySchema>, types.LogEntry>,
+  Same<z.infer<typeof OutageSchema>, types.Outage>,
+  Same<z.infer<typeof ConditionSchema>, types.Condition>,
+  Same<z.infer<typeof CheckStatusSchema>, types.CheckStatus>,
+  Same<z.infer<typeof CheckProbeSchema>, types.CheckProbe>,
+  Same<z.infer<typeof CheckSpecSchema>, types.CheckSpec>,
+] = [true, true, true, true, true, true];

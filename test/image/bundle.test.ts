@@ -1,4 +1,7 @@
-/** The esbuild bundle runs with plain node and no node_modules; the runtime commands never load the synth chunk. */
+/**
+ * The esbuild bundle runs with plain node and no node_modules; the runtime commands never load the synth chunk, and
+ * by the bundle's module graph they can load no zod and nothing of src/topology/.
+ */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -6,11 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { httpRequest, spawnTarget } from '../target/support.js';
+import { type Metafile, chainsTo, reachableInputs } from './bundle-graph.js';
 import { REPO_ROOT, freePort, run } from './support.js';
 
 let work: string;
 let entry: string;
 let synthChunks: string[];
+let metafile: Metafile;
 
 before(
   async () => {
@@ -19,9 +24,10 @@ before(
     work = mkdtempSync(join(tmpdir(), 'p2pnc-bundle-'));
     const bundleDir = join(work, 'app');
     const built = await run(process.execPath, [join(REPO_ROOT, 'scripts/image/bundle.mjs')], {
-      env: { ...process.env, P2PNC_BUNDLE_DIR: bundleDir },
+      env: { ...process.env, P2PNC_BUNDLE_DIR: bundleDir, P2PNC_BUNDLE_METAFILE: join(work, 'meta.json') },
     });
     assert.equal(built.code, 0, built.stderr);
+    metafile = JSON.parse(readFileSync(join(work, 'meta.json'), 'utf8')) as Metafile;
     entry = join(bundleDir, 'p2pnc.mjs');
     // bundle.mjs names each file's role; the synth command's chunk is the one with cdk8s.
     synthChunks = [...built.stdout.matchAll(/^bundle: (\S+)\s.*on demand \(synth, cdk8s\)$/gm)].map((match) =>
@@ -39,11 +45,28 @@ function cli(...args: string[]) {
 }
 
 test('one entry file plus chunks, one of them the synth chunk; no node_modules above', () => {
-  assert.deepEqual(readdirSync(join(work, 'app')).sort(), ['chunks', 'p2pnc.mjs']);
+  // Native addons (icmp.node) sit beside the entry, which loads them by that path.
+  const files = readdirSync(join(work, 'app')).filter((name) => !name.endsWith('.node'));
+  assert.deepEqual(files.sort(), ['chunks', 'p2pnc.mjs']);
   assert.equal(synthChunks.length, 1, 'one on-demand chunk with cdk8s');
   assert.ok(existsSync(synthChunks[0]!), synthChunks[0]);
   for (let dir = work; dir !== '/'; dir = join(dir, '..'))
     assert.ok(!existsSync(join(dir, 'node_modules')), `${dir}/node_modules exists`);
+});
+
+const SCHEMA_CODE = /(^|\/)node_modules\/zod\/|^src\/topology\//;
+
+test('p2pnc source, target and check can load no zod and nothing of src/topology/', (t) => {
+  const reachable = reachableInputs(metafile, ['source', 'target', 'check']);
+  assert.ok(reachable.has('src/runtime/source/run-source.ts'), "the source command's dynamic import is followed");
+  assert.ok(reachable.has('src/runtime/target/server.ts'));
+  assert.deepEqual(chainsTo(reachable, SCHEMA_CODE), []);
+  t.diagnostic(`${reachable.size} modules`);
+});
+
+test('the graph shows zod where it is: p2pnc schema and synth reach it', () => {
+  assert.notDeepEqual(chainsTo(reachableInputs(metafile, ['schema']), /(^|\/)node_modules\/zod\//), []);
+  assert.notDeepEqual(chainsTo(reachableInputs(metafile, ['synth']), SCHEMA_CODE), []);
 });
 
 test('synth runs from the bundle (the on-demand chunk loads)', async () => {
