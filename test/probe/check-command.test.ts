@@ -109,7 +109,7 @@ test('bad usage throws UsageError with a one-line message', async () => {
     [['host:99999'], /port must be a number from 1 to 65535/],
     [['127.0.0.1:80', '--timeout', '10'], /--timeout takes a positive Go duration/],
     [['127.0.0.1:80', '--timeout', '0s'], /--timeout takes a positive Go duration/],
-    [['127.0.0.1:80', '--tls', '--http', '/'], /choose one of --tls, --http and --https, not --tls and --http/],
+    [['127.0.0.1:80', '--tls', '--http', '/'], /choose one of --tls, --http, --https and --mtu, not --tls and --http/],
     [['127.0.0.1:80', '--verify'], /--verify needs --tls or --https/],
     [['127.0.0.1:80', '--tls', '--cert', 'c.pem'], /--cert and --key go together/],
     [['127.0.0.1:80', '--expect-status', '200'], /--expect-status needs --http or --https/],

@@ -150,7 +150,7 @@ test('malformed targets become InvalidCheck results instead of throwing', async 
     [tcp('not a host', 80), /is neither a host name nor an IP address/],
     [tcp('127.0.0.1', 0), /port 0 is not from 1 to 65535/],
     [tcp('127.0.0.1', 70000), /port 70000/],
-    [{ ...tcp('127.0.0.1', 80), kind: 'udp' as ProbeTarget['kind'] }, /unknown probe kind "udp"/],
+    [{ ...tcp('127.0.0.1', 80), kind: 'sctp' as ProbeTarget['kind'] }, /unknown probe kind "sctp"/],
     [{ ...tcp('127.0.0.1', 80), kind: 'http', path: 'no-slash' }, /HTTP path "no-slash" must start with \//],
     [
       { ...tcp('127.0.0.1', 80), kind: 'tls', clientCert: { cert: 'not PEM', key: 'not PEM' } },
