@@ -8,12 +8,31 @@ export interface ClusterOptions {
   context?: string;
 }
 
-/** Adds -n/--namespace, --kubeconfig and --context. */
-export function addClusterOptions(command: Command, namespaceHelp = 'namespace of the checks'): Command {
-  return command
+/**
+ * Adds -n/--namespace, --kubeconfig and --context. With `kubeconfig: 'kubectl'` (the operator commands), the
+ * kubeconfig is resolved as kubectl resolves it (cli/kubeconfig.ts: exec plugins, basic auth, OIDC, proxy-url) before
+ * the command runs, unless it reads --from-file or runs in a pod; 'lean' (the long-running source) keeps the lean
+ * loader and never loads @kubernetes/client-node.
+ */
+export function addClusterOptions(
+  command: Command,
+  namespaceHelp = 'namespace of the checks',
+  kubeconfig: 'kubectl' | 'lean' = 'kubectl',
+): Command {
+  command
     .addOption(new Option('-n, --namespace <ns>', namespaceHelp).default('p2pnc').env('P2PNC_NAMESPACE'))
     .option('--kubeconfig <file>', 'kubeconfig file (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context');
+  if (kubeconfig === 'kubectl')
+    command.hook('preAction', async (self) => {
+      const options = self.opts<CheckSourceOptions>();
+      if (options.fromFile) return;
+      const { usesInClusterConfig, useResolvedKubeConfig } = await import('../runtime/kube/config.js');
+      if (usesInClusterConfig(options)) return;
+      const { resolveKubeconfig } = await import('./kubeconfig.js');
+      useResolvedKubeConfig(options, await resolveKubeconfig(options));
+    });
+  return command;
 }
 
 export interface CheckSourceOptions extends ClusterOptions {

@@ -34,7 +34,7 @@ export function registerSourceCommand(program: Command): void {
     .requiredOption('--source <name>', 'source name from the topology (selects checks labelled p2pnc.io/source=<name>)')
     .option('--per-node', 'probe only the checks of this node (DaemonSet sources)')
     .addOption(new Option('--node <name>', 'this node (per-node sources)').env('P2PNC_NODE_NAME'));
-  addClusterOptions(command)
+  addClusterOptions(command, undefined, 'lean')
     .option('--metrics-port <port>', '/metrics, /healthz and /readyz port', '17698')
     .option('--concurrency <n>', 'probes in flight at once', '256')
     .option('--interval <duration>', "override every check's interval (testing)")

@@ -2,6 +2,7 @@
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { KubeConfig } from './config.js';
+import { ConnectProxyAgent } from './proxy-agent.js';
 import { P2PNC_VERSION } from '../../api/version.js';
 
 export class KubeApiError extends Error {
@@ -51,7 +52,7 @@ export class KubeClient {
 
   constructor(private readonly config: KubeConfig) {
     this.base = new URL(config.server);
-    this.agent = new Agent({
+    const options = {
       keepAlive: true,
       maxSockets: 8,
       ...(config.ca ? { ca: config.ca } : {}),
@@ -59,7 +60,8 @@ export class KubeClient {
       ...(config.key ? { key: config.key } : {}),
       rejectUnauthorized: !config.insecureSkipTlsVerify,
       ...(config.tlsServerName ? { servername: config.tlsServerName } : {}),
-    });
+    };
+    this.agent = config.proxyUrl ? new ConnectProxyAgent(config.proxyUrl, options) : new Agent(options);
   }
 
   get namespace(): string | undefined {
@@ -133,6 +135,7 @@ export class KubeClient {
       if (value !== undefined) url.searchParams.set(key, String(value));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const token = this.config.token?.();
+    const authorization = token ? `Bearer ${token}` : this.config.authorization?.();
     return new Promise((resolve, reject) => {
       const request = httpsRequest(
         url,
@@ -142,7 +145,7 @@ export class KubeClient {
           headers: {
             Accept: 'application/json',
             'User-Agent': `p2pnc/${P2PNC_VERSION}`,
-            ...(token ? { Authorization: `Bearer ${token}` } : {}),
+            ...(authorization ? { Authorization: authorization } : {}),
             ...(body !== undefined
               ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) }
               : {}),
