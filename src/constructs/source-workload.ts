@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import type { Source } from '../topology/schema.js';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodSecurity } from './hardening.js';
 import { commonLabels } from './labels.js';
+import { SourceDisruptionBudget, spreadByHostname } from './replicated-source.js';
 
 export const METRICS_PORT = 17698;
 
@@ -89,13 +90,14 @@ export class SourceWorkload extends Construct {
     } else {
       this.workload = new kplus.DaemonSet(this, 'Resource', common);
     }
-    this.workload.select(
-      kplus.LabelSelector.of({
-        labels: { 'app.kubernetes.io/instance': source.name, 'app.kubernetes.io/component': 'source' },
-      }),
-    );
+    const selector = { 'app.kubernetes.io/instance': source.name, 'app.kubernetes.io/component': 'source' };
+    this.workload.select(kplus.LabelSelector.of({ labels: selector }));
     placeOnNodes(this.workload, props.placement);
     restrictPodSecurity(this.workload);
+    if (this.workload instanceof kplus.Deployment && source.kind === 'Deployment' && source.replicas > 1) {
+      spreadByHostname(this.workload, selector);
+      new SourceDisruptionBudget(this, 'DisruptionBudget', { name: source.name, namespace: props.namespace, selector });
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodSecurity } from './hardening.js';
@@ -56,6 +56,8 @@ export class TargetWorkload extends Construct {
             },
           },
           readiness: kplus.Probe.fromHttpGet('/', { port: props.port }),
+          // A responder whose event loop hangs answers nothing: restarted rather than left to fail every check.
+          liveness: kplus.Probe.fromHttpGet('/healthz', { port: props.port, periodSeconds: Duration.seconds(20) }),
           securityContext: RESTRICTED_CONTAINER,
         },
       ],

@@ -124,13 +124,16 @@ export const LABEL_VALUE: Format = {
 const IMAGE_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const IMAGE_DOMAIN =
   '(?:(?:[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:]+\\])(?::[0-9]+)?';
+/** A digest as containerd and the kubelet verify it (go-digest): the algorithm and exactly its length in lower-case hex. */
+const IMAGE_DIGEST = '(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})';
 export const IMAGE: Format = {
   pattern: anchored(
-    `(?:${IMAGE_DOMAIN}/)?${IMAGE_COMPONENT}(?:/${IMAGE_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?`,
+    `(?:${IMAGE_DOMAIN}/)?${IMAGE_COMPONENT}(?:/${IMAGE_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@${IMAGE_DIGEST})?`,
   ),
   maxLength: 1024,
   what: 'the image',
-  message: 'must be a container image reference such as registry.example.com/p2pnc:0.1.0 (lower-case path, no spaces)',
+  message:
+    'must be a container image reference such as registry.example.com/p2pnc:0.1.0, or pinned by digest as registry.example.com/p2pnc@sha256:<64 lower-case hex digits> (lower-case path, no spaces)',
 };
 
 /** An HTTP request path: printable ASCII, no spaces. */

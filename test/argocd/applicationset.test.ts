@@ -47,7 +47,8 @@ test('the example ApplicationSet makes one Application per dist/<env> folder, sy
   const template = set.spec.template;
   assert.equal(template.spec.source.path, '{{.path.path}}');
   assert.equal(template.spec.destination.name, '{{.path.basename}}');
-  assert.equal(template.metadata.name, 'p2pnc-{{.path.basename}}');
+  // Folder names may hold what an object name cannot (prod_eu1): Argo CD's normalized basename is a valid name.
+  assert.equal(template.metadata.name, 'p2pnc-{{.path.basenameNormalized}}');
   assert.equal(
     template.spec.source.repoURL,
     set.spec.generators[0].git.repoURL,
