@@ -5,6 +5,7 @@ import { NetworkPolicies } from '../src/constructs/network-policies.js';
 import { METRICS_PORT, SourceWorkload } from '../src/constructs/source-workload.js';
 import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
 import { TargetWorkload } from '../src/constructs/target-workload.js';
+import { needsPingSockets, udpProbePorts } from '../src/constructs/probe-needs.js';
 import { sourceStartJitter } from '../src/topology/cluster-size.js';
 import type { PlannedCheck } from '../src/topology/expand.js';
 import type { Topology } from '../src/topology/schema.js';
@@ -27,6 +28,7 @@ export class WorkloadsChart extends Chart {
     for (const source of topology.sources) {
       new SourceWorkload(this, `Source-${source.name}`, {
         source,
+        pingSockets: needsPingSockets(source.name, checks),
         namespace: topology.namespace,
         image: topology.image,
         serviceAccount: props.sourceAccounts.get(source.name)!,
@@ -54,6 +56,8 @@ export class WorkloadsChart extends Chart {
       targetPort: topology.target.port,
       sourceNames: topology.sources.map((source) => source.name),
       sourceEgressPorts: [...checks.map((check) => probedPort(check)), topology.apiServer.port, 443],
+      sourceEgressUdpPorts: udpProbePorts(checks),
+      targetUdp: udpProbePorts(checks).length > 0,
       metricsPort: METRICS_PORT,
     });
     assignSyncWave(this, SyncWave.WORKLOADS);

@@ -9,10 +9,15 @@ export interface NetworkPoliciesProps {
   readonly sourceNames: readonly string[];
   /** TCP ports the sources probe, plus the API server's. */
   readonly sourceEgressPorts: readonly number[];
+  /** Open the target's UDP echo (some checks are udp). @default false */
+  readonly targetUdp?: boolean;
+  /** UDP ports the sources' udp checks probe. @default none */
+  readonly sourceEgressUdpPorts?: readonly number[];
   readonly metricsPort: number;
 }
 
 const tcp = (port: number) => ({ protocol: 'TCP', port });
+const udp = (port: number) => ({ protocol: 'UDP', port });
 
 /**
  * Default deny in the namespace, then: the target accepts its probe port from anywhere; each source accepts its
@@ -35,9 +40,11 @@ export class NetworkPolicies extends Construct {
         matchLabels: { 'app.kubernetes.io/instance': props.targetName, 'app.kubernetes.io/component': 'target' },
       },
       policyTypes: ['Ingress'],
-      ingress: [{ ports: [tcp(props.targetPort)] }],
+      // udp checks' echo answers on the same port number.
+      ingress: [{ ports: [tcp(props.targetPort), ...(props.targetUdp ? [udp(props.targetPort)] : [])] }],
     });
     const egressPorts = [...new Set(props.sourceEgressPorts)].sort((a, b) => a - b);
+    const udpEgressPorts = [...new Set(props.sourceEgressUdpPorts ?? [])].sort((a, b) => a - b);
     policy('source-traffic', {
       podSelector: {
         matchExpressions: [
@@ -47,7 +54,7 @@ export class NetworkPolicies extends Construct {
       },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ ports: [tcp(props.metricsPort)] }],
-      egress: [{ ports: [{ protocol: 'UDP', port: 53 }, tcp(53)] }, { ports: egressPorts.map(tcp) }],
+      egress: [{ ports: [udp(53), tcp(53)] }, { ports: [...egressPorts.map(tcp), ...udpEgressPorts.map(udp)] }],
     });
   }
 }

@@ -2,7 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { Source } from '../topology/schema.js';
-import { RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodSecurity } from './hardening.js';
+import { NON_ROOT_UID, RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodSecurity } from './hardening.js';
 import { commonLabels } from './labels.js';
 import { SourceDisruptionBudget, spreadByHostname } from './replicated-source.js';
 
@@ -21,6 +21,12 @@ export interface SourceWorkloadProps {
   readonly memoryRequest?: Size;
   /** Memory limit; probing 10,000 checks stays under 128Mi. @default 160Mi */
   readonly memoryLimit?: Size;
+  /**
+   * Let the pod's group open ICMP ping sockets (icmp checks): the safe sysctl net.ipv4.ping_group_range, allowed
+   * under Pod Security restricted, set to the group alone. Not for host-network pods (the node's setting applies).
+   * @default false
+   */
+  readonly pingSockets?: boolean;
   /**
    * A DaemonSet's pods wait a random time below this before their first list, so a rollout or an API server restart
    * on thousands of nodes does not list in one instant (`p2pnc source --start-jitter`). @default none
@@ -94,11 +100,19 @@ export class SourceWorkload extends Construct {
     this.workload.select(kplus.LabelSelector.of({ labels: selector }));
     placeOnNodes(this.workload, props.placement);
     restrictPodSecurity(this.workload);
+    if (props.pingSockets) allowPingSockets(this.workload);
     if (this.workload instanceof kplus.Deployment && source.kind === 'Deployment' && source.replicas > 1) {
       spreadByHostname(this.workload, selector);
       new SourceDisruptionBudget(this, 'DisruptionBudget', { name: source.name, namespace: props.namespace, selector });
     }
   }
+}
+
+function allowPingSockets(workload: kplus.Workload): void {
+  const group = `${NON_ROOT_UID} ${NON_ROOT_UID}`;
+  ApiObject.of(workload).addJsonPatch(
+    JsonPatch.add('/spec/template/spec/securityContext/sysctls', [{ name: 'net.ipv4.ping_group_range', value: group }]),
+  );
 }
 
 /** Where a workload's pods may run: Linux nodes, then optionally one named node, or nodes by role and labels. */

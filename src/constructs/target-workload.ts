@@ -43,7 +43,11 @@ export class TargetWorkload extends Construct {
           image: props.image,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
           args: ['target', '--port', String(props.port)],
-          ports: [{ name: 'probe', number: props.port }],
+          // The UDP echo of udp probes listens on the same port number.
+          ports: [
+            { name: 'probe', number: props.port },
+            { name: 'probe-udp', number: props.port, protocol: kplus.Protocol.UDP },
+          ],
           envVariables: {
             P2PNC_POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
             P2PNC_NODE_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
@@ -75,7 +79,10 @@ export class TargetWorkload extends Construct {
       metadata: { name: props.name, namespace: props.namespace, labels },
       type: kplus.ServiceType.CLUSTER_IP,
       selector: this.daemonSet,
-      ports: [{ name: 'probe', port: props.servicePort, targetPort: props.port }],
+      ports: [
+        { name: 'probe', port: props.servicePort, targetPort: props.port },
+        { name: 'probe-udp', port: props.servicePort, targetPort: props.port, protocol: kplus.Protocol.UDP },
+      ],
     });
   }
 }
