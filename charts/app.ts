@@ -10,6 +10,8 @@ import { FoundationChart } from './foundation-chart.js';
 import { MonitoringChart, monitoringEnabled } from './monitoring-chart.js';
 import { RbacChart } from './rbac-chart.js';
 import { GENERATED_MARKER, KUSTOMIZATION_FILE, prepareStaging, replaceFolder } from './output-folder.js';
+import { SidecarPatchChart } from './sidecar-patch-chart.js';
+import { otherNamespaces, SIDECAR_PATCH_FILE, sidecarPatchChartId } from './vantage.js';
 import { WorkloadsChart } from './workloads-chart.js';
 
 export function buildApp(topology: Topology, outdir: string, checks: readonly PlannedCheck[] = expand(topology)): App {
@@ -19,9 +21,12 @@ export function buildApp(topology: Topology, outdir: string, checks: readonly Pl
   new WorkloadsChart(app, 'workloads', topology, checks, {
     sourceAccounts: rbac.sourceAccounts,
     targetAccount: rbac.targetAccount,
+    ...(rbac.hostTargetAccount ? { hostTargetAccount: rbac.hostTargetAccount } : {}),
   });
   new ChecksChart(app, 'checks', topology, checks);
   if (monitoringEnabled(topology)) new MonitoringChart(app, 'monitoring', topology, checks);
+  for (const source of topology.sources)
+    if (source.kind === 'Sidecar') new SidecarPatchChart(app, sidecarPatchChartId(source.name), topology, source);
   return app;
 }
 
@@ -57,8 +62,10 @@ function kustomization(topology: Topology, files: string[]): string {
     stringify({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
-      namespace: topology.namespace,
-      resources: files,
+      // With objects in other namespaces (host, sidecars) a kustomize namespace would move them all into this one.
+      ...(otherNamespaces(topology).length === 0 ? { namespace: topology.namespace } : {}),
+      // A sidecar's patch is for the workload's own kustomization, not a resource of this one.
+      resources: files.filter((file) => !SIDECAR_PATCH_FILE.test(file)),
     })
   );
 }

@@ -23,6 +23,10 @@ export class ChecksChart extends Chart {
       'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true',
     };
     for (const check of checks)
-      new ConnectivityCheck(this, check.name, { namespace: topology.namespace, check, annotations });
+      new ConnectivityCheck(this, check.name, {
+        namespace: check.namespace ?? topology.namespace,
+        check,
+        annotations,
+      });
   }
 }

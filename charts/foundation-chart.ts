@@ -3,7 +3,8 @@ import type { Construct } from 'constructs';
 import { CheckCrd } from '../src/constructs/check-crd.js';
 import { commonLabels } from '../src/constructs/labels.js';
 import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
-import type { Topology } from '../src/topology/schema.js';
+import { HostNamespace } from '../src/constructs/host-network.js';
+import { hostNamespaceOf, usesHostNetwork, type Topology } from '../src/topology/schema.js';
 
 /** The namespace (Pod Security "restricted" enforced, audited and warned) and the CRD. */
 export class FoundationChart extends Chart {
@@ -26,6 +27,8 @@ export class FoundationChart extends Chart {
       },
     });
     new CheckCrd(this, 'CheckCrd');
+    if (usesHostNetwork(topology))
+      new HostNamespace(this, 'HostNamespace', { name: hostNamespaceOf(topology), cluster: topology.cluster });
     assignSyncWave(this, SyncWave.FOUNDATION);
   }
 }

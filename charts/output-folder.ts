@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../src/util/errors.js';
+import { SIDECAR_PATCH_FILE } from './vantage.js';
 
 /** The first line of the kustomization.yaml p2pnc writes: the marker that the folder is p2pnc's output. */
 export const GENERATED_MARKER =
@@ -34,6 +35,11 @@ export const GENERATED_FILES: ReadonlySet<string> = new Set([
 ]);
 
 const LISTED_ENTRIES = 5;
+
+/** One of the charts' files, or a sidecar source's patch. */
+export function isGeneratedFile(name: string): boolean {
+  return GENERATED_FILES.has(name) || SIDECAR_PATCH_FILE.test(name);
+}
 
 export type OutputFolderState =
   { kind: 'missing' } | { kind: 'empty' } | { kind: 'generated' } | { kind: 'refused'; reason: string };
@@ -65,7 +71,7 @@ export function inspectOutputFolder(path: string): OutputFolderState {
   }
   if (entries.length === 0) return { kind: 'empty' };
   const foreign = entries
-    .filter((entry) => !entry.isFile() || !GENERATED_FILES.has(entry.name))
+    .filter((entry) => !entry.isFile() || !isGeneratedFile(entry.name))
     .map((entry) => (entry.isDirectory() ? `${entry.name}/` : entry.name));
   if (foreign.length > 0) {
     const shown = foreign.sort().slice(0, LISTED_ENTRIES).map(printable).join(', ');

@@ -5,12 +5,15 @@ import { commonLabels } from '../src/constructs/labels.js';
 import { SourceRbac } from '../src/constructs/source-rbac.js';
 import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
 import type { PlannedCheck } from '../src/topology/expand.js';
-import type { Topology } from '../src/topology/schema.js';
+import { hostNamespaceOf, type Topology } from '../src/topology/schema.js';
+import { hostTargetName, usesHostTarget } from './vantage.js';
 
 /** One ServiceAccount with least-privilege Role per source; a target ServiceAccount with no access at all. */
 export class RbacChart extends Chart {
   readonly sourceAccounts = new Map<string, kplus.IServiceAccount>();
   readonly targetAccount: kplus.IServiceAccount;
+  /** The host-network target's account, in the host namespace, when a target of layer host needs it. */
+  readonly hostTargetAccount?: kplus.IServiceAccount;
 
   constructor(
     scope: Construct,
@@ -22,12 +25,18 @@ export class RbacChart extends Chart {
     super(scope, id, props);
     for (const source of topology.sources) {
       const own = checks.filter((check) => check.spec.source?.name === source.name);
+      const sidecar = source.kind === 'Sidecar' ? source.workload : undefined;
       const rbac = new SourceRbac(this, `Source-${source.name}`, {
         sourceName: source.name,
-        namespace: topology.namespace,
+        // A sidecar's checks, Lease and Role are in its workload's namespace, bound to the workload's ServiceAccount.
+        namespace: sidecar?.namespace ?? topology.namespace,
+        ...(sidecar ? { existingServiceAccount: sidecar.serviceAccount, roleName: `p2pnc-${source.name}` } : {}),
+        ...(source.kind !== 'Sidecar' && source.hostNetwork
+          ? { serviceAccountNamespace: hostNamespaceOf(topology) }
+          : {}),
         clientCertSecrets: own.flatMap((check) => (check.spec.tlsClientCert ? [check.spec.tlsClientCert.name] : [])),
         resolvesTargetPods: own.some((check) => check.spec.targetPod !== undefined),
-        electsLeader: source.kind === 'Deployment',
+        electsLeader: source.kind !== 'DaemonSet',
       });
       this.sourceAccounts.set(source.name, rbac.serviceAccount);
     }
@@ -39,6 +48,15 @@ export class RbacChart extends Chart {
       },
       automountToken: false,
     });
+    if (usesHostTarget(topology))
+      this.hostTargetAccount = new kplus.ServiceAccount(this, 'HostTargetServiceAccount', {
+        metadata: {
+          name: hostTargetName(topology),
+          namespace: hostNamespaceOf(topology),
+          labels: commonLabels('target', hostTargetName(topology)),
+        },
+        automountToken: false,
+      });
     assignSyncWave(this, SyncWave.RBAC);
   }
 }

@@ -141,7 +141,14 @@ export const CheckSpecSchema = z.object({
     description: 'A status without a transition is written at most this often, as a Go duration (p2pnc). Default: 10m',
   }),
   source: z
-    .object({ name: z.string(), node: z.string().optional() })
+    .object({
+      name: z.string(),
+      node: z.string().optional(),
+      vantage: z.enum(['pod', 'host', 'sidecar']).optional().meta({
+        description:
+          "Where the source probes from: pod (the pod network), host (the node's own network), sidecar (a container in a user's pod). Default: pod",
+      }),
+    })
     .optional()
     .meta({ description: 'The source workload, and its node for per-node sources (p2pnc)' }),
   target: z
@@ -157,6 +164,9 @@ export const CheckSpecSchema = z.object({
         .string()
         .optional()
         .meta({ description: 'The target probing the backends of this Service or load balancer directly (diagnose)' }),
+      layer: z.enum(['pod', 'host']).optional().meta({
+        description: "The target node's layer probed: its pod (pod network) or its own address (host network)",
+      }),
     })
     .optional()
     .meta({ description: 'The topology target, and its node for per-node targets (p2pnc)' }),

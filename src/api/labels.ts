@@ -10,6 +10,10 @@ export const LABEL_SOURCE_NODE = 'p2pnc.io/source-node';
 export const LABEL_TARGET = 'p2pnc.io/target';
 export const LABEL_TARGET_NODE = 'p2pnc.io/target-node';
 export const LABEL_TARGET_KIND = 'p2pnc.io/target-kind';
+/** Where the source probes from: pod (the pod network), host (the node's own network) or sidecar (a user's pod). */
+export const LABEL_VANTAGE = 'p2pnc.io/vantage';
+/** The network layer of the target's address, when it is one node's: pod or host. */
+export const LABEL_TARGET_LAYER = 'p2pnc.io/target-layer';
 
 /** A DNS-1123 subdomain: what the API server accepts as an object's (and a node's) name. */
 export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

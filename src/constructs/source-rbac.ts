@@ -12,6 +12,12 @@ export interface SourceRbacProps {
   readonly resolvesTargetPods?: boolean;
   /** Whether the source elects a leader with a Lease (Deployment sources). @default false */
   readonly electsLeader?: boolean;
+  /** Where its ServiceAccount lives, when its pods run outside the checks' namespace (host network). @default namespace */
+  readonly serviceAccountNamespace?: string;
+  /** Bind this existing ServiceAccount of `namespace` instead of creating one (a sidecar in a user's workload). @default none */
+  readonly existingServiceAccount?: string;
+  /** Name of the Role and RoleBinding. @default sourceName */
+  readonly roleName?: string;
 }
 
 const resource = (apiGroup: string, resourceType: string, resourceName?: string): kplus.IApiResource => ({
@@ -26,16 +32,23 @@ export function leaseName(sourceName: string): string {
 
 /** Least-privilege, namespace-scoped access for one source: its checks, their status, events, its Lease, named Secrets. */
 export class SourceRbac extends Construct {
-  readonly serviceAccount: kplus.ServiceAccount;
+  readonly serviceAccount: kplus.IServiceAccount;
 
   constructor(scope: Construct, id: string, props: SourceRbacProps) {
     super(scope, id);
     const metadata = {
-      name: props.sourceName,
+      name: props.roleName ?? props.sourceName,
       namespace: props.namespace,
       labels: commonLabels('source', props.sourceName),
     };
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata, automountToken: false });
+    this.serviceAccount = props.existingServiceAccount
+      ? kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccount', props.existingServiceAccount, {
+          namespaceName: props.namespace,
+        })
+      : new kplus.ServiceAccount(this, 'ServiceAccount', {
+          metadata: { ...metadata, name: props.sourceName, namespace: props.serviceAccountNamespace ?? props.namespace },
+          automountToken: false,
+        });
     const role = new kplus.Role(this, 'Role', { metadata });
     role.allow(['get', 'list', 'watch'], resource(GROUP, PLURAL));
     // Only the verbs the source sends: status is written by merge patch, events are created (core v1) and never updated.

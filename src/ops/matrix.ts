@@ -10,7 +10,15 @@ import { checkLabel, intervalMs, refreshMs } from '../runtime/source/check-targe
 import { findCondition, REACHABLE, STALE } from '../runtime/status/reducer.js';
 import { newestTimeMs } from '../runtime/status/log-entries.js';
 import { timeMs } from '../runtime/status/time.js';
-import { LABEL_SOURCE, LABEL_SOURCE_NODE, LABEL_TARGET, LABEL_TARGET_KIND, LABEL_TARGET_NODE } from '../api/labels.js';
+import {
+  LABEL_SOURCE,
+  LABEL_SOURCE_NODE,
+  LABEL_TARGET,
+  LABEL_TARGET_KIND,
+  LABEL_TARGET_LAYER,
+  LABEL_TARGET_NODE,
+  LABEL_VANTAGE,
+} from '../api/labels.js';
 import { classifyFailure, type FailureKind } from './classify.js';
 import { recentLoss, type RecentLoss } from './loss.js';
 
@@ -40,12 +48,17 @@ export interface SourceRef {
   node?: string;
 }
 
+/** Where a check's source probes from: the pod network, the node's own network, or a sidecar in a user's pod. */
+export type Vantage = 'pod' | 'host' | 'sidecar';
+
 export interface TargetRef {
   name: string;
   kind: string;
   node?: string;
   nodeRoles: string[];
   backends?: string;
+  /** For per-node p2pnc targets: the target's pod (pod network) or the node's own address (host network). */
+  layer?: 'pod' | 'host';
 }
 
 export interface ProbeEntry {
@@ -63,6 +76,8 @@ export interface FailureEntry extends ProbeEntry {
 export interface CheckRow {
   check: string;
   source: SourceRef;
+  /** From spec.source.vantage, else the p2pnc.io/vantage label; pod for checks that say neither. */
+  vantage: Vantage;
   target: TargetRef;
   /** host:port probed; for the target pod of a node, `<service> pod on <node>:<port>`. */
   endpoint: string;
@@ -112,10 +127,13 @@ export function toRow(object: CheckObject): CheckRow {
   const targetNode = spec.target?.node ?? spec.targetPod?.node ?? labels[LABEL_TARGET_NODE];
   if (targetNode) target.node = targetNode;
   if (spec.target?.backends) target.backends = spec.target.backends;
+  const layer = spec.target?.layer ?? labels[LABEL_TARGET_LAYER];
+  if (layer === 'pod' || layer === 'host') target.layer = layer;
 
   const row: CheckRow = {
     check: metadata.name,
     source,
+    vantage: vantageOf(spec.source?.vantage ?? labels[LABEL_VANTAGE]),
     target,
     endpoint: spec.targetPod
       ? `${spec.targetPod.service} pod on ${spec.targetPod.node}:${spec.targetPod.port}`
@@ -159,6 +177,10 @@ export function toRow(object: CheckObject): CheckRow {
   const loss = row.state === 'invalid' ? undefined : recentLoss(status, row.intervalMs);
   if (loss) row.loss = loss;
   return row;
+}
+
+function vantageOf(text: string | undefined): Vantage {
+  return text === 'host' || text === 'sidecar' ? text : 'pod';
 }
 
 function stateOf(row: CheckRow, reachable: string | undefined, reason: string | undefined): CheckState {

@@ -14,6 +14,7 @@ import {
   type CheckRow,
   type CheckState,
   type SourceRef,
+  type Vantage,
 } from './matrix.js';
 
 /** A cell takes the state of its worst check: the first of these its checks have. */
@@ -46,6 +47,8 @@ export interface MatrixCell {
 export interface MatrixRow {
   key: string;
   source: SourceRef;
+  /** Where the source probes from (a source's checks share it). */
+  vantage: Vantage;
   /** One per column; undefined where the source has no check of that target. */
   cells: (MatrixCell | undefined)[];
 }
@@ -118,13 +121,13 @@ function matrixOf(rows: readonly CheckRow[]): Matrix {
 
 interface Pairs {
   columns: Map<string, MatrixColumn>;
-  sources: Map<string, SourceRef>;
+  sources: Map<string, { source: SourceRef; vantage: Vantage }>;
   byPair: Map<string, CheckRow[]>;
 }
 
 function pairsOf(rows: readonly CheckRow[], perNode: boolean): Pairs {
   const columns = new Map<string, MatrixColumn>();
-  const sources = new Map<string, SourceRef>();
+  const sources = new Map<string, { source: SourceRef; vantage: Vantage }>();
   const byPair = new Map<string, CheckRow[]>();
   for (const row of rows) {
     const column = perNode ? targetKey(row) : row.target.name;
@@ -135,7 +138,7 @@ function pairsOf(rows: readonly CheckRow[], perNode: boolean): Pairs {
         ...(perNode && row.target.node ? { node: row.target.node } : {}),
       });
     const source = sourceKey(row.source);
-    if (!sources.has(source)) sources.set(source, row.source);
+    if (!sources.has(source)) sources.set(source, { source: row.source, vantage: row.vantage });
     const pair = `${source}\n${column}`;
     const checks = byPair.get(pair);
     if (checks) checks.push(row);
@@ -148,9 +151,10 @@ function layout({ columns, sources, byPair }: Pairs): Matrix {
   const orderedColumns = [...columns.values()].sort(
     (a, b) => a.target.localeCompare(b.target) || (a.node ?? '').localeCompare(b.node ?? ''),
   );
-  const matrixRows = [...sources.entries()].map(([key, source]) => ({
+  const matrixRows = [...sources.entries()].map(([key, { source, vantage }]) => ({
     key,
     source,
+    vantage,
     cells: orderedColumns.map((column) => cellOf(byPair.get(`${key}\n${column.key}`))),
   }));
   return { columns: orderedColumns, rows: matrixRows };

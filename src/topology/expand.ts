@@ -8,12 +8,26 @@ import type { CheckSpec } from '../api/check.js';
 import { checkStatusSettings, checkStatusSpec } from './cluster-size.js';
 import { MAX_LABEL_VALUE, nodeLabelValue, shortHash, slug, truncateWithHash } from '../api/labels.js';
 import { checkName, uniqueSlugs } from './naming.js';
+import { CONTROL_PLANE_ROLE, DEFAULT_HOST_TARGET_PORT } from './schema.js';
 import type { Source, Target, Topology, TopologyNode } from './schema.js';
 
-import { LABEL_SOURCE, LABEL_SOURCE_NODE, LABEL_TARGET, LABEL_TARGET_KIND, LABEL_TARGET_NODE } from '../api/labels.js';
+import {
+  LABEL_SOURCE,
+  LABEL_SOURCE_NODE,
+  LABEL_TARGET,
+  LABEL_TARGET_KIND,
+  LABEL_TARGET_LAYER,
+  LABEL_TARGET_NODE,
+  LABEL_VANTAGE,
+} from '../api/labels.js';
+
+export type Vantage = 'pod' | 'host' | 'sidecar';
+export type Layer = 'pod' | 'host';
 
 export interface PlannedCheck {
   name: string;
+  /** Set for checks outside the topology's namespace: a sidecar source's, in its workload's namespace. */
+  namespace?: string;
   labels: Record<string, string>;
   /** The full node names, under the label keys, when a node name is too long for a label value (over 63 characters). */
   annotations?: Record<string, string>;
@@ -24,7 +38,14 @@ interface Endpoint {
   /** Name part after `-to-`: the target name, plus the node for per-node targets. */
   targetPart: string;
   node?: TopologyNode;
+  layer?: Layer;
   spec: Pick<CheckSpec, 'targetEndpoint' | 'targetPod'>;
+}
+
+/** Where a source probes from. */
+export function vantageOf(source: Source): Vantage {
+  if (source.kind === 'Sidecar') return 'sidecar';
+  return source.hostNetwork ? 'host' : 'pod';
 }
 
 export function expand(topology: Topology): PlannedCheck[] {
@@ -37,7 +58,10 @@ export function expand(topology: Topology): PlannedCheck[] {
   for (const source of topology.sources) {
     const targets = topology.targets
       .filter((target) => source.targets === undefined || source.targets.includes(target.name))
-      .map((target) => ({ target, selector: endpointSelector(source, target, endpointsByTarget.get(target.name)!) }));
+      .map((target) => ({
+        target,
+        selector: endpointSelector(source, target, sourceEndpoints(source, endpointsByTarget.get(target.name)!)),
+      }));
     for (const sourceNode of sourceNodes(topology, source)) {
       for (const { target, selector } of targets) {
         for (const endpoint of selector(sourceNode))
@@ -50,8 +74,14 @@ export function expand(topology: Topology): PlannedCheck[] {
 
 /** The nodes a source runs on; `[undefined]` for a Deployment that is not pinned to a node. */
 function sourceNodes(topology: Topology, source: Source): (TopologyNode | undefined)[] {
+  if (source.kind === 'Sidecar') return [undefined];
   if (source.kind === 'Deployment') return [topology.nodes.find((node) => node.name === source.node)];
-  return selectNodes(topology.nodes, source.roles, source.nodeLabels);
+  return selectNodes(topology.nodes, sourceRoles(source), source.nodeLabels);
+}
+
+/** The roles a DaemonSet source is placed by: the control-plane roles for controlPlane sources. */
+export function sourceRoles(source: Source & { kind: 'DaemonSet' }): readonly string[] | undefined {
+  return source.controlPlane ? [CONTROL_PLANE_ROLE] : source.roles;
 }
 
 export function selectNodes(
@@ -88,12 +118,24 @@ function targetEndpoints(topology: Topology, target: Target, slugs: Map<string, 
         })),
       );
     case 'p2pnc-target': {
+      if (target.layer === 'host') {
+        const port = topology.target.hostPort ?? DEFAULT_HOST_TARGET_PORT;
+        return selectNodes(topology.nodes, target.roles, target.nodeLabels).flatMap((node) =>
+          nodeAddresses(node, 'IPv4').map(({ address }) => ({
+            targetPart: `${target.name}-${slugs.get(node.name)}`,
+            node,
+            layer: 'host' as const,
+            spec: { targetEndpoint: hostPort(address, port) },
+          })),
+        );
+      }
       const service = topology.target.name;
       const serviceHost = `${service}.${topology.namespace}.svc.${topology.clusterDomain}`;
       const perNode: Endpoint[] = target.perNode
         ? selectNodes(topology.nodes, target.roles, target.nodeLabels).map((node) => ({
             targetPart: `${target.name}-${slugs.get(node.name)}`,
             node,
+            layer: 'pod' as const,
             spec: {
               targetEndpoint: hostPort(serviceHost, topology.target.port),
               targetPod: { service, node: node.name, port: topology.target.port },
@@ -123,6 +165,14 @@ function nodeAddresses(node: TopologyNode, family: 'IPv4' | 'IPv6' | 'both'): { 
     ];
   const preferred = family === 'IPv6' ? (v6 ?? v4) : (v4 ?? v6);
   return preferred ? [{ address: preferred, suffix: '' }] : [];
+}
+
+/**
+ * A sidecar runs in its workload's namespace, where no target Service's EndpointSlices are (nor may it read them):
+ * it probes the target pods through the Service and the host-layer target, not each pod.
+ */
+function sourceEndpoints(source: Source, endpoints: Endpoint[]): Endpoint[] {
+  return source.kind === 'Sidecar' ? endpoints.filter((endpoint) => endpoint.spec.targetPod === undefined) : endpoints;
 }
 
 /** `host:port`, with brackets for IPv6 as Go's net.JoinHostPort writes it. */
@@ -205,6 +255,7 @@ function plan(
   statusSpec: Pick<CheckSpec, 'history' | 'refreshInterval'>,
 ): PlannedCheck {
   const sourcePart = sourceNode ? `${source.name}-${slugs.get(sourceNode.name)}` : source.name;
+  const vantage = vantageOf(source);
   const labels: Record<string, string> = {
     'app.kubernetes.io/name': 'p2pnc',
     'app.kubernetes.io/component': 'connectivity-check',
@@ -214,6 +265,8 @@ function plan(
     [LABEL_TARGET]: target.name,
     ...(endpoint.node ? { [LABEL_TARGET_NODE]: nodeLabelValue(endpoint.node.name) } : {}),
     [LABEL_TARGET_KIND]: target.kind,
+    [LABEL_VANTAGE]: vantage,
+    ...(endpoint.layer ? { [LABEL_TARGET_LAYER]: endpoint.layer } : {}),
   };
   const annotations = fullNodeNames(labels, {
     [LABEL_SOURCE_NODE]: sourceNode?.name,
@@ -229,7 +282,7 @@ function plan(
     interval: target.interval ?? topology.interval,
     timeout: target.timeout ?? topology.timeout,
     ...statusSpec,
-    source: { name: source.name, ...(sourceNode ? { node: sourceNode.name } : {}) },
+    source: { name: source.name, ...(sourceNode ? { node: sourceNode.name } : {}), vantage },
     target: {
       name: target.name,
       kind: target.kind,
@@ -238,10 +291,17 @@ function plan(
       ...((target.kind === 'endpoint' || target.kind === 'service') && target.backends
         ? { backends: target.backends }
         : {}),
+      ...(endpoint.layer ? { layer: endpoint.layer } : {}),
     },
     ...(endpoint.spec.targetPod ? { targetPod: endpoint.spec.targetPod } : {}),
   };
-  return { name: checkName(sourcePart, endpoint.targetPart), labels, ...(annotations ? { annotations } : {}), spec };
+  return {
+    name: checkName(sourcePart, endpoint.targetPart),
+    ...(source.kind === 'Sidecar' ? { namespace: source.workload.namespace } : {}),
+    labels,
+    ...(annotations ? { annotations } : {}),
+    spec,
+  };
 }
 
 /** Node names whose label holds a cut and hashed value, under the same keys: `kubectl get pncc -o yaml` shows them. */

@@ -3,7 +3,7 @@
  * millions of objects, hours of synth and an API server full of them. Above the limit the topology is refused.
  */
 import { isIP } from 'node:net';
-import { selectNodes } from './expand.js';
+import { selectNodes, sourceRoles } from './expand.js';
 import type { TopologyProblem } from './issues.js';
 import type { Source, Target, Topology, TopologyNode } from './schema.js';
 
@@ -26,7 +26,7 @@ export function countChecks(topology: Topology): number {
   let total = 0;
   for (const source of topology.sources) {
     const sourceNodes =
-      source.kind === 'Deployment' ? 1 : selectNodes(topology.nodes, source.roles, source.nodeLabels).length;
+      source.kind !== 'DaemonSet' ? 1 : selectNodes(topology.nodes, sourceRoles(source), source.nodeLabels).length;
     for (const target of topology.targets) {
       if (source.targets !== undefined && !source.targets.includes(target.name)) continue;
       total += sourceNodes * perSourceNode(source, endpoints.get(target.name)!);
@@ -62,8 +62,9 @@ function targetEndpoints(nodes: readonly TopologyNode[], target: Target): Endpoi
     }
     case 'p2pnc-target':
       return {
-        shared: target.viaService ? 1 : 0,
-        nodes: target.perNode ? selectNodes(nodes, target.roles, target.nodeLabels).length : 0,
+        shared: target.layer === 'pod' && target.viaService ? 1 : 0,
+        nodes:
+          target.perNode || target.layer === 'host' ? selectNodes(nodes, target.roles, target.nodeLabels).length : 0,
         perNode: 1,
       };
   }

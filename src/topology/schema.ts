@@ -23,6 +23,12 @@ import {
   type Format,
 } from './formats.js';
 
+/**
+ * The role of control-plane nodes: kubeadm (since 1.24) and OpenShift (since 4.11) label them
+ * node-role.kubernetes.io/control-plane; the API server warns about placing pods by the older master label.
+ */
+export const CONTROL_PLANE_ROLE = 'control-plane';
+
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A string of one format: the same regular expression in zod and in the JSON Schema (`pattern`, `maxLength`). */
@@ -254,7 +260,13 @@ export const P2pncTargetSchema = z.strictObject({
   }),
   ...nodeSelection,
   perNode: z.boolean().default(true).meta({ description: 'One check to the target pod on each node. @default true' }),
-  viaService: z.boolean().default(true).meta({ description: 'One check through the target Service. @default true' }),
+  viaService: z.boolean().default(true).meta({
+    description: 'One check through the target Service (pod layer only: the host layer has none). @default true',
+  }),
+  layer: z.enum(['pod', 'host']).default('pod').meta({
+    description:
+      "pod: the target pod on each node (the pod network); host: the host-network target on each node's address at target.hostPort (the node's own network), in the host namespace. @default pod",
+  }),
 });
 
 export const TargetSchema = z.discriminatedUnion('kind', [
@@ -271,7 +283,16 @@ const sourceCommon = {
     .min(1)
     .optional()
     .meta({ description: 'Names of the targets this source probes. @default every target' }),
+  metricsPort: port.optional().meta({
+    description:
+      "Port of /metrics, /healthz and /readyz. Host-network sources share the node's ports: give each its own. @default 17698",
+  }),
 };
+
+const hostNetwork = z.boolean().default(false).meta({
+  description:
+    "Probe from the node's own network (hostNetwork) instead of the pod network. Runs in the host namespace, whose Pod Security level is privileged (the only level admitting host networking), with everything else still restricted. @default false",
+});
 
 export const DeploymentSourceSchema = z.strictObject({
   ...sourceCommon,
@@ -286,6 +307,7 @@ export const DeploymentSourceSchema = z.strictObject({
     description:
       'Pin the source to this topology node; check names then carry the node (<source>-<node>-to-<target>). @default not pinned',
   }),
+  hostNetwork,
 });
 
 export const MeshSchema = z.union([
@@ -306,9 +328,39 @@ export const DaemonSetSourceSchema = z.strictObject({
     description:
       'full: every source node to every target node (N^2); { neighbours: k }: each node checked by about k others (N*k). @default full',
   }),
+  hostNetwork,
+  controlPlane: z
+    .boolean()
+    .default(false)
+    .meta({
+      description: `Run on the control-plane nodes (role ${CONTROL_PLANE_ROLE}), tolerating their taints: with hostNetwork, what the API server sees. Replaces roles. @default false`,
+    }),
 });
 
-export const SourceSchema = z.discriminatedUnion('kind', [DeploymentSourceSchema, DaemonSetSourceSchema]);
+export const SidecarSourceSchema = z.strictObject({
+  ...sourceCommon,
+  kind: z.literal('Sidecar').meta({
+    description:
+      "A source container added to a workload you run (an ingress controller, a gateway): synth writes a kustomize patch and the checks and RBAC in the workload's namespace; one replica (a Lease leader) probes",
+  }),
+  workload: z.strictObject({
+    kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']),
+    namespace: dnsLabel('workload namespace'),
+    name: formatted(dnsSubdomain('workload name')),
+    serviceAccount: formatted(dnsSubdomain('serviceAccount'))
+      .default('default')
+      .meta({ description: "The workload's ServiceAccount (spec.template.spec.serviceAccountName). @default default" }),
+    container: dnsLabel('container').default('p2pnc-source').meta({
+      description: 'Name of the source container added to the pods. @default p2pnc-source',
+    }),
+  }),
+});
+
+export const SourceSchema = z.discriminatedUnion('kind', [
+  DeploymentSourceSchema,
+  DaemonSetSourceSchema,
+  SidecarSourceSchema,
+]);
 
 export const NodeSchema = z
   .strictObject({
@@ -363,12 +415,10 @@ export const MonitoringSchema = z.strictObject({
         description:
           'P2PNCHighLatency fires when the 95th percentile of successful probes of a source and target kind exceeds this. @default 500ms',
       }),
-      latencyFor: alertDuration
-        .default(alertDefaults.latencyFor)
-        .meta({
-          description:
-            'P2PNCHighLatency fires once the 95th percentile stays above latencyThreshold this long. @default 15m',
-        }),
+      latencyFor: alertDuration.default(alertDefaults.latencyFor).meta({
+        description:
+          'P2PNCHighLatency fires once the 95th percentile stays above latencyThreshold this long. @default 15m',
+      }),
     })
     .default(alertDefaults)
     .meta({ description: 'Alert thresholds of the PrometheusRule' }),
@@ -381,12 +431,10 @@ const historyLength = (what: string) =>
     .max(20, `${what} must be between 1 and 20`);
 
 const CheckStatusSettingsSchema = z.strictObject({
-  entries: historyLength('checkStatus.entries')
-    .optional()
-    .meta({
-      description:
-        'Successes and failures each check keeps, each (OpenShift keeps 10). @default 20 up to 250 nodes, 10 up to 1,000, 5 beyond',
-    }),
+  entries: historyLength('checkStatus.entries').optional().meta({
+    description:
+      'Successes and failures each check keeps, each (OpenShift keeps 10). @default 20 up to 250 nodes, 10 up to 1,000, 5 beyond',
+  }),
   outages: historyLength('checkStatus.outages')
     .optional()
     .meta({ description: 'Outages each check keeps. @default 20 up to 250 nodes, 10 up to 1,000, 5 beyond' }),
@@ -410,9 +458,17 @@ const TopologyObject = z.strictObject({
       name: formatted(dns1035Label('target.name')).default('network-check-target'),
       port: port.default(8080),
       servicePort: port.default(80),
+      hostPort: port.optional().meta({
+        description:
+          "Port the host-network target listens on, on every node's own addresses (only with a target of layer: host). @default 17699",
+      }),
     })
     .default({ name: 'network-check-target', port: 8080, servicePort: 80 })
     .meta({ description: "p2pnc's target DaemonSet and Service" }),
+  hostNamespace: dnsLabel('hostNamespace').optional().meta({
+    description:
+      'Namespace of the host-network sources and target (Pod Security privileged, narrowed by an admission policy). @default <namespace>-host',
+  }),
   apiServer: z
     .strictObject({ port: port.default(6443) })
     .default({ port: 6443 })
@@ -440,6 +496,9 @@ export type Topology = z.output<typeof TopologySchema>;
 export type TopologyInput = z.input<typeof TopologySchema>;
 export type TopologyNode = z.output<typeof NodeSchema>;
 export type Source = z.output<typeof SourceSchema>;
+/** A source p2pnc runs as its own workload (not a sidecar in someone else's). */
+export type PodSource = Exclude<Source, { kind: 'Sidecar' }>;
+export type SidecarSource = Extract<Source, { kind: 'Sidecar' }>;
 export type Target = z.output<typeof TargetSchema>;
 export type Probe = z.output<typeof ProbeSchema>;
 export type Monitoring = z.output<typeof MonitoringSchema>;
@@ -464,6 +523,7 @@ function checkReferences(topology: z.output<typeof TopologyObject>, ctx: Refinem
       ctx.addIssue(unknownReference(['sources', i, 'node'], 'node', source.node, nodeNames));
     if (source.kind === 'DaemonSet') checkRoles(source.roles, ['sources', i, 'roles'], roles, ctx);
   });
+  checkVantages(topology, ctx);
   topology.targets.forEach((target, i) => {
     checkProbeKind(target, ['targets', i], ctx);
     if (target.kind === 'node' || target.kind === 'p2pnc-target')
@@ -486,6 +546,73 @@ function checkReferences(topology: z.output<typeof TopologyObject>, ctx: Refinem
         );
     }
   });
+}
+
+/** The default metrics port of a source (src/constructs/source-workload.ts serves it). */
+export const DEFAULT_METRICS_PORT = 17698;
+/** The default port of the host-network target. */
+export const DEFAULT_HOST_TARGET_PORT = 17699;
+
+/** The namespace of host-network workloads. */
+export function hostNamespaceOf(topology: Pick<Topology, 'namespace' | 'hostNamespace'>): string {
+  return topology.hostNamespace ?? `${topology.namespace}-host`;
+}
+
+export function usesHostNetwork(topology: Pick<Topology, 'sources' | 'targets'>): boolean {
+  return (
+    topology.sources.some((source) => source.kind !== 'Sidecar' && source.hostNetwork) ||
+    topology.targets.some((target) => target.kind === 'p2pnc-target' && target.layer === 'host')
+  );
+}
+
+/** Host-network sources and the host target share each node's ports; control-plane placement needs control-plane nodes. */
+function checkVantages(topology: z.output<typeof TopologyObject>, ctx: Refinement): void {
+  const hostPort = topology.target.hostPort ?? DEFAULT_HOST_TARGET_PORT;
+  const hostTarget = topology.targets.some((target) => target.kind === 'p2pnc-target' && target.layer === 'host');
+  const portOwners = new Map<number, string>(
+    hostTarget ? [[hostPort, 'the host-network target (target.hostPort)']] : [],
+  );
+  topology.sources.forEach((source, i) => {
+    if (source.kind === 'DaemonSet' && source.controlPlane) {
+      if (source.roles !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', i, 'roles'],
+          message: `controlPlane places the source on nodes with role ${CONTROL_PLANE_ROLE}; remove roles (nodeLabels narrow it further)`,
+        });
+      else if (!topology.nodes.some((node) => node.roles.includes(CONTROL_PLANE_ROLE)))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', i, 'controlPlane'],
+          message: `no node has role ${CONTROL_PLANE_ROLE}; add it to the control-plane nodes' roles (their node-role.kubernetes.io/${CONTROL_PLANE_ROLE} label places the source)`,
+        });
+    }
+    if (source.kind === 'Sidecar' || !source.hostNetwork) return;
+    const metricsPort = source.metricsPort ?? DEFAULT_METRICS_PORT;
+    const owner = portOwners.get(metricsPort);
+    if (owner !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', i, source.metricsPort === undefined ? 'hostNetwork' : 'metricsPort'],
+        message: `host-network sources share the node's ports, and ${owner} uses port ${metricsPort} already; set metricsPort to a free port (for example ${metricsPort + 2 + i})`,
+      });
+    else portOwners.set(metricsPort, `sources[${i}] (${source.name})`);
+  });
+  if (usesHostNetwork(topology)) {
+    const name = hostNamespaceOf(topology);
+    if (name === topology.namespace)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hostNamespace'],
+        message: `the host namespace must differ from namespace ${quote(topology.namespace)}, which stays Pod Security restricted`,
+      });
+    else if (topology.hostNamespace === undefined && name.length > 63)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['namespace'],
+        message: `host-network workloads run in <namespace>-host, which would be longer than 63 characters; shorten namespace or set hostNamespace`,
+      });
+  }
 }
 
 function checkRoles(

@@ -13,6 +13,7 @@
  *   started together do not all end and restart together.
  */
 import { KubeApiError, type KubeClient } from './client.js';
+import { sleep, systemClock, type Clock } from './clock.js';
 import type { ObjectList, ObjectMeta } from './resources.js';
 
 export interface InformerHandlers<T> {
@@ -33,6 +34,7 @@ export interface InformerTiming {
   /** A watch that ends sooner than this without an event is a failure. */
   shortWatchMs: number;
   random: () => number;
+  clock: Clock;
 }
 
 export const DEFAULT_INFORMER_TIMING: InformerTiming = {
@@ -42,6 +44,7 @@ export const DEFAULT_INFORMER_TIMING: InformerTiming = {
   minWatchTimeoutSeconds: 300,
   shortWatchMs: 1000,
   random: Math.random,
+  clock: systemClock,
 };
 
 export class ShortWatchError extends Error {
@@ -74,8 +77,8 @@ export class Informer<T extends { metadata: ObjectMeta }> {
 
   /** Runs until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    const { random, initialBackoffMs, maxBackoffMs, startJitterMs } = this.timing;
-    if (startJitterMs > 0) await sleep(random() * startJitterMs, signal);
+    const { random, initialBackoffMs, maxBackoffMs, startJitterMs, clock } = this.timing;
+    if (startJitterMs > 0) await sleep(random() * startJitterMs, signal, clock);
     let failures = 0;
     while (!signal.aborted) {
       try {
@@ -91,7 +94,7 @@ export class Informer<T extends { metadata: ObjectMeta }> {
         this.handlers.onError?.(error);
         failures += 1;
         const capped = Math.min(initialBackoffMs * 2 ** Math.min(failures - 1, 30), maxBackoffMs);
-        await sleep(capped / 2 + (random() * capped) / 2, signal);
+        await sleep(capped / 2 + (random() * capped) / 2, signal, clock);
       }
     }
   }
@@ -122,10 +125,10 @@ export class Informer<T extends { metadata: ObjectMeta }> {
 
   private async watchFrom(resourceVersion: string, signal: AbortSignal, onHealthy: () => void): Promise<void> {
     let version = resourceVersion;
-    const { minWatchTimeoutSeconds, shortWatchMs, random } = this.timing;
+    const { minWatchTimeoutSeconds, shortWatchMs, random, clock } = this.timing;
     // A watch ends after the server's timeout; resume from the last version seen without listing again.
     while (!signal.aborted) {
-      const started = Date.now();
+      const started = clock.now();
       let events = 0;
       await this.client.watch<T>(
         this.path,
@@ -150,8 +153,8 @@ export class Informer<T extends { metadata: ObjectMeta }> {
         signal,
       );
       if (signal.aborted) return;
-      if (events === 0 && Date.now() - started < shortWatchMs) throw new ShortWatchError(this.path);
-      if (Date.now() - started >= shortWatchMs) onHealthy();
+      if (events === 0 && clock.now() - started < shortWatchMs) throw new ShortWatchError(this.path);
+      if (clock.now() - started >= shortWatchMs) onHealthy();
     }
   }
 
@@ -163,15 +166,5 @@ export class Informer<T extends { metadata: ObjectMeta }> {
   }
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+/** Kept here for the modules that import it from the informer. */
+export { sleep };

@@ -1,3 +1,5 @@
+import { systemClock, type Clock, type ClockTimer } from '../kube/clock.js';
+
 /**
  * Probes each check every interval, jittered so the waves of many checks never line up, with at most
  * `concurrency` probes in flight. A check can ask to be probed again sooner (confirming a first failure).
@@ -15,11 +17,13 @@ export interface SchedulerOptions {
   random?: () => number;
   /** A run that threw (probes report failures as results, so this is a bug to see, not a network fault). */
   onError?: (check: string, error: unknown) => void;
+  /** @default the system clock */
+  clock?: Clock;
 }
 
 interface Entry {
   check: ScheduledCheck;
-  timer?: NodeJS.Timeout;
+  timer?: ClockTimer;
   running: boolean;
   /** Set when a probe was asked for while one was running. */
   again?: number;
@@ -32,9 +36,11 @@ export class ProbeScheduler {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private readonly random: () => number;
+  private readonly clock: Clock;
 
   constructor(private readonly options: SchedulerOptions) {
     this.random = options.random ?? Math.random;
+    this.clock = options.clock ?? systemClock;
   }
 
   get size(): number {
@@ -58,7 +64,7 @@ export class ProbeScheduler {
   remove(name: string): void {
     const entry = this.entries.get(name);
     if (!entry) return;
-    clearTimeout(entry.timer);
+    this.clock.clearTimeout(entry.timer);
     this.entries.delete(name);
   }
 
@@ -73,15 +79,15 @@ export class ProbeScheduler {
   /** Stops scheduling; resolves once the probes in flight have finished and reported. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const entry of this.entries.values()) clearTimeout(entry.timer);
+    for (const entry of this.entries.values()) this.clock.clearTimeout(entry.timer);
     this.queue.length = 0;
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private arm(name: string, entry: Entry, delayMs: number): void {
-    clearTimeout(entry.timer);
+    this.clock.clearTimeout(entry.timer);
     if (this.stopped) return;
-    entry.timer = setTimeout(() => this.enqueue(name), Math.max(0, delayMs));
+    entry.timer = this.clock.setTimeout(() => this.enqueue(name), Math.max(0, delayMs));
     entry.timer.unref?.();
   }
 

@@ -4,6 +4,7 @@
  */
 import type { CheckStatus } from '../../api/check.js';
 import { isServerUnavailable, KubeApiError, type KubeClient } from '../kube/client.js';
+import { systemClock, type Clock, type ClockTimer } from '../kube/clock.js';
 import { paths, type CheckObject } from '../kube/resources.js';
 import type { StatusPolicy } from '../status/reducer.js';
 import {
@@ -26,29 +27,34 @@ export interface StatusWriterOptions {
   onError?(name: string, error: unknown): void;
   /** Every write's outcome, for metrics. */
   onResult?(result: 'success' | 'conflict' | 'error'): void;
+  /** @default the clock's */
   now?: () => number;
+  /** Timers (and the time, unless `now` is given). @default the system clock */
+  clock?: Clock;
   /** Writes in flight at once. @default 4 */
   concurrency?: number;
 }
 
 export class StatusWriter {
-  private timer?: NodeJS.Timeout;
+  private timer?: ClockTimer;
   private inFlight = 0;
   private stopped = false;
   private readonly now: () => number;
+  private readonly clock: Clock;
   readonly stats = { writes: 0, conflicts: 0, errors: 0 };
 
   constructor(
     private readonly client: KubeClient,
     private readonly options: StatusWriterOptions,
   ) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
+    this.now = options.now ?? (() => this.clock.now());
   }
 
   /** Looks for due writes now and whenever the earliest pending one falls due. */
   kick(): void {
     if (this.stopped) return;
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     const now = this.now();
     for (const name of this.options.scheduler.dueChecks(now)) {
       if (this.inFlight >= (this.options.concurrency ?? 4)) break;
@@ -57,14 +63,14 @@ export class StatusWriter {
     }
     const next = this.options.scheduler.nextDueAt();
     const delay = next === undefined ? 1_000 : Math.min(Math.max(next - this.now(), 50), 1_000);
-    this.timer = setTimeout(() => this.kick(), delay);
+    this.timer = this.clock.setTimeout(() => this.kick(), delay);
     this.timer.unref?.();
   }
 
   /** Writes everything pending, due or not (on SIGTERM or when losing leadership), until done or the deadline. */
   async flush(deadlineMs: number): Promise<number> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     const deadline = this.now() + deadlineMs;
     while (this.now() < deadline) {
       const pending = this.options.scheduler.pendingChecks();
@@ -73,7 +79,7 @@ export class StatusWriter {
         const job = this.options.scheduler.beginWrite(name, this.now());
         return job ? [this.write(name, job)] : [];
       });
-      if (jobs.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (jobs.length === 0) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 100));
       else await Promise.all(jobs);
     }
     return this.options.scheduler.pendingCount();
@@ -81,7 +87,7 @@ export class StatusWriter {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
   }
 
   private async write(name: string, job: WriteJob): Promise<void> {
