@@ -2,10 +2,12 @@
 // Bundles the whole CLI into build/bundle/: p2pnc.mjs plus chunks, runnable by plain `node` without node_modules.
 // The synth command's charts (cdk8s) are imported on demand and land in a chunk the runtime commands never load;
 // this script fails if any cdk8s module becomes reachable from the entry through static imports.
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// The ICMP addon (native/icmp, compiled here when missing or stale) lands beside p2pnc.mjs as icmp.node.
+import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildIcmpAddon } from '../../native/icmp/build.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const outdir = process.env.P2PNC_BUNDLE_DIR ?? join(repoRoot, 'build/bundle');
@@ -53,6 +55,8 @@ const result = await build({
   logLevel: 'warning',
 });
 
+copyFileSync(buildIcmpAddon(), join(outdir, 'icmp.node'));
+
 // The module graph, for test/image/bundle.test.ts: what each command can load.
 if (process.env.P2PNC_BUNDLE_METAFILE)
   writeFileSync(process.env.P2PNC_BUNDLE_METAFILE, JSON.stringify(result.metafile));
@@ -75,7 +79,8 @@ if (heavyEager.length > 0) {
 }
 
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
-let total = 0;
+let total = statSync(join(outdir, 'icmp.node')).size;
+console.log(`bundle: ${'icmp.node'.padEnd(28)} ${kib(total).padStart(11)}  loaded by icmp probes`);
 for (const key of Object.keys(outputs).sort()) {
   const size = statSync(join(repoRoot, key)).size;
   total += size;
@@ -90,5 +95,5 @@ for (const key of Object.keys(outputs).sort()) {
   console.log(`bundle: ${relative(outdir, join(repoRoot, key)).padEnd(28)} ${kib(size).padStart(11)}  ${role}`);
 }
 console.log(
-  `bundle: ${Object.keys(outputs).length} files, ${kib(total)} in ${relative(process.cwd(), outdir) || '.'}/ (${Date.now() - started} ms)`,
+  `bundle: ${Object.keys(outputs).length + 1} files, ${kib(total)} in ${relative(process.cwd(), outdir) || '.'}/ (${Date.now() - started} ms)`,
 );
