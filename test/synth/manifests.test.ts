@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseTopology } from '../../src/topology/load.js';
+import { mustKubectl, startOrSkip } from '../cluster/support.js';
 import { matchSnapshot } from '../helpers/snapshot.js';
 import { synthToTemp, type K8sObject } from '../helpers/synth.js';
 import { smallTopology } from '../helpers/topologies.js';
@@ -24,7 +26,7 @@ function replicatedTopology() {
   return topology;
 }
 
-const { files, objects } = synthToTemp(replicatedTopology());
+const { dir, files, objects } = synthToTemp(replicatedTopology());
 const workloads = objects.filter((object) => object.kind === 'Deployment' || object.kind === 'DaemonSet');
 const budgets = objects.filter((object) => object.kind === 'PodDisruptionBudget');
 const byName = (name: string) => workloads.find((workload) => workload.metadata.name === name)!;
@@ -33,6 +35,26 @@ const selects = (selector: Record<string, string>, object: K8sObject) =>
 
 test('workloads.yaml of a replicated source matches its snapshot', () => {
   matchSnapshot('replicated/workloads.yaml', files.get('workloads.yaml')!);
+});
+
+test('the real kube-apiserver takes the workloads, budget included, with no Pod Security warning', async (t) => {
+  const cluster = await startOrSkip(t);
+  if (!cluster) return;
+  try {
+    await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, 'foundation.yaml')]);
+    const result = await cluster.kubectl([
+      'apply',
+      '--server-side',
+      '--dry-run=server',
+      '-f',
+      join(dir, 'workloads.yaml'),
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr.trim(), '', 'no warning (Pod Security "restricted" warns on the namespace)');
+    assert.match(result.stdout, /^poddisruptionbudget\.policy\/replicated serverside-applied \(server dry run\)$/m);
+  } finally {
+    await cluster.stop();
+  }
 });
 
 describe('a Deployment source with replicas > 1', () => {
