@@ -38,7 +38,7 @@ function build(what, script, args = []) {
 
 const hasGo = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
 const isRoot = process.getuid?.() === 0;
-const usesCluster = (file) => /^test\/(cluster|e2e|ops|node)\//.test(file.replaceAll('\\', '/'));
+const usesCluster = (file) => /^test\/(cluster|e2e|ops|node|synth)\//.test(file.replaceAll('\\', '/'));
 const usesNode = (file) => file.replaceAll('\\', '/').startsWith('test/node/');
 
 const roots = process.argv.slice(2);
