@@ -15,8 +15,8 @@ export const ANNOTATION_SOURCE_NODE = 'p2pnc.io/source-node';
 
 /** A source renews at least this often, whatever its checks' intervals. */
 export const HEARTBEAT_MAX_PERIOD_MS = 60_000;
-/** ... and at most this often. */
-export const HEARTBEAT_MIN_PERIOD_MS = 10_000;
+/** ... and at most this often (a check probed every second keeps its source's heartbeat as fresh). */
+export const HEARTBEAT_MIN_PERIOD_MS = 1_000;
 /**
  * A heartbeat older than this many periods is stale. Two and a half: one late renewal (a slow API server, a long
  * garbage collection) never marks a source quiet, two missed ones do, so a dead source shows within three periods.
@@ -38,7 +38,10 @@ export function heartbeatLabels(source: string, node?: string): Record<string, s
   };
 }
 
-/** How often a source renews: its shortest check interval, within 10 s..60 s. */
+/**
+ * How often a source renews: its shortest check interval, at most 60 s, so a quiet source shows within 2.5 of its
+ * intervals (up to 60 s intervals) and 1 to 2.5 minutes beyond.
+ */
 export function heartbeatPeriodMs(shortestIntervalMs: number | undefined): number {
   const interval = shortestIntervalMs ?? HEARTBEAT_MAX_PERIOD_MS;
   return Math.min(HEARTBEAT_MAX_PERIOD_MS, Math.max(HEARTBEAT_MIN_PERIOD_MS, interval));

@@ -1,12 +1,12 @@
 /**
- * Intermittent failure read from a check's stored logs: packet loss or a flapping path shows as failures interleaved
- * with successes, not as one run of failures. Pure, and a function of the stored status alone, so two runs of
- * diagnose over the same statuses agree.
+ * Intermittent failure read from a check's stored logs: packet loss shows as short runs of failures between
+ * successes, an outage as one long run. Pure, and a function of the stored status alone, so two runs of diagnose
+ * over the same statuses agree.
  *
- * The window is the span both logs cover (each keeps its newest N entries): older entries of the longer log would
- * count only one kind of result. A check is intermittent when, within it, failures come in at least two separate
- * runs with successes around them, or when at least two outages began and ended within the last 30 minutes of its
- * newest result. A current run of failures longer than three intervals is an outage, not loss.
+ * The window is the span both logs cover (each keeps its newest N entries: older entries of the longer log would
+ * count one kind of result only), after the last long run of failures (an outage, healed or not, is not loss). A run
+ * is long from three failures on: the source confirms a failure with a quick second probe, so a real outage of even
+ * one interval leaves three. A check is intermittent when its window holds at least two short runs.
  */
 import type { CheckStatus, LogEntry } from '../api/check.js';
 import { timeMs } from '../runtime/status/time.js';
@@ -18,10 +18,12 @@ export interface RecentLoss {
   probes: number;
 }
 
-const FLAP_WINDOW_MS = 30 * 60_000;
-const OUTAGE_INTERVALS = 3;
+/** Consecutive failures from which a run is an outage, not loss. */
+export const OUTAGE_RUN = 3;
+/** Short runs a window needs to count as loss. */
+const LOSS_RUNS = 2;
 
-export function recentLoss(status: CheckStatus | undefined, intervalMs: number): RecentLoss | undefined {
+export function recentLoss(status: CheckStatus | undefined): RecentLoss | undefined {
   const successes = times(status?.successes);
   const failures = times(status?.failures);
   if (successes.length === 0 || failures.length === 0) return undefined;
@@ -30,19 +32,22 @@ export function recentLoss(status: CheckStatus | undefined, intervalMs: number):
     ...successes.filter((time) => time >= from).map((time) => ({ time, success: true })),
     ...failures.filter((time) => time >= from).map((time) => ({ time, success: false })),
   ].sort((a, b) => a.time - b.time || Number(a.success) - Number(b.success));
-  const failed = results.filter((result) => !result.success).length;
-  let runs = 0;
+  // Runs of failures, oldest first; only what follows the last long one counts.
+  let start = 0;
+  let run = 0;
   results.forEach((result, index) => {
-    if (!result.success && (index === 0 || results[index - 1]!.success)) runs++;
+    run = result.success ? 0 : run + 1;
+    if (run >= OUTAGE_RUN) start = index + 1;
   });
-  const newest = Math.max(successes[0]!, failures[0]!);
-  const flaps = (status?.outages ?? []).filter(
-    (outage) => outage.end && timeMs(outage.start) >= newest - FLAP_WINDOW_MS,
-  ).length;
-  const currentRun = failures[0]! > successes[0]! ? failures[0]! - successes[0]! : 0;
-  if (currentRun > OUTAGE_INTERVALS * intervalMs) return undefined;
-  if (runs < 2 && flaps < 2) return undefined;
-  return { percent: Math.round((failed / results.length) * 100), failures: failed, probes: results.length };
+  if (run >= OUTAGE_RUN) return undefined;
+  const window = results.slice(start);
+  let shortRuns = 0;
+  window.forEach((result, index) => {
+    if (!result.success && (index === 0 || window[index - 1]!.success)) shortRuns++;
+  });
+  if (shortRuns < LOSS_RUNS) return undefined;
+  const failed = window.filter((result) => !result.success).length;
+  return { percent: Math.round((failed / window.length) * 100), failures: failed, probes: window.length };
 }
 
 /** Entry times, newest first, unparsable ones left out. */

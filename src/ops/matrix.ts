@@ -174,7 +174,7 @@ export function toRow(object: CheckObject): CheckRow {
   if (stale?.status === 'True') row.staleSince = dateOf(stale.lastTransitionTime) ?? new Date(Number.NaN);
 
   row.state = stateOf(row, reachable?.status, reachable?.reason);
-  const loss = row.state === 'invalid' ? undefined : recentLoss(status, row.intervalMs);
+  const loss = row.state === 'invalid' ? undefined : recentLoss(status);
   if (loss) row.loss = loss;
   return row;
 }

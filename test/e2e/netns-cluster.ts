@@ -48,6 +48,10 @@ export interface NetnsClusterOptions {
   /** --steady-write-interval. Default 10000. */
   steadyWriteIntervalMs?: number;
   targetPort?: number;
+  /** More targets for the topology (the Deployment probes them; the DaemonSet probes the node target only). */
+  extraTargets?: NonNullable<TopologyInput['targets']>;
+  /** Runs once the fabric exists, before any process starts on it (sysctls, firewall defaults). */
+  prepareFabric?: (fabric: Fabric) => void;
 }
 
 export interface NetnsCluster {
@@ -57,7 +61,11 @@ export interface NetnsCluster {
   client: KubeClient;
   history: CheckHistory;
   topology: TopologyInput;
-  settings: Required<Omit<NetnsClusterOptions, 'nodes' | 'meshNodes'>> & { nodes: string[]; meshNodes: string[] };
+  settings: Required<Omit<NetnsClusterOptions, 'nodes' | 'meshNodes' | 'extraTargets' | 'prepareFabric'>> & {
+    nodes: string[];
+    meshNodes: string[];
+    extraTargets: NonNullable<TopologyInput['targets']>;
+  };
   /** The host name of the named endpoint target. */
   namedHost: string;
   /** Every check the topology produced. */
@@ -101,6 +109,7 @@ function settingsOf(options: NetnsClusterOptions): NetnsCluster['settings'] {
     confirmRetryMs: options.confirmRetryMs ?? 1000,
     steadyWriteIntervalMs: options.steadyWriteIntervalMs ?? 10_000,
     targetPort: options.targetPort ?? 8080,
+    extraTargets: options.extraTargets ?? [],
   };
 }
 
@@ -123,6 +132,7 @@ function topologyFor(fabric: Fabric, settings: NetnsCluster['settings'], namedHo
     targets: [
       { name: NODE_TARGET, kind: 'node', port: settings.targetPort },
       { name: NAMED_TARGET, kind: 'endpoint', host: namedHost, port: settings.targetPort },
+      ...settings.extraTargets,
     ],
   };
 }
@@ -149,6 +159,12 @@ export async function startNetnsCluster(
   }
   const settings = settingsOf(options);
   const fabric = Fabric.create({ nodes: settings.nodes });
+  try {
+    options.prepareFabric?.(fabric);
+  } catch (error) {
+    fabric.destroy();
+    throw error;
+  }
   const processes: RunningProcess[] = [];
   const targets = new Map<string, RunningProcess>();
   const sources = new Map<string, RunningProcess>();
@@ -241,7 +257,8 @@ export async function startNetnsCluster(
       const kubeconfig = await cluster!.kubeconfigFor(await cluster!.tokenFor(NAMESPACE, source));
       const running = startCli(
         ['source', '--source', source, '--kubeconfig', kubeconfig, ...common, ...extra],
-        { P2PNC_POD_NAME: name },
+        // The downward API gives every source pod its node's name; a Deployment records it in its heartbeat.
+        { P2PNC_POD_NAME: name, P2PNC_NODE_NAME: node },
         { netns: fabric.node(node).netns },
       );
       processes.push(running);

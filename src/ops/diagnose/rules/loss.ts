@@ -30,10 +30,10 @@ export function lossFindings(ctx: DiagnoseContext): RuleFinding[] {
       finding: ctx.finding({
         severity: 'warning',
         rule: 'loss',
-        culprit: `${nodeTitle(node, inbound)}: packet loss on its link (about ${percentOf(rows)}% of probes fail)`,
+        culprit: `${nodeTitle(node, inbound)}: packet loss on its link`,
         confidence: observers.length >= 2 || outbound.length > 0 ? 'high' : 'low',
         summary:
-          `${plural(rows.length, 'check')} to and from ${node} fail intermittently (${figures(rows)}), seen by ${describeSources(observers)}` +
+          `${plural(rows.length, 'check')} to and from ${node} fail intermittently (${figures(rows)}, about ${percentOf(rows)}%), seen by ${describeSources(observers)}` +
           (outbound.length > 0 ? ` and by the source on ${node} itself` : '') +
           `: failures interleave with successes, which is loss on ${node}'s link or its network, not an outage.` +
           (clean.length > 0
@@ -56,9 +56,9 @@ export function lossFindings(ctx: DiagnoseContext): RuleFinding[] {
       finding: ctx.finding({
         severity: 'warning',
         rule: 'loss',
-        culprit: `the path from ${describeSource(row.source)} to ${to}: packet loss (about ${percentOf(rows)}% of probes fail)`,
+        culprit: `the path from ${describeSource(row.source)} to ${to}: packet loss`,
         confidence: 'low',
-        summary: `${rows.length === 1 ? 'The check fails' : `${rows.length} checks fail`} intermittently (${figures(rows)}): failures interleave with successes. One observer only, so the source's side is not ruled out.`,
+        summary: `${rows.length === 1 ? 'The check fails' : `${rows.length} checks fail`} intermittently (${figures(rows)}, about ${percentOf(rows)}%): failures interleave with successes. One observer only, so the source's side is not ruled out.`,
         evidence: rows.map((lossyRow) => ctx.lossyEvidence(lossyRow)),
         observers: ctx.observers(rows),
         next: steps.checkSteps(ctx.namespace, row),

@@ -62,7 +62,7 @@ export function unreachableNodes(
         ? ` The source on ${node} reaches no other node either: the node's own network is down.`
         : '') +
       (quietOnNode.length > 0
-        ? ` ${describeSources(quietOnNode.map((key) => ctx.sources.get(key)!.source))} on ${node} ${quietOnNode.length === 1 ? 'is' : 'are'} quiet (no heartbeat): ${quietOnNode.length === 1 ? 'it cannot' : 'they cannot'} reach the API server either.`
+        ? ` Its source${quietOnNode.length === 1 ? '' : 's'} (${describeSources(quietOnNode.map((key) => ctx.sources.get(key)!.source))}) ${quietOnNode.length === 1 ? 'is' : 'are'} quiet (no heartbeat): ${quietOnNode.length === 1 ? 'it cannot' : 'they cannot'} reach the API server either.`
         : '') +
       (caveats.length > 0 ? ` ${caveats.join(' ')}` : '');
     const explains = [...rows, ...outbound, ...selfFailing];

@@ -18,12 +18,12 @@ export function paths(ctx: DiagnoseContext): RuleFinding[] {
     (rows) => reachedFromElsewhere(rows).length > 0,
   );
   const pairKey = (rows: CheckRow[]) =>
-    [ctx.runsOn(rows[0]!) ?? sourceKey(rows[0]!.source), rows[0]!.target.node!].sort().join('\n');
+    [rows[0]!.source.node ?? sourceKey(rows[0]!.source), rows[0]!.target.node!].sort().join('\n');
   for (const directions of groupBy(groups, pairKey).values()) {
     const rows = directions.flat();
     const [first, second] = directions.map((group) => group[0]!);
     const both =
-      second !== undefined && ctx.runsOn(first!) === second.target.node && ctx.runsOn(second) === first!.target.node;
+      second !== undefined && first!.source.node === second.target.node && second.source.node === first!.target.node;
     const pair = new Set(directions.map((group) => group[0]!.target.node));
     const fromOthers = directions.flatMap(reachedFromElsewhere).filter((row) => !both || !pair.has(ctx.runsOn(row)));
     const describeDirection = (group: CheckRow[]) =>
