@@ -1,130 +1,212 @@
 // The leader elector's timing on a fake clock: lease expiry, jittered retries, the renew deadline and the choice to
-// stay leader through an API outage. The Lease API is in memory (test/unit/support/lease-api.ts); the cluster suites
-// run the elector against a real kube-apiserver.
+// stay leader through an API outage. Each replica talks through its own real KubeClient, over TLS, to a local server
+// that keeps the Lease as kube-apiserver does (409 on a stale resourceVersion; test/unit/support/api-server.ts); the
+// cluster suites run the elector against a real kube-apiserver.
 import assert from 'node:assert/strict';
-import { afterEach, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
+import type { Clock } from '../../src/runtime/kube/clock.js';
 import { LeaderElector, type LeaderElectionOptions } from '../../src/runtime/kube/leader.js';
 import { runCli } from '../helpers/process.js';
-import { FakeClock } from './support/fake-clock.js';
-import { LeaseApi } from './support/lease-api.js';
+import { opensslMissing } from '../probe/support/certs.js';
+import { LocalApiServer } from './support/api-server.js';
+import { FakeClock, until } from './support/fake-clock.js';
 
 const TIMING = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
-const refused = () => Object.assign(new Error('connect ECONNREFUSED 10.96.0.1:443'), { code: 'ECONNREFUSED' });
+const HOUR = 3_600_000;
+
+let api: LocalApiServer;
 
 interface Replica {
   elector: LeaderElector;
   roles: string[];
-  clock: FakeClock;
+  stop(): Promise<void>;
 }
 
-const stops: (() => Promise<void>)[] = [];
+/** Replicas on one fake clock; time moves only when every replica has finished its round and sleeps again. */
+class Replicas {
+  readonly clock = new FakeClock();
+  private readonly running: Replica[] = [];
 
-function replica(
-  api: LeaseApi,
-  identity: string,
-  clock: FakeClock,
-  options: Partial<LeaderElectionOptions> = {},
-): Replica {
-  const roles: string[] = [];
-  const elector = new LeaderElector(api.clientFor(identity), {
-    namespace: 'p2pnc',
-    name: 'prober-leader',
-    identity,
-    ...TIMING,
-    stayThroughApiOutage: true,
-    onStartedLeading: () => roles.push('started'),
-    onStoppedLeading: () => roles.push('stopped'),
-    clock,
-    random: () => 0.5,
-    ...options,
-  });
-  const abort = new AbortController();
-  const loop = elector.run(abort.signal);
-  stops.push(async () => {
-    abort.abort();
-    await loop;
-  });
-  return { elector, roles, clock };
+  add(identity: string, options: Partial<LeaderElectionOptions> = {}): Replica {
+    const roles: string[] = [];
+    const client = api.client(identity);
+    const elector = new LeaderElector(client, {
+      namespace: api.namespace,
+      name: 'prober-leader',
+      identity,
+      ...TIMING,
+      stayThroughApiOutage: true,
+      onStartedLeading: () => roles.push('started'),
+      onStoppedLeading: () => roles.push('stopped'),
+      clock: this.clock,
+      random: () => 0.5,
+      ...options,
+    });
+    const abort = new AbortController();
+    const loop = elector.run(abort.signal);
+    const replica: Replica = {
+      elector,
+      roles,
+      stop: async () => {
+        this.running.splice(this.running.indexOf(replica), 1);
+        abort.abort();
+        await loop;
+        client.close();
+      },
+    };
+    this.running.push(replica);
+    return replica;
+  }
+
+  /** Every replica asleep on the clock: its round (real requests) is over. */
+  settled = () => until(() => this.clock.pendingTimers === this.running.length, 'every replica to finish its round');
+
+  advance(ms: number): Promise<void> {
+    return this.clock.advance(ms, this.settled);
+  }
+
+  stopAll(): Promise<void> {
+    return Promise.all([...this.running].map((replica) => replica.stop())).then(() => undefined);
+  }
 }
 
-describe('LeaderElector on a fake clock', () => {
+/** The clock seen through a replica: shifted by `offsetMs`, and recording the waits it asks for. */
+function view(clock: FakeClock, offsetMs = 0, waits: number[] = []): Clock {
+  return {
+    now: () => clock.now() + offsetMs,
+    setTimeout: (callback, ms) => {
+      waits.push(ms);
+      return clock.setTimeout(callback, ms);
+    },
+    clearTimeout: (timer) => clock.clearTimeout(timer),
+  };
+}
+
+let replicas: Replicas;
+
+describe('LeaderElector on a fake clock', { skip: opensslMissing() ?? false }, () => {
+  before(async () => {
+    api = await LocalApiServer.start();
+  });
+  after(() => api.stop());
   afterEach(async () => {
-    await Promise.all(stops.splice(0).map((stop) => stop()));
+    await replicas?.stopAll();
+    api.leases.clear();
+    api.cutOff.clear();
+    api.requests.length = 0;
   });
 
   test('a lease held by another is not taken before it expires, and is taken within a retry after', async () => {
-    const api = new LeaseApi();
-    const clock = new FakeClock();
-    const a = replica(api, 'a', clock);
-    await clock.advance(0);
+    replicas = new Replicas();
+    const a = replicas.add('a');
+    await replicas.settled();
     assert.equal(a.elector.isLeader, true);
-    api.failing.set('a', refused);
-    const b = replica(api, 'b', clock);
-    await clock.advance(TIMING.leaseDurationMs - 1);
-    assert.equal(b.elector.isLeader, false, 'the lease is not expired yet on b’s clock');
+    api.cutOff.set('a', 'reset');
+    const b = replicas.add('b');
+    await replicas.advance(TIMING.leaseDurationMs - 1);
+    assert.equal(b.elector.isLeader, false, 'not expired yet on b’s clock');
     // Standby retries wait 2 s x (1 + 1.2 x 0.5) = 3.2 s here: the first after expiry takes it.
-    await clock.advance(3_200);
+    await replicas.advance(3_200);
     assert.equal(b.elector.isLeader, true);
-    assert.equal(api.lease?.spec.holderIdentity, 'b');
-    assert.equal(api.lease?.spec.leaseTransitions, 1);
+    assert.equal(api.storedLease?.spec.holderIdentity, 'b');
+    assert.equal(api.storedLease?.spec.leaseTransitions, 1);
+    assert.equal(api.storedLease?.spec.leaseDurationSeconds, 15);
+  });
+
+  test('a standby whose clock runs an hour ahead does not take a lease that is being renewed', async () => {
+    replicas = new Replicas();
+    const a = replicas.add('a');
+    await replicas.settled();
+    const b = replicas.add('b', { clock: view(replicas.clock, HOUR) });
+    await replicas.advance(2 * 60_000);
+    assert.deepEqual(b.roles, []);
+    assert.deepEqual(a.roles, ['started']);
   });
 
   test('a standby retries jittered between the retry period and 2.2 times it, as client-go’s JitterUntil', async () => {
-    const api = new LeaseApi();
-    const clock = new FakeClock();
-    replica(api, 'a', clock);
-    await clock.advance(0);
+    replicas = new Replicas();
+    replicas.add('a');
+    await replicas.settled();
     const randoms = [0, 1, 0.25];
-    const standbyClock = new FakeClock(clock.now());
-    replica(api, 'b', standbyClock, { random: () => randoms.shift() ?? 0.5 });
-    await standbyClock.advance(2_000 + 4_400 + 2_600);
-    assert.deepEqual(standbyClock.requested.slice(0, 3), [2_000, 4_400, 2_600]);
+    const waits: number[] = [];
+    replicas.add('b', { clock: view(replicas.clock, 0, waits), random: () => randoms.shift() ?? 0.5 });
+    await replicas.advance(2_000 + 4_400 + 2_600);
+    assert.deepEqual(waits.slice(0, 3), [2_000, 4_400, 2_600]);
   });
 
   test('the leader renews every retry period, unjittered', async () => {
-    const api = new LeaseApi();
-    const clock = new FakeClock();
-    replica(api, 'a', clock, { random: () => 1 });
-    await clock.advance(10_000);
-    assert.deepEqual(clock.requested, [2_000, 2_000, 2_000, 2_000, 2_000, 2_000]);
-    assert.equal(api.lease?.metadata.resourceVersion, '6', 'created, then renewed five times');
+    replicas = new Replicas();
+    replicas.add('a', { random: () => 1 });
+    await replicas.advance(10_000);
+    assert.deepEqual(replicas.clock.requested, [2_000, 2_000, 2_000, 2_000, 2_000, 2_000]);
+    assert.equal(api.count('PUT', '/leases/'), 5, 'created, then renewed five times');
   });
 
-  test('by default a leader keeps leading through an API outage far longer than the lease', async () => {
-    const api = new LeaseApi();
-    const clock = new FakeClock();
-    const a = replica(api, 'a', clock);
-    const b = replica(api, 'b', clock);
-    await clock.advance(0);
-    api.failing.set('a', refused);
-    api.failing.set('b', refused);
-    await clock.advance(10 * 60_000);
-    assert.deepEqual(a.roles, ['started']);
-    assert.deepEqual(b.roles, []);
-    api.failing.clear();
-    await clock.advance(2_000);
-    assert.equal(api.lease?.spec.holderIdentity, 'a', 'the holder renews once the API server is back');
-    assert.deepEqual(b.roles, []);
+  for (const [what, cut] of [
+    ['unreachable', 'reset'],
+    ['shutting down (503)', 503],
+    ['refusing it (403, e.g. right after a restart)', 403],
+  ] as const) {
+    test(`by default a leader keeps leading while the API server is ${what}, eight times the lease`, async () => {
+      replicas = new Replicas();
+      const a = replicas.add('a');
+      const b = replicas.add('b');
+      await replicas.settled();
+      api.cutOff.set('a', cut);
+      api.cutOff.set('b', cut);
+      await replicas.advance(2 * 60_000);
+      assert.deepEqual(a.roles, ['started']);
+      assert.deepEqual(b.roles, [], 'nobody else could take the lease');
+      api.cutOff.clear();
+      const renewed = api.storedLease?.metadata.resourceVersion;
+      await replicas.advance(2_000);
+      assert.notEqual(api.storedLease?.metadata.resourceVersion, renewed, 'the holder renews once it is back');
+      assert.equal(api.storedLease?.spec.holderIdentity, 'a');
+      assert.deepEqual(b.roles, []);
+    });
+  }
+
+  test('a leader cut off alone steps down when it sees the replica that took over', async () => {
+    replicas = new Replicas();
+    const a = replicas.add('a');
+    await replicas.settled();
+    const b = replicas.add('b');
+    api.cutOff.set('a', 'reset');
+    await replicas.advance(20_000);
+    assert.equal(b.elector.isLeader, true);
+    assert.equal(a.elector.isLeader, true, 'a cannot know yet');
+    api.cutOff.clear();
+    await replicas.advance(2_000);
+    assert.deepEqual(a.roles, ['started', 'stopped']);
+    assert.equal(api.storedLease?.spec.holderIdentity, 'b');
   });
 
   test('with stayThroughApiOutage off, a leader steps down once the renew deadline passes without a renewal', async () => {
-    const api = new LeaseApi();
-    const clock = new FakeClock();
-    const a = replica(api, 'a', clock, { stayThroughApiOutage: false });
-    await clock.advance(0);
-    api.failing.set('a', refused);
-    await clock.advance(TIMING.renewDeadlineMs - 1);
+    replicas = new Replicas();
+    const a = replicas.add('a', { stayThroughApiOutage: false });
+    await replicas.settled();
+    api.cutOff.set('a', 'reset');
+    await replicas.advance(TIMING.renewDeadlineMs - 1);
     assert.deepEqual(a.roles, ['started'], 'still within the renew deadline');
-    await clock.advance(TIMING.retryPeriodMs);
+    await replicas.advance(TIMING.retryPeriodMs);
     assert.deepEqual(a.roles, ['started', 'stopped']);
-    api.failing.clear();
-    await clock.advance(2 * 2_200);
+    api.cutOff.clear();
+    await replicas.advance(2 * 3_200);
     assert.deepEqual(a.roles, ['started', 'stopped', 'started'], 'it leads again once it can renew its own lease');
+  });
+
+  test('stopping releases the lease for the next replica', async () => {
+    replicas = new Replicas();
+    const a = replicas.add('a');
+    await replicas.settled();
+    await a.stop();
+    assert.deepEqual(a.roles, ['started', 'stopped']);
+    assert.equal(api.storedLease?.spec.holderIdentity, '');
   });
 
   test('durations that cannot work are refused, as client-go’s NewLeaderElector refuses them', () => {
     const make = (timing: Partial<typeof TIMING>) => () =>
-      new LeaderElector(new LeaseApi().clientFor('a'), {
+      new LeaderElector(api.client('x'), {
         namespace: 'p2pnc',
         name: 'x',
         identity: 'a',

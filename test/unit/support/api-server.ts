@@ -1,14 +1,15 @@
 /**
  * A local HTTPS server that answers the few requests the runtime's stateful parts send as kube-apiserver answers
- * them: lists (with resourceVersion), gets, watches and JSON merge patches of check status guarded by
- * resourceVersion (409 when it moved). Tests hold the watches and script failures; the KubeClient that talks to it is
+ * them: check lists (with resourceVersion), gets, watches and JSON merge patches of check status guarded by
+ * resourceVersion (409 when it moved), and Lease get, create and update (409 on a stale resourceVersion). Tests hold
+ * the watches and script failures, per client when clients carry different tokens; the KubeClient that talks to it is
  * the real one, over real TLS. For unit tests of the runtime's decisions without the cluster bed.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeClient } from '../../../src/runtime/kube/client.js';
-import type { CheckObject } from '../../../src/runtime/kube/resources.js';
+import type { CheckObject, Lease } from '../../../src/runtime/kube/resources.js';
 import { createTestPki, type TestPki } from '../../probe/support/certs.js';
 
 export interface SeenRequest {
@@ -28,6 +29,9 @@ export interface HeldWatch {
 export class LocalApiServer {
   readonly requests: SeenRequest[] = [];
   readonly checks = new Map<string, CheckObject>();
+  readonly leases = new Map<string, Lease>();
+  /** Clients (by bearer token) cut off: their connections are reset, or answered with this HTTP status. */
+  readonly cutOff = new Map<string, 'reset' | number>();
   /** Each watch as it arrives; by default it stays open until the test ends it. */
   onWatch: (watch: HeldWatch) => void = () => undefined;
   private version = 100;
@@ -49,11 +53,13 @@ export class LocalApiServer {
     return api;
   }
 
-  client(): KubeClient {
+  /** A real KubeClient for this server; `token` tells its requests apart (see cutOff). */
+  client(token?: string): KubeClient {
     return new KubeClient({
       server: `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`,
       ca: Buffer.from(this.pki.caCert),
       namespace: this.namespace,
+      ...(token ? { token: () => token } : {}),
     });
   }
 
@@ -76,6 +82,11 @@ export class LocalApiServer {
     return this.requests.filter((request) => request.method === method && request.path.includes(pathPart)).length;
   }
 
+  /** The one Lease, as stored. */
+  get storedLease(): Lease | undefined {
+    return [...this.leases.values()][0];
+  }
+
   async stop(): Promise<void> {
     for (const response of this.open) response.destroy();
     this.server.closeAllConnections();
@@ -90,12 +101,17 @@ export class LocalApiServer {
     const body = text ? (JSON.parse(text) as unknown) : undefined;
     const method = request.method ?? 'GET';
     this.requests.push({ method, path: url.pathname, query: url.searchParams, ...(body !== undefined && { body }) });
+    const cut = this.cutOff.get(request.headers.authorization?.replace(/^Bearer /, '') ?? '');
+    if (cut === 'reset') return void request.socket.destroy();
+    if (cut !== undefined) return this.status(response, cut, 'ServiceUnavailable', 'cut off by the test');
     const failure = this.failures.find((candidate) => candidate.method === method && candidate.left > 0);
     if (failure) {
       failure.left -= 1;
       return this.status(response, failure.status, failure.reason, 'scripted failure');
     }
     const parts = url.pathname.split('/');
+    if (parts.includes('leases'))
+      return this.answerLease(method, parts[parts.indexOf('leases') + 1], body as Lease, response);
     const plural = parts.indexOf('podnetworkconnectivitychecks');
     if (plural < 0) return this.status(response, 404, 'NotFound', `${url.pathname} not found`);
     const name = parts[plural + 1];
@@ -118,6 +134,19 @@ export class LocalApiServer {
       return this.json(response, 200, this.put({ ...stored, status }));
     }
     return this.status(response, 405, 'MethodNotAllowed', `${method} not served here`);
+  }
+
+  private answerLease(method: string, name: string | undefined, body: Lease, response: ServerResponse): void {
+    const stored = name ? this.leases.get(name) : undefined;
+    if (method === 'GET')
+      return stored ? this.json(response, 200, stored) : this.status(response, 404, 'NotFound', 'lease not found');
+    if (method === 'POST' && this.leases.has(body.metadata.name))
+      return this.status(response, 409, 'AlreadyExists', 'lease already exists');
+    if (method === 'PUT' && body.metadata.resourceVersion !== stored?.metadata.resourceVersion)
+      return this.status(response, 409, 'Conflict', 'the object has been modified');
+    const saved = { ...body, metadata: { ...body.metadata, resourceVersion: String(++this.version) } };
+    this.leases.set(saved.metadata.name, saved);
+    this.json(response, method === 'POST' ? 201 : 200, saved);
   }
 
   private watch(url: URL, response: ServerResponse): void {

@@ -40,21 +40,21 @@ export class FakeClock implements Clock {
 
   /**
    * Moves time forward by `ms`, firing each timer that falls due at its own time, and lets the work each one starts
-   * settle (promises, and I/O that answers at once) before the next.
+   * settle before the next: promises and immediate callbacks, or whatever `settled` waits for (real I/O).
    */
-  async advance(ms: number): Promise<void> {
+  async advance(ms: number, settled: () => Promise<void> = settle): Promise<void> {
     const end = this.time + ms;
-    await settle();
+    await settled();
     for (;;) {
       const next = this.timers.filter((timer) => timer.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!next) break;
       this.timers = this.timers.filter((timer) => timer !== next);
       this.time = Math.max(this.time, next.at);
       next.callback();
-      await settle();
+      await settled();
     }
     this.time = end;
-    await settle();
+    await settled();
   }
 }
 
