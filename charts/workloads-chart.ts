@@ -8,11 +8,16 @@ import { TargetWorkload } from '../src/constructs/target-workload.js';
 import { needsPingSockets, udpProbePorts } from '../src/constructs/probe-needs.js';
 import { sourceStartJitter } from '../src/topology/cluster-size.js';
 import type { PlannedCheck } from '../src/topology/expand.js';
-import type { Topology } from '../src/topology/schema.js';
+import { sourceRoles } from '../src/topology/expand.js';
+import { DEFAULT_HOST_TARGET_PORT, hostNamespaceOf, type PodSource, type Topology } from '../src/topology/schema.js';
+import { tolerateControlPlane, useHostNetwork } from '../src/constructs/host-network.js';
+import { hostTargetName, usesHostTarget } from './vantage.js';
 
 export interface WorkloadsChartProps extends ChartProps {
   readonly sourceAccounts: ReadonlyMap<string, kplus.IServiceAccount>;
   readonly targetAccount: kplus.IServiceAccount;
+  /** @default none: required when a target has layer host */
+  readonly hostTargetAccount?: kplus.IServiceAccount;
 }
 
 /** The source workloads, the target DaemonSet and Service, and the NetworkPolicies around them. */
@@ -25,11 +30,15 @@ export class WorkloadsChart extends Chart {
     props: WorkloadsChartProps,
   ) {
     super(scope, id, props);
-    for (const source of topology.sources) {
-      new SourceWorkload(this, `Source-${source.name}`, {
+    const podSources = topology.sources.filter((source): source is PodSource => source.kind !== 'Sidecar');
+    for (const source of podSources) {
+      const roles = source.kind === 'DaemonSet' ? sourceRoles(source) : undefined;
+      const { workload } = new SourceWorkload(this, `Source-${source.name}`, {
         source,
         pingSockets: needsPingSockets(source.name, checks),
-        namespace: topology.namespace,
+        namespace: source.hostNetwork ? hostNamespaceOf(topology) : topology.namespace,
+        ...(source.hostNetwork ? { checksNamespace: topology.namespace } : {}),
+        ...(source.metricsPort ? { metricsPort: source.metricsPort } : {}),
         image: topology.image,
         serviceAccount: props.sourceAccounts.get(source.name)!,
         startJitter: sourceStartJitter(topology),
@@ -37,10 +46,12 @@ export class WorkloadsChart extends Chart {
           source.kind === 'Deployment'
             ? { ...(source.node ? { nodeName: source.node } : {}) }
             : {
-                ...(source.roles ? { roles: source.roles } : {}),
+                ...(roles ? { roles } : {}),
                 ...(source.nodeLabels ? { nodeLabels: source.nodeLabels } : {}),
               },
       });
+      if (source.hostNetwork) useHostNetwork(workload);
+      if (source.kind === 'DaemonSet' && source.controlPlane) tolerateControlPlane(workload);
     }
     new TargetWorkload(this, 'Target', {
       name: topology.target.name,
@@ -50,12 +61,24 @@ export class WorkloadsChart extends Chart {
       servicePort: topology.target.servicePort,
       serviceAccount: props.targetAccount,
     });
+    if (usesHostTarget(topology))
+      new TargetWorkload(this, 'HostTarget', {
+        name: hostTargetName(topology),
+        namespace: hostNamespaceOf(topology),
+        image: topology.image,
+        port: topology.target.hostPort ?? DEFAULT_HOST_TARGET_PORT,
+        servicePort: topology.target.servicePort,
+        serviceAccount: props.hostTargetAccount!,
+        hostNetwork: true,
+      });
+    const inPods = podSources.filter((source) => !source.hostNetwork);
+    const podChecks = checks.filter((check) => check.spec.source?.vantage === 'pod');
     new NetworkPolicies(this, 'NetworkPolicies', {
       namespace: topology.namespace,
       targetName: topology.target.name,
       targetPort: topology.target.port,
-      sourceNames: topology.sources.map((source) => source.name),
-      sourceEgressPorts: [...checks.map((check) => probedPort(check)), topology.apiServer.port, 443],
+      sourceNames: inPods.map((source) => source.name),
+      sourceEgressPorts: [...podChecks.map((check) => probedPort(check)), topology.apiServer.port, 443],
       sourceEgressUdpPorts: udpProbePorts(checks),
       targetUdp: udpProbePorts(checks).length > 0,
       metricsPort: METRICS_PORT,

@@ -43,6 +43,8 @@ export class NetworkPolicies extends Construct {
       // udp checks' echo answers on the same port number.
       ingress: [{ ports: [tcp(props.targetPort), ...(props.targetUdp ? [udp(props.targetPort)] : [])] }],
     });
+    // Host-network and sidecar sources run elsewhere: with no source here, no policy selects them.
+    if (props.sourceNames.length === 0) return;
     const egressPorts = [...new Set(props.sourceEgressPorts)].sort((a, b) => a - b);
     const udpEgressPorts = [...new Set(props.sourceEgressUdpPorts ?? [])].sort((a, b) => a - b);
     policy('source-traffic', {

@@ -1,7 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { Source } from '../topology/schema.js';
+import type { PodSource } from '../topology/schema.js';
 import { NON_ROOT_UID, RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodSecurity } from './hardening.js';
 import { commonLabels } from './labels.js';
 import { SourceDisruptionBudget, spreadByHostname } from './replicated-source.js';
@@ -9,8 +9,12 @@ import { SourceDisruptionBudget, spreadByHostname } from './replicated-source.js
 export const METRICS_PORT = 17698;
 
 export interface SourceWorkloadProps {
-  readonly source: Source;
+  readonly source: PodSource;
   readonly namespace: string;
+  /** Namespace of the checks, when the pods run elsewhere (host-network sources). @default the pods' namespace */
+  readonly checksNamespace?: string;
+  /** Port of /metrics, /healthz and /readyz. @default 17698 */
+  readonly metricsPort?: number;
   readonly image: string;
   readonly serviceAccount: kplus.IServiceAccount;
   /** Where the pods run. @default every Linux node */
@@ -45,6 +49,7 @@ export class SourceWorkload extends Construct {
     super(scope, id);
     const { source } = props;
     const perNode = source.kind === 'DaemonSet';
+    const metricsPort = props.metricsPort ?? METRICS_PORT;
     const labels = { ...commonLabels('source', source.name), 'p2pnc.io/source': source.name };
     const common = {
       metadata: { name: source.name, namespace: props.namespace, labels },
@@ -66,10 +71,13 @@ export class SourceWorkload extends Construct {
             ...(perNode && props.startJitter && props.startJitter !== '0s'
               ? ['--start-jitter', props.startJitter]
               : []),
+            ...(metricsPort !== METRICS_PORT ? ['--metrics-port', String(metricsPort)] : []),
           ],
-          ports: [{ name: 'metrics', number: METRICS_PORT }],
+          ports: [{ name: 'metrics', number: metricsPort }],
           envVariables: {
-            P2PNC_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
+            P2PNC_NAMESPACE: props.checksNamespace
+              ? kplus.EnvValue.fromValue(props.checksNamespace)
+              : kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
             P2PNC_POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
             P2PNC_NODE_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
           },
@@ -80,8 +88,8 @@ export class SourceWorkload extends Construct {
               limit: props.memoryLimit ?? Size.mebibytes(160),
             },
           },
-          liveness: kplus.Probe.fromHttpGet('/healthz', { port: METRICS_PORT, periodSeconds: Duration.seconds(20) }),
-          readiness: kplus.Probe.fromHttpGet('/readyz', { port: METRICS_PORT }),
+          liveness: kplus.Probe.fromHttpGet('/healthz', { port: metricsPort, periodSeconds: Duration.seconds(20) }),
+          readiness: kplus.Probe.fromHttpGet('/readyz', { port: metricsPort }),
           securityContext: RESTRICTED_CONTAINER,
         },
       ],

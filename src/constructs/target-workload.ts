@@ -2,6 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodSecurity } from './hardening.js';
+import { useHostNetwork } from './host-network.js';
 import { commonLabels } from './labels.js';
 import { placeOnNodes } from './source-workload.js';
 
@@ -20,12 +21,15 @@ export interface TargetWorkloadProps {
   readonly memoryRequest?: Size;
   /** @default 64Mi */
   readonly memoryLimit?: Size;
+  /** Answer on the node's own addresses (host network) instead of a pod's; no Service then. @default false */
+  readonly hostNetwork?: boolean;
 }
 
 /** The responder on every Linux node, tolerating every taint, behind a ClusterIP Service. It needs no API access. */
 export class TargetWorkload extends Construct {
   readonly daemonSet: kplus.DaemonSet;
-  readonly service: kplus.Service;
+  /** The Service of the pod-network target (none for the host-network one). */
+  readonly service?: kplus.Service;
 
   constructor(scope: Construct, id: string, props: TargetWorkloadProps) {
     super(scope, id);
@@ -74,6 +78,10 @@ export class TargetWorkload extends Construct {
     this.daemonSet.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.any()));
     placeOnNodes(this.daemonSet);
     restrictPodSecurity(this.daemonSet);
+    if (props.hostNetwork) {
+      useHostNetwork(this.daemonSet);
+      return;
+    }
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name: props.name, namespace: props.namespace, labels },

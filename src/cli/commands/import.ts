@@ -16,6 +16,10 @@ export function registerImportCommand(program: Command): void {
       '--mesh-neighbours <k>',
       'with 3 or more untainted nodes, add a DaemonSet mesh checking k neighbours each (0: none)',
       '3',
+    )
+    .option(
+      '--control-plane-vantage',
+      'add a host-network source on the control-plane nodes probing etcd, kubelets, webhooks, aggregated APIs and Konnectivity',
     );
   addClusterOptions(command, "p2pnc's namespace in the topology").action(async (options) => {
     // Loaded on demand: other commands never pay for the kube client, zod or yaml through this one.

@@ -32,8 +32,31 @@ export interface KubeEndpoints {
 
 export interface KubePod {
   metadata: { name: string; namespace?: string };
-  spec?: { nodeName?: string; containers?: { name: string; command?: string[]; args?: string[] }[] };
+  spec?: {
+    nodeName?: string;
+    hostNetwork?: boolean;
+    containers?: { name: string; command?: string[]; args?: string[] }[];
+  };
   status?: { hostIP?: string; podIP?: string };
+}
+
+/** A Service an admission webhook or an APIService points at. */
+export interface ServiceReference {
+  namespace: string;
+  name: string;
+  port?: number;
+}
+
+/** A Validating- or MutatingWebhookConfiguration. */
+export interface KubeWebhookConfiguration {
+  metadata: { name: string };
+  webhooks?: { name: string; clientConfig?: { service?: ServiceReference; url?: string } }[];
+}
+
+export interface KubeApiService {
+  metadata: { name: string };
+  /** No service: served by the API server itself (Local). */
+  spec?: { service?: ServiceReference | null };
 }
 
 /** OpenShift's `infrastructures.config.openshift.io/cluster`. */
@@ -57,4 +80,10 @@ export interface ClusterFacts {
   kubeadmClusterConfiguration?: string;
   /** Present on OpenShift only. */
   infrastructure?: OpenShiftInfrastructure;
+  /** With --control-plane-vantage: validating and mutating webhook configurations (undefined when not read). */
+  webhookConfigurations?: KubeWebhookConfiguration[];
+  /** With --control-plane-vantage: APIServices (undefined when not read). */
+  apiServices?: KubeApiService[];
+  /** With --control-plane-vantage: the konnectivity-server and konnectivity-agent pods of kube-system. */
+  konnectivityPods?: KubePod[];
 }

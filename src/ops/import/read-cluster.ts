@@ -8,15 +8,23 @@ import type {
   KubeEndpointSlice,
   KubeNode,
   KubePod,
+  KubeApiService,
   KubeService,
+  KubeWebhookConfiguration,
   OpenShiftInfrastructure,
 } from './facts.js';
 
 const TIMEOUT_MS = 30_000;
 
+export interface ReadOptions {
+  /** Also read what the API server dials: webhook configurations, APIServices, Konnectivity's pods. @default false */
+  controlPlaneVantage?: boolean;
+}
+
 export async function readClusterFacts(
   client: KubeClient,
   server: string,
+  options: ReadOptions = {},
 ): Promise<{ facts: ClusterFacts; notes: string[] }> {
   // Reads run in parallel; notes keep the order in which the reads were started, so output is stable.
   const notes: (string | undefined)[] = [];
@@ -91,6 +99,25 @@ export async function readClusterFacts(
         ),
   ]);
   const clusterConfiguration = kubeadmConfig?.data?.['ClusterConfiguration'];
+  const list = <T>(what: string, path: string) => optional(what, async () => (await get<ObjectList<T>>(path)).items);
+  const [validating, mutating, apiServices, kubeSystemPods] = options.controlPlaneVantage
+    ? await Promise.all([
+        list<KubeWebhookConfiguration>(
+          'list ValidatingWebhookConfigurations',
+          '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
+        ),
+        list<KubeWebhookConfiguration>(
+          'list MutatingWebhookConfigurations',
+          '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
+        ),
+        list<KubeApiService>('list APIServices', '/apis/apiregistration.k8s.io/v1/apiservices'),
+        list<KubePod>('list pods in kube-system (Konnectivity)', '/api/v1/namespaces/kube-system/pods'),
+      ])
+    : [];
+  const webhookConfigurations =
+    validating || mutating
+      ? [...(validating ?? []), ...(mutating ?? [])].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
+      : undefined;
 
   const facts: ClusterFacts = {
     server,
@@ -101,6 +128,11 @@ export async function readClusterFacts(
     ...(etcdPods ? { etcdPods } : {}),
     ...(clusterConfiguration ? { kubeadmClusterConfiguration: clusterConfiguration } : {}),
     ...(infrastructure ? { infrastructure } : {}),
+    ...(webhookConfigurations ? { webhookConfigurations } : {}),
+    ...(apiServices ? { apiServices } : {}),
+    ...(kubeSystemPods
+      ? { konnectivityPods: kubeSystemPods.filter((pod) => pod.metadata.name.startsWith('konnectivity-')) }
+      : {}),
   };
   return { facts, notes: notes.filter((note) => note !== undefined) };
 }

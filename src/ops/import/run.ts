@@ -19,6 +19,7 @@ export interface ImportCommandOptions {
   output: string;
   force?: boolean;
   meshNeighbours: string;
+  controlPlaneVantage?: boolean;
 }
 
 export interface ImportIo {
@@ -48,13 +49,14 @@ export async function runImport(options: ImportCommandOptions, io: ImportIo): Pr
   const client = new KubeClient(config);
   let read: Awaited<ReturnType<typeof readClusterFacts>>;
   try {
-    read = await readClusterFacts(client, config.server);
+    read = await readClusterFacts(client, config.server, { controlPlaneVantage: options.controlPlaneVantage === true });
   } finally {
     client.close();
   }
   const imported = importTopology(read.facts, {
     namespace: options.namespace,
     meshNeighbours,
+    controlPlaneVantage: options.controlPlaneVantage === true,
     ...(options.cluster ? { cluster: options.cluster } : {}),
   });
   const notes = [...read.notes, ...imported.notes];

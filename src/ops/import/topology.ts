@@ -12,6 +12,7 @@ import type { ClusterFacts, KubeService } from './facts.js';
 import type { HostPort } from './hosts.js';
 import { parseClusterConfiguration, type KubeadmFacts } from './kubeadm.js';
 import { loadBalancers } from './load-balancers.js';
+import { controlPlaneVantage } from './control-plane.js';
 import { importNodes, type ImportedNode } from './nodes.js';
 
 type TargetInput = TopologyInput['targets'][number];
@@ -36,6 +37,8 @@ export interface ImportOptions {
   namespace: string;
   /** k of the node-mesh DaemonSet source; 0 for no mesh. */
   meshNeighbours: number;
+  /** Add the control plane's vantage (a host-network source on the control-plane nodes). @default false */
+  controlPlaneVantage?: boolean;
 }
 
 export interface ImportResult {
@@ -74,7 +77,7 @@ export function importTopology(facts: ClusterFacts, options: ImportOptions): Imp
     api?.port ?? (typeof servicePort?.targetPort === 'number' ? servicePort.targetPort : undefined) ?? DEFAULT_API_PORT;
   if (api === undefined) notes.push(`no endpoints of the kubernetes Service read; API server port ${apiPort} assumed`);
 
-  const targets = uniqueNames([
+  const base = uniqueNames([
     ...apiServerTargets(context, api, apiPort),
     ...etcdTargets(context, facts, kubeadm),
     {
@@ -95,7 +98,20 @@ export function importTopology(facts: ClusterFacts, options: ImportOptions): Imp
       ]),
     }).map(({ name, host, port }): TargetInput => ({ name, kind: 'endpoint', host, port })),
     { name: P2PNC_TARGET, kind: 'p2pnc-target' },
-  ]).sort((a, b) => (a.name < b.name ? -1 : 1));
+  ]);
+  const vantage = options.controlPlaneVantage
+    ? controlPlaneVantage(
+        facts,
+        nodes,
+        base
+          .filter((target) => target.name.startsWith(API_SERVER_TARGET) || target.name.startsWith(ETCD_TARGET))
+          .map((target) => target.name),
+        notes,
+      )
+    : undefined;
+  const targets = uniqueNames([...base, ...(vantage?.targets ?? [])]).sort((a, b) => (a.name < b.name ? -1 : 1));
+  // The control plane's targets are the control-plane source's alone: the other sources keep what they probed.
+  const others = vantage ? base.map((target) => target.name).sort() : undefined;
 
   const draft: TopologyInput = {
     cluster:
@@ -113,7 +129,12 @@ export function importTopology(facts: ClusterFacts, options: ImportOptions): Imp
       ...(roles.length > 0 ? { roles } : {}),
       ...(Object.keys(labels).length > 0 ? { labels } : {}),
     })),
-    sources: sources(context, options.meshNeighbours),
+    sources: [
+      ...sources(context, options.meshNeighbours).map((source) =>
+        others && source.targets === undefined ? { ...source, targets: others } : source,
+      ),
+      ...(vantage ? [vantage.source] : []),
+    ],
     targets,
   };
   const parsed = TopologySchema.safeParse(draft);
