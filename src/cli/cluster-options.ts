@@ -30,7 +30,12 @@ export function addClusterOptions(
       const { usesInClusterConfig, useResolvedKubeConfig } = await import('../runtime/kube/config.js');
       if (usesInClusterConfig(options)) return;
       const { resolveKubeconfig } = await import('./kubeconfig.js');
-      useResolvedKubeConfig(options, await resolveKubeconfig(options));
+      useResolvedKubeConfig(
+        options,
+        await resolveKubeconfig(options).catch((error: unknown) =>
+          error instanceof Error ? error : new Error(String(error)),
+        ),
+      );
     });
   return command;
 }

@@ -370,7 +370,10 @@ describe('kubeconfig as kubectl reads it, in the operator commands', { skip: mis
       ['source', '--source', 'x', '--kubeconfig', file, '--metrics-port', '0', '--no-leader-elect'],
       env,
     );
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const deadline = Date.now() + 30_000;
+    while (!/source started/.test(source.output()) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     const code = await source.stop();
     assert.doesNotMatch(source.output(), /client-node was loaded/);
     assert.match(source.output(), /source started/);

@@ -70,18 +70,19 @@ export function kubeconfigFile(file?: string, contextName?: string): KubeConfig 
 
 /**
  * Configurations resolved ahead by the operator commands (cli/kubeconfig.ts, which is async: exec plugins), by the
- * options they were resolved for: loadKubeConfig returns them instead of loading the lean way.
+ * options they were resolved for: loadKubeConfig returns them instead of loading the lean way. A resolution that
+ * failed is kept as its error and thrown when the command reads the cluster, so its own usage errors come first.
  */
-const resolvedAhead = new Map<string, KubeConfig>();
+const resolvedAhead = new Map<string, KubeConfig | Error>();
 
 function optionsKey(options: { kubeconfig?: string; context?: string }): string {
   return JSON.stringify([options.kubeconfig ?? null, options.context ?? null, process.env.KUBECONFIG ?? null]);
 }
 
-/** Makes loadKubeConfig(options) return `config` (undefined: forget every configuration resolved ahead). */
+/** Makes loadKubeConfig(options) return `config`, or throw it (undefined: forget every one resolved ahead). */
 export function useResolvedKubeConfig(
   options: { kubeconfig?: string; context?: string },
-  config: KubeConfig | undefined,
+  config: KubeConfig | Error | undefined,
 ): void {
   resolvedAhead.clear();
   if (config) resolvedAhead.set(optionsKey(options), config);
@@ -95,6 +96,7 @@ export function usesInClusterConfig(options: { kubeconfig?: string; context?: st
 /** In the cluster when the pod has a ServiceAccount token, else the kubeconfig. */
 export function loadKubeConfig(options: { kubeconfig?: string; context?: string } = {}): KubeConfig {
   const ahead = resolvedAhead.get(optionsKey(options));
+  if (ahead instanceof Error) throw ahead;
   if (ahead) return ahead;
   if (usesInClusterConfig(options)) return inClusterConfig();
   return kubeconfigFile(options.kubeconfig, options.context);
