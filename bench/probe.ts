@@ -2,6 +2,7 @@
  * `npm run bench:probe`: one cycle of TCP probes against loopback listeners, p2pnc's runner against a bare
  * net.connect loop (the floor), each scenario in its own child process for clean RSS readings.
  * Missing a goal is reported, not fatal; errors (failed probes, too few file descriptors, a crashed child) exit 1.
+ * Then the icmp, udp and mtu probes against their own floors (bench/probe-kinds.ts).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { goal } from './goal.js';
+import { benchKinds, readKindSettings } from './probe-kinds.js';
 import type { Engine, WorkerConfig, WorkerReport } from './probe-worker.js';
 
 const run = promisify(execFile);
@@ -31,6 +33,8 @@ interface Settings {
 
 function readSettings(): Settings {
   const { values } = parseArgs({
+    // The new kinds' options (bench/probe-kinds.ts) pass through.
+    strict: false,
     options: {
       checks: { type: 'string', default: '10000' },
       'small-checks': { type: 'string', default: '1000' },
@@ -40,7 +44,7 @@ function readSettings(): Settings {
       rounds: { type: 'string', default: '3' },
     },
   });
-  const positive = (name: string, text: string): number => {
+  const positive = (name: string, text: string | boolean | undefined): number => {
     const value = Number(text);
     if (!Number.isInteger(value) || value < 1)
       throw new BenchError(`--${name} must be a positive integer, not "${text}"`);
@@ -287,6 +291,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  await benchKinds(readKindSettings());
 }
 
 main().catch((error: unknown) => {

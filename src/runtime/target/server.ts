@@ -20,6 +20,8 @@ export interface TargetOptions {
   identity?: Identity;
   /** Echo udp probes on the TCP port's number. @default true */
   udp?: boolean;
+  /** UDP echoes per second at most; beyond, datagrams go unanswered. @default 20000 */
+  maxEchoesPerSecond?: number;
 }
 
 export interface CloseResult {
@@ -81,7 +83,7 @@ export async function startTarget(options: TargetOptions): Promise<RunningTarget
   let udp: UdpEcho | undefined;
   if (options.udp !== false) {
     try {
-      udp = await startUdpEcho(options.host ?? '::', bound.port);
+      udp = await startUdpEcho(options.host ?? '::', bound.port, options.maxEchoesPerSecond);
     } catch (error) {
       server.close();
       throw error;
