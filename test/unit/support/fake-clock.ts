@@ -64,7 +64,7 @@ export async function settle(rounds = 5): Promise<void> {
 }
 
 /** Polls `condition` in real time (the I/O the fake clock does not drive) until it holds, or fails after `timeoutMs`. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+export async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
