@@ -131,12 +131,20 @@ function execCredential(exec: RawExec): () => string | undefined {
   return () => {
     if (token && Date.now() < expires) return token;
     const env = { ...process.env, ...Object.fromEntries((exec.env ?? []).map((entry) => [entry.name, entry.value])) };
-    const output = execFileSync(exec.command, exec.args ?? [], {
-      env,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const status = (JSON.parse(output) as { status?: { token?: string; expirationTimestamp?: string } }).status;
+    let status: { token?: string; expirationTimestamp?: string } | undefined;
+    try {
+      const output = execFileSync(exec.command, exec.args ?? [], {
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      status = (JSON.parse(output) as { status?: typeof status }).status;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UserError(
+        `kubeconfig exec plugin "${exec.command}" ${code === 'ENOENT' ? 'not found; install it or fix exec.command' : `failed: ${(error as Error).message.split('\n')[0]}`}`,
+      );
+    }
     token = status?.token;
     expires = status?.expirationTimestamp ? Date.parse(status.expirationTimestamp) - 30_000 : Date.now() + 60_000;
     return token;
