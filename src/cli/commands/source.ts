@@ -27,6 +27,15 @@ interface SourceCommandOptions extends ClusterOptions {
   startJitter: string;
 }
 
+/**
+ * The defaults of --renew-deadline and --retry-period: client-go's (10s and 2s for a 15s lease) in proportion to
+ * --lease-duration, so a shorter lease alone stays valid.
+ */
+const LEASE_SHARE = {
+  renewDeadline: { share: 2 / 3, text: '2/3' },
+  retryPeriod: { share: 2 / 15, text: '2/15' },
+};
+
 export function registerSourceCommand(program: Command): void {
   const command = program
     .command('source')
@@ -55,13 +64,13 @@ export function registerSourceCommand(program: Command): void {
     .addOption(
       new Option(
         '--renew-deadline <duration>',
-        'with --leader-stay-through-api-outage=false, a leader that could not renew for this long steps down (default: 2/3 of --lease-duration, 10s)',
+        `with --leader-stay-through-api-outage=false, a leader that could not renew for this long steps down (default: ${LEASE_SHARE.renewDeadline.text} of --lease-duration, 10s)`,
       ).env('P2PNC_RENEW_DEADLINE'),
     )
     .addOption(
       new Option(
         '--retry-period <duration>',
-        'between tries to renew or acquire the Lease, x 1-2.2 for standbys (default: 2/15 of --lease-duration, 2s)',
+        `between tries to renew or acquire the Lease, x 1-2.2 for standbys (default: ${LEASE_SHARE.retryPeriod.text} of --lease-duration, 2s)`,
       ).env('P2PNC_RETRY_PERIOD'),
     )
     .addOption(
@@ -105,14 +114,15 @@ export function registerSourceCommand(program: Command): void {
 function sourceConfig(options: SourceCommandOptions): SourceConfig {
   if (options.perNode && !options.node)
     throw new UsageError('--per-node needs --node (or P2PNC_NODE_NAME from the downward API)');
-  // client-go's defaults (15s, 10s, 2s) in proportion, so a shorter --lease-duration alone stays valid.
   const leaseDurationMs = duration(options.leaseDuration, '--lease-duration');
   const timing = {
     leaseDurationMs,
     renewDeadlineMs: options.renewDeadline
       ? duration(options.renewDeadline, '--renew-deadline')
-      : (leaseDurationMs * 2) / 3,
-    retryPeriodMs: options.retryPeriod ? duration(options.retryPeriod, '--retry-period') : (leaseDurationMs * 2) / 15,
+      : leaseDurationMs * LEASE_SHARE.renewDeadline.share,
+    retryPeriodMs: options.retryPeriod
+      ? duration(options.retryPeriod, '--retry-period')
+      : leaseDurationMs * LEASE_SHARE.retryPeriod.share,
   };
   const problem = leaderTimingProblem(timing, {
     leaseDuration: '--lease-duration',
