@@ -107,7 +107,7 @@ describe('host-network sources and target', () => {
         assert.equal(container.securityContext.readOnlyRootFilesystem, true, where);
       }
     }
-    for (const { workload, pod } of podSpecs.filter(({ pod }) => !pod.hostNetwork))
+    for (const { workload } of podSpecs.filter(({ pod }) => !pod.hostNetwork))
       assert.equal(workload.metadata.namespace, 'p2pnc', workload.metadata.name);
   });
 
