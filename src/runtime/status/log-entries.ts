@@ -4,14 +4,29 @@ import { formatDuration } from '../../api/duration.js';
 import type { ProbeResult } from '../types.js';
 import { formatTime, timeMs } from './time.js';
 
+/**
+ * When this process recorded an entry, to the millisecond. Stored times are whole seconds, so a success and a failure
+ * of the same second could not be put in order from the status alone (an outage then started at its confirming
+ * failure, seconds late). Memory only: the status keeps OpenShift's fields.
+ */
+const recordedAtMs = new WeakMap<LogEntry, number>();
+
 export function toLogEntry(result: ProbeResult): LogEntry {
-  return {
+  const entry: LogEntry = {
     time: formatTime(result.time),
     success: result.success,
     reason: result.reason,
     message: result.message,
     latency: formatDuration(result.latencyMs),
   };
+  recordedAtMs.set(entry, result.time.getTime());
+  return entry;
+}
+
+/** The entry's probe time: to the millisecond when this process recorded it, else its stored whole second. */
+export function entryTimeMs(entry: LogEntry | undefined): number {
+  if (!entry) return Number.NEGATIVE_INFINITY;
+  return recordedAtMs.get(entry) ?? timeMs(entry.time);
 }
 
 /**

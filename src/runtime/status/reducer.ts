@@ -7,9 +7,9 @@
  */
 import type { CheckSpec, CheckStatus, Condition, LogEntry, Outage } from '../../api/check.js';
 import { DEFAULT_STATUS_HISTORY } from '../../api/constants.js';
-import { formatDuration } from '../../api/duration.js';
+import { formatDuration, parseDuration } from '../../api/duration.js';
 import type { ProbeResult } from '../types.js';
-import { insertNewestFirst, newestTimeMs, toLogEntry } from './log-entries.js';
+import { entryTimeMs, insertNewestFirst, newestTimeMs, toLogEntry } from './log-entries.js';
 import { formatTime, formatTimeNano, storedTimeMs, timeMs } from './time.js';
 
 export const REACHABLE = 'Reachable';
@@ -53,19 +53,25 @@ export function statusPolicy(overrides: Partial<StatusPolicy> = {}): StatusPolic
 }
 
 /**
- * The policy for one check: its spec's history caps over the source's policy. A failure streak is read from the
- * failures list, so confirming takes at most entries + 1 failures however few the check keeps.
+ * The policy for one check: its spec's history caps over the source's policy, and the confirming retry no later than
+ * its interval. A failure streak is read from the failures list, so confirming takes at most entries + 1 failures
+ * however few the check keeps.
  */
-export function policyForCheck(base: StatusPolicy, spec: Pick<CheckSpec, 'history'>): StatusPolicy {
+export function policyForCheck(base: StatusPolicy, spec: Pick<CheckSpec, 'history' | 'interval'>): StatusPolicy {
   const entries = spec.history?.entries;
   const outages = spec.history?.outages;
-  if (entries === undefined && outages === undefined) return base;
+  // A check probed more often than the confirming retry confirms at its own pace (a 1 s check within about 2 s).
+  const intervalMs = spec.interval === undefined ? undefined : parseDuration(spec.interval);
+  const confirmRetryMs =
+    intervalMs !== undefined && intervalMs > 0 ? Math.min(base.confirmRetryMs, intervalMs) : base.confirmRetryMs;
+  if (entries === undefined && outages === undefined && confirmRetryMs === base.confirmRetryMs) return base;
   const maxEntries = entries ?? base.maxEntries;
   return {
     ...base,
     maxEntries,
     maxOutages: outages ?? base.maxOutages,
     confirmFailures: Math.min(base.confirmFailures, maxEntries + 1),
+    confirmRetryMs,
   };
 }
 
@@ -166,10 +172,10 @@ function recordFailure(
 
 /** Failures since the newest success, newest first; a failure of the check itself ends the streak. */
 function failureStreak(status: CheckStatus, policy: StatusPolicy): LogEntry[] {
-  const newestSuccess = newestTimeMs(status.successes);
+  const newestSuccess = entryTimeMs(status.successes?.[0]);
   const streak: LogEntry[] = [];
   for (const failure of status.failures ?? []) {
-    if (timeMs(failure.time) <= newestSuccess || policy.invalidCheckReasons.includes(failure.reason ?? '')) break;
+    if (entryTimeMs(failure) <= newestSuccess || policy.invalidCheckReasons.includes(failure.reason ?? '')) break;
     streak.push(failure);
   }
   return streak;
