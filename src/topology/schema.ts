@@ -175,7 +175,8 @@ export const ProbeSchema = z
 /** Where the probe kinds reach something that answers: ClusterIPs drop ping, only p2pnc's target echoes UDP. */
 function checkProbeKind(target: z.output<typeof TargetSchema>, path: (string | number)[], ctx: Refinement): void {
   const kind = target.probe?.kind;
-  if (kind === 'icmp' && (target.kind === 'service' || (target.kind === 'p2pnc-target' && target.viaService)))
+  const throughService = target.kind === 'p2pnc-target' && target.viaService && target.layer === 'pod';
+  if (kind === 'icmp' && (target.kind === 'service' || throughService))
     ctx.addIssue({
       code: 'custom',
       path: [...path, 'probe', 'kind'],

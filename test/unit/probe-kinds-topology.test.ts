@@ -35,6 +35,11 @@ test('the new kinds where they reach something that answers', () => {
     t.targets[4].probe = { kind: 'icmp' };
     t.targets[4].viaService = false;
   });
+  // The host-network target has no Service to go through: nothing to turn off.
+  parse((t) => {
+    t.targets[4].probe = { kind: 'icmp' };
+    t.targets[4].layer = 'host';
+  });
 });
 
 test('misplaced kinds and options are errors naming the fix', () => {
