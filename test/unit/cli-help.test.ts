@@ -39,7 +39,9 @@ const commands = leafCommands(program);
 describe('--help', () => {
   test('the CLI has the commands the README documents', () => {
     assert.deepEqual(commands.map(({ path }) => path.join(' ')).sort(), [
+      'check icmp',
       'check tcp-endpoint',
+      'check udp',
       'diagnose',
       'import',
       'prune',
@@ -116,7 +118,13 @@ describe('-o formats', () => {
   );
 
   test('status, diagnose and check take -o as a format', () => {
-    assert.deepEqual(formatted.map(({ path }) => path.join(' ')).sort(), ['check tcp-endpoint', 'diagnose', 'status']);
+    assert.deepEqual(formatted.map(({ path }) => path.join(' ')).sort(), [
+      'check icmp',
+      'check tcp-endpoint',
+      'check udp',
+      'diagnose',
+      'status',
+    ]);
   });
 
   for (const { path, command } of formatted) {

@@ -134,8 +134,9 @@ const cases: { name: string; mutate: Mutation; expected: RegExp }[] = [
   },
   {
     name: 'bad probe kind',
-    mutate: (t) => (t.targets[3].probe = { kind: 'udp' }),
-    expected: /targets\[3\]\.probe\.kind: must be one of "tcp", "tls", "http", "https"; got "udp"/,
+    mutate: (t) => (t.targets[3].probe = { kind: 'ping' }),
+    expected:
+      /targets\[3\]\.probe\.kind: must be one of "tcp", "tls", "http", "https", "icmp", "udp", "mtu"; got "ping"/,
   },
   {
     name: 'bad host',
