@@ -3,8 +3,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CheckStatus } from '../../src/api/check.js';
+import { ProbeScheduler } from '../../src/runtime/source/scheduler.js';
 import { policyForCheck, record, statusPolicy } from '../../src/runtime/status/reducer.js';
 import type { ProbeResult } from '../../src/runtime/types.js';
+import { FakeClock } from '../unit/support/fake-clock.js';
 import { clock, ok, refused } from './helpers.js';
 
 function replay(results: ProbeResult[], policy = statusPolicy()) {
@@ -49,4 +51,17 @@ test('a failure, then a success in the same second: that failure is over, the ne
   assert.equal(outcomes[3]!.transition, undefined);
   assert.equal(outcomes[3]!.confirmRetryInMs, 5000);
   assert.equal(outcomes[3]!.status.outages, undefined);
+});
+
+test('the scheduler never puts a confirming probe later than the regular one (also under --interval overrides)', async () => {
+  const fake = new FakeClock();
+  const start = fake.now();
+  const runs: number[] = [];
+  const scheduler = new ProbeScheduler({ concurrency: 1, clock: fake, random: () => 0.5 });
+  scheduler.upsert('a', { intervalMs: 1_000, run: async () => void runs.push(fake.now() - start) });
+  await fake.advance(500);
+  scheduler.probeIn('a', 5_000);
+  await fake.advance(1_100);
+  assert.deepEqual(runs, [500, 1_500]);
+  await scheduler.stop();
 });

@@ -68,12 +68,14 @@ export class ProbeScheduler {
     this.entries.delete(name);
   }
 
-  /** Probe `name` again after `delayMs` instead of its regular period (e.g. to confirm a failure). */
+  /** Probe `name` again after `delayMs` (at most its interval) instead of its regular period (e.g. to confirm a failure). */
   probeIn(name: string, delayMs: number): void {
     const entry = this.entries.get(name);
     if (!entry) return;
-    if (entry.running) entry.again = delayMs;
-    else this.arm(name, entry, delayMs);
+    // Sooner, never later: a check probed more often than the retry keeps its own pace.
+    const delay = Math.min(delayMs, entry.check.intervalMs);
+    if (entry.running) entry.again = delay;
+    else this.arm(name, entry, delay);
   }
 
   /** Stops scheduling; resolves once the probes in flight have finished and reported. */
