@@ -36,7 +36,10 @@ export class MonitoringChart extends Chart {
       const intervals = checks.map((check) => parseDuration(check.spec.interval ?? topology.interval)!);
       const groups = alertRules({
         namespace,
-        sourceNames: topology.sources.map((source) => source.name),
+        // Only the pods the ServiceMonitor scrapes: host-network and sidecar sources are elsewhere and never would be.
+        sourceNames: topology.sources
+          .filter((source) => source.kind !== 'Sidecar' && !source.hostNetwork)
+          .map((source) => source.name),
         longestIntervalMs: Math.max(parseDuration(topology.interval)!, ...intervals),
         alerts: monitoring.alerts,
       });

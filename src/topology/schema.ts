@@ -570,8 +570,10 @@ export function usesHostNetwork(topology: Pick<Topology, 'sources' | 'targets'>)
 function checkVantages(topology: z.output<typeof TopologyObject>, ctx: Refinement): void {
   const hostPort = topology.target.hostPort ?? DEFAULT_HOST_TARGET_PORT;
   const hostTarget = topology.targets.some((target) => target.kind === 'p2pnc-target' && target.layer === 'host');
-  const portOwners = new Map<number, string>(
-    hostTarget ? [[hostPort, 'the host-network target (target.hostPort)']] : [],
+  const everyNode = topology.nodes.map((node) => node.name);
+  // The host target runs on every node; a source shares a node's ports only with those placed on that node too.
+  const portOwners = new Map<number, { owner: string; nodes: readonly string[] }[]>(
+    hostTarget ? [[hostPort, [{ owner: 'the host-network target (target.hostPort)', nodes: everyNode }]]] : [],
   );
   topology.sources.forEach((source, i) => {
     if (source.kind === 'DaemonSet' && source.controlPlane) {
@@ -590,14 +592,16 @@ function checkVantages(topology: z.output<typeof TopologyObject>, ctx: Refinemen
     }
     if (source.kind === 'Sidecar' || !source.hostNetwork) return;
     const metricsPort = source.metricsPort ?? DEFAULT_METRICS_PORT;
-    const owner = portOwners.get(metricsPort);
-    if (owner !== undefined)
+    const nodes = placedOn(topology, source);
+    const owners = portOwners.get(metricsPort) ?? [];
+    const clash = owners.find((other) => other.nodes.some((node) => nodes.includes(node)));
+    if (clash !== undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['sources', i, source.metricsPort === undefined ? 'hostNetwork' : 'metricsPort'],
-        message: `host-network sources share the node's ports, and ${owner} uses port ${metricsPort} already; set metricsPort to a free port (for example ${metricsPort + 2 + i})`,
+        message: `host-network sources share the node's ports, and ${clash.owner} uses port ${metricsPort} already on a node this source runs on; set metricsPort to a free port (for example ${metricsPort + 2 + i})`,
       });
-    else portOwners.set(metricsPort, `sources[${i}] (${source.name})`);
+    else portOwners.set(metricsPort, [...owners, { owner: `sources[${i}] (${source.name})`, nodes }]);
   });
   if (usesHostNetwork(topology)) {
     const name = hostNamespaceOf(topology);
@@ -614,6 +618,19 @@ function checkVantages(topology: z.output<typeof TopologyObject>, ctx: Refinemen
         message: `host-network workloads run in <namespace>-host, which would be longer than 63 characters; shorten namespace or set hostNamespace`,
       });
   }
+}
+
+/** The nodes a source's pods may run on: a Deployment anywhere unless pinned, a DaemonSet on its selected nodes. */
+function placedOn(topology: z.output<typeof TopologyObject>, source: PodSource): string[] {
+  if (source.kind === 'Deployment') return source.node ? [source.node] : topology.nodes.map((node) => node.name);
+  const roles = source.controlPlane ? [CONTROL_PLANE_ROLE] : source.roles;
+  return topology.nodes
+    .filter(
+      (node) =>
+        (roles === undefined || roles.some((role) => node.roles.includes(role))) &&
+        Object.entries(source.nodeLabels ?? {}).every(([key, value]) => node.labels[key] === value),
+    )
+    .map((node) => node.name);
 }
 
 function checkRoles(

@@ -136,8 +136,15 @@ describe('host-network sources and target', () => {
     delete (topology.sources[2] as { metricsPort?: number }).metricsPort;
     assert.throws(
       () => parseTopology(stringify(topology)),
-      /sources\[2\]\.hostNetwork: host-network sources share the node's ports, and sources\[1\] \(host-mesh\) uses port 17698 already; set metricsPort/,
+      /sources\[2\]\.hostNetwork: host-network sources share the node's ports, and sources\[1\] \(host-mesh\) uses port 17698 already on a node this source runs on; set metricsPort/,
     );
+  });
+
+  test('host-network sources on different nodes may share a metrics port', () => {
+    const topology = vantageTopology();
+    topology.sources[1] = { ...topology.sources[1]!, roles: ['worker'] } as (typeof topology.sources)[number];
+    delete (topology.sources[2] as { metricsPort?: number }).metricsPort;
+    assert.doesNotThrow(() => parseTopology(stringify(topology)));
   });
 
   test('every node pair is probed host-to-host and pod-to-pod, each check saying its vantage and target layer', () => {
@@ -158,6 +165,16 @@ describe('host-network sources and target', () => {
     const podCheck = find('PodNetworkConnectivityCheck', 'pod-mesh-worker-0-to-node-pod-worker-1')!;
     assert.deepEqual(podCheck.spec.targetPod, { service: 'network-check-target', node: 'worker-1', port: 8080 });
     assert.equal(podCheck.spec.target.layer, 'pod');
+  });
+  test('monitoring expects metrics only from the sources its ServiceMonitor scrapes (pod-network ones)', () => {
+    const rule = synthToTemp({
+      ...vantageTopology(),
+      monitoring: { serviceMonitor: true, prometheusRule: true },
+    }).objects.find((object) => object.kind === 'PrometheusRule')!;
+    const text = JSON.stringify(rule.spec);
+    assert.match(text, /absent\(p2pnc_checks\{[^}]*source=\\"pod-mesh\\"\}\)/);
+    for (const source of ['host-mesh', 'control-plane', 'ingress-vantage'])
+      assert.doesNotMatch(text, new RegExp(`source=\\\\"${source}\\\\"`), source);
   });
 });
 
