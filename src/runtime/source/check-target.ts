@@ -52,8 +52,7 @@ export async function resolveProbeTarget(name: string, spec: CheckSpec, lookups:
   let port = endpoint.port;
   if (spec.targetPod) {
     const address = lookups.targetPodAddress(spec.targetPod.service, spec.targetPod.node);
-    if (!address)
-      throw new Error(noTargetPodText(spec.targetPod.service, spec.targetPod.node));
+    if (!address) throw new Error(noTargetPodText(spec.targetPod.service, spec.targetPod.node));
     host = address;
     port = spec.targetPod.port;
   }
