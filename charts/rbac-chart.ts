@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { heartbeatLeaseName } from '../src/api/heartbeat.js';
 import { commonLabels } from '../src/constructs/labels.js';
 import { SourceRbac } from '../src/constructs/source-rbac.js';
 import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
@@ -37,6 +38,12 @@ export class RbacChart extends Chart {
         clientCertSecrets: own.flatMap((check) => (check.spec.tlsClientCert ? [check.spec.tlsClientCert.name] : [])),
         resolvesTargetPods: own.some((check) => check.spec.targetPod !== undefined),
         electsLeader: source.kind !== 'DaemonSet',
+        heartbeatLeases:
+          source.kind !== 'DaemonSet'
+            ? [heartbeatLeaseName(source.name)]
+            : [...new Set(own.flatMap((check) => (check.spec.source?.node ? [check.spec.source.node] : [])))].map(
+                (node) => heartbeatLeaseName(source.name, node),
+              ),
       });
       this.sourceAccounts.set(source.name, rbac.serviceAccount);
     }

@@ -36,6 +36,11 @@ export interface SourceWorkloadProps {
    * on thousands of nodes does not list in one instant (`p2pnc source --start-jitter`). @default none
    */
   readonly startJitter?: string;
+  /**
+   * Renew the heartbeat Lease this often instead of every probe interval, on clusters large enough for heartbeats to
+   * weigh on the API server (`p2pnc source --heartbeat-period`). @default every probe interval, at most every 60 s
+   */
+  readonly heartbeatPeriod?: string;
 }
 
 /**
@@ -71,6 +76,7 @@ export class SourceWorkload extends Construct {
             ...(perNode && props.startJitter && props.startJitter !== '0s'
               ? ['--start-jitter', props.startJitter]
               : []),
+            ...(props.heartbeatPeriod ? ['--heartbeat-period', props.heartbeatPeriod] : []),
             ...(metricsPort !== METRICS_PORT ? ['--metrics-port', String(metricsPort)] : []),
           ],
           ports: [{ name: 'metrics', number: metricsPort }],

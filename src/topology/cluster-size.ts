@@ -3,7 +3,11 @@
  * - what each check's status keeps and how often a healthy one is written: the status is the API server's and etcd's
  *   cost per check (44 KiB full at 20/20 caps, 11 KiB at 5/5; 54 vs 15 apiserver CPU-ms per patch), so large
  *   clusters keep less and write healthy checks more rarely. Transitions are always written at once;
- * - how widely the per-node sources of a DaemonSet spread their first list after a rollout or an API server restart.
+ * - how widely the per-node sources of a DaemonSet spread their first list after a rollout or an API server restart;
+ * - how often each source instance renews its heartbeat Lease (2.9 apiserver CPU-ms each): every probe interval up to
+ *   250 nodes, every 2 and 4 minutes beyond, so heartbeats and refreshes together stay within 0.2 apiserver cores at
+ *   5,000 nodes (two per-node sources each). With liveness carried by heartbeats, a healthy check's refresh can be
+ *   rare: its result only has to be rewritten before the 48 h stale sweep would take it for abandoned.
  */
 import type { CheckSpec } from '../api/check.js';
 import { DEFAULT_REFRESH_INTERVAL, DEFAULT_STATUS_HISTORY } from '../api/constants.js';
@@ -20,6 +24,8 @@ interface SizeClass {
   status: CheckStatusSettings;
   /** Each per-node source waits a random time below this before its first list ('0s': none). */
   startJitter: string;
+  /** How often a source renews its heartbeat at least ('': every probe interval, at most every 60 s). */
+  heartbeatPeriod: string;
 }
 
 /** Size classes by node count, smallest first; the first whose bound the cluster does not exceed applies. */
@@ -28,12 +34,19 @@ export const SIZE_CLASSES: readonly SizeClass[] = [
     upToNodes: 250,
     status: { ...DEFAULT_STATUS_HISTORY, refreshInterval: DEFAULT_REFRESH_INTERVAL },
     startJitter: '0s',
+    heartbeatPeriod: '',
   },
-  { upToNodes: 1000, status: { entries: 10, outages: 10, refreshInterval: '30m' }, startJitter: '10s' },
+  {
+    upToNodes: 1000,
+    status: { entries: 10, outages: 10, refreshInterval: '1h' },
+    startJitter: '10s',
+    heartbeatPeriod: '2m',
+  },
   {
     upToNodes: Number.POSITIVE_INFINITY,
-    status: { entries: 5, outages: 5, refreshInterval: '60m' },
+    status: { entries: 5, outages: 5, refreshInterval: '6h' },
     startJitter: '30s',
+    heartbeatPeriod: '4m',
   },
 ];
 
@@ -48,6 +61,11 @@ export function checkStatusSettings(topology: Pick<Topology, 'nodes' | 'checkSta
 /** The spread of a DaemonSet source's first lists (`p2pnc source --start-jitter`), '0s' for none. */
 export function sourceStartJitter(topology: Pick<Topology, 'nodes'>): string {
   return sizeClass(topology).startJitter;
+}
+
+/** How often the sources renew their heartbeats at least (`p2pnc source --heartbeat-period`), '' for every interval. */
+export function sourceHeartbeatPeriod(topology: Pick<Topology, 'nodes'>): string {
+  return sizeClass(topology).heartbeatPeriod;
 }
 
 /** The spec fields that say so, only where they differ from the runtime's defaults (small clusters' checks stay as they were). */

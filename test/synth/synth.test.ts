@@ -125,6 +125,7 @@ describe('invariants over every object', () => {
         '|events||create',
         '|secrets|etcd-client|get',
         'coordination.k8s.io|leases||create',
+        'coordination.k8s.io|leases|network-check-source-heartbeat|patch',
         'coordination.k8s.io|leases|network-check-source-leader|get,update',
         'discovery.k8s.io|endpointslices||list,watch',
         'p2pnc.io|podnetworkconnectivitychecks/status||patch',
@@ -137,8 +138,28 @@ describe('invariants over every object', () => {
     );
     const meshRole = objects.find((object) => object.kind === 'Role' && object.metadata.name === 'mesh')!;
     assert.ok(
-      !meshRole.rules.some((rule: any) => rule.resources.includes('secrets') || rule.resources.includes('leases')),
-      'per-node sources need no Lease or Secret',
+      !meshRole.rules.some((rule: any) => rule.resources.includes('secrets')),
+      'per-node sources need no Secret',
+    );
+    const meshLeases = meshRole.rules
+      .filter((rule: any) => rule.resources.includes('leases'))
+      .map((rule: any) => `${rule.verbs.join(',')} ${(rule.resourceNames ?? []).join(',')}`)
+      .sort();
+    assert.deepEqual(
+      meshLeases,
+      [
+        'create ',
+        `patch ${[
+          ...new Set(
+            objects
+              .filter((object) => object.kind === 'PodNetworkConnectivityCheck' && object.spec.source?.name === 'mesh')
+              .map((object) => `mesh-heartbeat-${object.spec.source.node}`),
+          ),
+        ]
+          .sort()
+          .join(',')}`,
+      ].sort(),
+      "per-node sources create and patch only their nodes' heartbeat Leases, and elect no leader",
     );
     const targetRoleBindings = objects.filter(
       (object) =>

@@ -35,9 +35,9 @@ describe('checkStatusSettings', () => {
     const at = (nodes: number) => checkStatusSettings(TopologySchema.parse(cluster(nodes)));
     assert.deepEqual(at(1), { entries: 20, outages: 20, refreshInterval: '10m' });
     assert.deepEqual(at(250), { entries: 20, outages: 20, refreshInterval: '10m' });
-    assert.deepEqual(at(251), { entries: 10, outages: 10, refreshInterval: '30m' });
-    assert.deepEqual(at(1000), { entries: 10, outages: 10, refreshInterval: '30m' });
-    assert.deepEqual(at(1001), { entries: 5, outages: 5, refreshInterval: '60m' });
+    assert.deepEqual(at(251), { entries: 10, outages: 10, refreshInterval: '1h' });
+    assert.deepEqual(at(1000), { entries: 10, outages: 10, refreshInterval: '1h' });
+    assert.deepEqual(at(1001), { entries: 5, outages: 5, refreshInterval: '6h' });
   });
 
   test('the topology overrides any of them', () => {
@@ -84,9 +84,10 @@ describe('DaemonSet sources spread their first list on large clusters', () => {
       );
     };
     assert.deepEqual(argsOf(3), { probe: 'source --source probe', mesh: 'source --source mesh --per-node' });
+    // Heartbeats renewed every 4 minutes, not every interval: within the write budget at 5,000 nodes.
     assert.deepEqual(argsOf(1200), {
-      probe: 'source --source probe',
-      mesh: 'source --source mesh --per-node --start-jitter 30s',
+      probe: 'source --source probe --heartbeat-period 4m',
+      mesh: 'source --source mesh --per-node --start-jitter 30s --heartbeat-period 4m',
     });
   });
 });
@@ -98,7 +99,7 @@ describe('expand', () => {
     const large = expand(TopologySchema.parse(cluster(1200)));
     for (const check of large) {
       assert.deepEqual(check.spec.history, { entries: 5, outages: 5 });
-      assert.equal(check.spec.refreshInterval, '60m');
+      assert.equal(check.spec.refreshInterval, '6h');
       assert.ok(CheckSpecSchema.safeParse(check.spec).success);
     }
   });

@@ -25,6 +25,7 @@ interface SourceCommandOptions extends ClusterOptions {
   staleAfter: string;
   staleSweepInterval: string;
   startJitter: string;
+  heartbeatPeriod?: string;
 }
 
 /**
@@ -89,6 +90,10 @@ export function registerSourceCommand(program: Command): void {
       '10m',
     )
     .option(
+      '--heartbeat-period <duration>',
+      'renew the heartbeat Lease this often (default: every probe interval of its checks, at most every 60s)',
+    )
+    .option(
       '--start-jitter <duration>',
       'wait a random time below this before the first list (thousands of nodes restarting at once)',
       '0s',
@@ -150,6 +155,7 @@ function sourceConfig(options: SourceCommandOptions): SourceConfig {
     staleAfterMs: duration(options.staleAfter, '--stale-after'),
     staleSweepIntervalMs: duration(options.staleSweepInterval, '--stale-sweep-interval'),
     startJitterMs: duration(options.startJitter, '--start-jitter', true),
+    ...(options.heartbeatPeriod ? { heartbeatPeriodMs: duration(options.heartbeatPeriod, '--heartbeat-period') } : {}),
   };
 }
 

@@ -32,6 +32,8 @@ export interface SourceConfig {
   staleAfterMs: number;
   staleSweepIntervalMs: number;
   startJitterMs: number;
+  /** Renew the heartbeat at least this often, whatever the checks' intervals. @default every shortest interval, <= 60s */
+  heartbeatPeriodMs?: number;
 }
 
 export async function runSource(config: SourceConfig): Promise<void> {
@@ -64,6 +66,7 @@ export async function runSource(config: SourceConfig): Promise<void> {
     ...(config.nodeName ? {} : { staleSweepIntervalMs: config.staleSweepIntervalMs }),
     startJitterMs: config.startJitterMs,
     ...(config.runningOn ? { runningOn: config.runningOn } : {}),
+    ...(config.heartbeatPeriodMs ? { heartbeatPeriodMs: config.heartbeatPeriodMs } : {}),
   };
   let runner: SourceRunner | undefined;
   const server = await startSourceServer(config.metricsPort, metrics.registry, () =>

@@ -48,6 +48,8 @@ export interface SourceOptions {
   runningOn?: string;
   /** Renew the source's heartbeat Lease. @default true */
   heartbeat?: boolean;
+  /** Renew it this often (large clusters), not every shortest check interval. @default the shortest interval, <= 60s */
+  heartbeatPeriodMs?: number;
 }
 
 interface CheckState {
@@ -138,6 +140,7 @@ export class SourceRunner {
 
   /** The shortest interval among this source's checks bounds how late its heartbeat may be. */
   private heartbeatPeriodMs(): number {
+    if (this.options.heartbeatPeriodMs) return this.options.heartbeatPeriodMs;
     let shortest: number | undefined;
     for (const state of this.checks.values()) {
       const interval = this.options.intervalOverrideMs ?? intervalMs(state.object.spec);
