@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { registerCheckCommand } from '../../src/cli/commands/check.js';
 import { type RunningTarget, startTarget } from '../../src/runtime/target/index.js';
 import { UsageError } from '../../src/util/errors.js';
+import { runCli } from '../helpers/process.js';
 import { closedPort } from './support/servers.js';
 
 async function check(...args: string[]): Promise<{ stdout: string; exitCode: number | undefined }> {
@@ -70,4 +71,18 @@ test('bad usage throws UsageError (exit 2) naming the flag and its range', async
       return true;
     });
   }
+});
+
+test('icmp without the native addon: a failed log entry naming how to build it, not a stack trace', async () => {
+  const run = await runCli(['check', 'icmp', '127.0.0.1', '-o', 'json'], {
+    P2PNC_ICMP_ADDON: '/nonexistent/icmp.node',
+  });
+  assert.equal(run.code, 1, run.output);
+  const entry = JSON.parse(run.output) as { reason: string; failure: string; message: string };
+  assert.equal(entry.reason, 'ICMPEchoError');
+  assert.equal(entry.failure, 'config');
+  assert.equal(
+    entry.message,
+    '127.0.0.1: no icmp echo reply from 127.0.0.1: ICMP probes need the native addon icmp.node, not found (build it with: node native/icmp/build.mjs)',
+  );
 });

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { probe } from '../../src/runtime/probe/index.js';
 import { type RunningTarget, startTarget } from '../../src/runtime/target/index.js';
 import type { ProbeTarget } from '../../src/runtime/types.js';
-import { closedPort, listen, type Running } from './support/servers.js';
+import { closedPort, hasIpv6Loopback, listen, type Running } from './support/servers.js';
 
 let target: RunningTarget;
 before(async () => {
@@ -195,4 +195,27 @@ test('out-of-range options are InvalidCheck results naming the option and its bo
   // icmp has no port: port 0 is fine there (and only there).
   const icmp = await probe(at(0, { kind: 'icmp' }), { timeoutMs: 100 });
   assert.notEqual(icmp.reason, 'InvalidCheck');
+});
+
+test('udp and mtu over IPv6 to a dual-stack target', async (t) => {
+  if (!(await hasIpv6Loopback())) return t.skip('no IPv6 loopback here');
+  const dual = await startTarget({ port: 0, host: '::', identity: { node: null, pod: null } });
+  try {
+    const udp = await probe({ label: 'v6', host: '::1', port: dual.port, kind: 'udp', count: 5 }, { timeoutMs: 2000 });
+    assert.equal(udp.success, true, udp.message);
+    assert.match(udp.message, new RegExp(`^v6: udp echo to \\[::1\\]:${dual.port} succeeded: 5/5 echoed`));
+    const mtu = await probe(
+      { label: 'v6', host: '::1', port: dual.port, kind: 'mtu', size: 4096 },
+      { timeoutMs: 2000 },
+    );
+    assert.equal(mtu.success, true, mtu.message);
+    // The same target answers IPv4 too (dual-stack TCP and UDP).
+    const v4 = await probe(
+      { label: 'v4', host: '127.0.0.1', port: dual.port, kind: 'udp', count: 2 },
+      { timeoutMs: 2000 },
+    );
+    assert.equal(v4.success, true, v4.message);
+  } finally {
+    await dual.close(100);
+  }
 });
