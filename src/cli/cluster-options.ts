@@ -1,5 +1,6 @@
 /** The flags every command that reads the cluster takes; commander only, so registering a command stays cheap. */
 import { type Command, Option } from 'commander';
+import type { CheckRow } from '../ops/matrix.js';
 import type { CheckObject } from '../runtime/kube/resources.js';
 
 export interface ClusterOptions {
@@ -75,6 +76,24 @@ export async function readChecksFrom(
   }
   const checks = await (await import('../ops/cluster-checks.js')).readChecks(options, selectors);
   return { checks, now: new Date(), namespace: options.namespace };
+}
+
+/**
+ * As readChecksFrom, but the checks as rows (status, diagnose): from the cluster each page becomes rows as it
+ * arrives, so memory follows the rows, not the statuses.
+ */
+export async function readRowsFrom(
+  options: CheckSourceOptions,
+  command?: Command,
+  selectors?: readonly string[],
+): Promise<{ rows: CheckRow[]; now: Date; namespace: string }> {
+  if (options.fromFile) {
+    const { checks, now, namespace } = await readChecksFrom(options, command);
+    const { toRows } = await import('../ops/matrix.js');
+    return { rows: toRows(checks), now, namespace };
+  }
+  const rows = await (await import('../ops/cluster-checks.js')).readCheckRows(options, selectors);
+  return { rows, now: new Date(), namespace: options.namespace };
 }
 
 /** The namespace most of the checks carry (the first in name order on a tie), if any carries one. */

@@ -4,6 +4,7 @@ import { KubeClient } from '../runtime/kube/client.js';
 import { listInPages } from '../runtime/kube/list-pages.js';
 import { loadKubeConfig } from '../runtime/kube/config.js';
 import { paths, type CheckObject } from '../runtime/kube/resources.js';
+import { compareRows, toRow, type CheckRow } from './matrix.js';
 
 export function clusterClient(options: ClusterOptions): KubeClient {
   return new KubeClient(
@@ -52,6 +53,32 @@ export async function readChecks(options: ClusterOptions, selectors?: readonly s
       for (const check of await listChecks(client, options.namespace, { labelSelector }))
         byName.set(check.metadata.name, check);
     return [...byName.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * The checks as rows (matrix.ts), each page turned into rows and dropped as it arrives: what status and diagnose need,
+ * without holding 40,000 statuses at once. A check picked by several selectors is read once.
+ */
+export async function readCheckRows(options: ClusterOptions, selectors?: readonly string[]): Promise<CheckRow[]> {
+  const client = clusterClient(options);
+  try {
+    const byName = new Map<string, CheckRow>();
+    for (const labelSelector of selectors ?? [undefined]) {
+      const rows: CheckRow[] = [];
+      await listInPages<CheckObject>(
+        client,
+        paths.checks(options.namespace),
+        (items) => {
+          for (const check of items) rows.push(toRow(check));
+        },
+        { ...(labelSelector ? { labelSelector } : {}), onRestart: () => (rows.length = 0) },
+      );
+      for (const row of rows) byName.set(row.check, row);
+    }
+    return [...byName.values()].sort(compareRows);
   } finally {
     client.close();
   }

@@ -41,12 +41,17 @@ import { sourceSideFailures } from './diagnose/rules/source-side.js';
 import { targetEverywhereFindings, targetsFailingEverywhere } from './diagnose/rules/target-everywhere.js';
 import { targetOnNode } from './diagnose/rules/target-on-node.js';
 import { sortFindings, type CheckCounts, type Diagnosis, type Finding } from './findings.js';
-import { toRows } from './matrix.js';
+import { toRows, type CheckRow } from './matrix.js';
 
 export type { DiagnoseOptions };
 
 export function diagnose(checks: readonly CheckObject[], options: DiagnoseOptions): Diagnosis {
-  const ctx = new DiagnoseContext(toRows(checks), options);
+  return diagnoseRows(toRows(checks), options);
+}
+
+/** The same over rows already made (sorted as toRows sorts them): the CLI reads rows page by page. */
+export function diagnoseRows(rows: readonly CheckRow[], options: DiagnoseOptions): Diagnosis {
+  const ctx = new DiagnoseContext(rows, options);
   const findings: Finding[] = [];
   const record = (results: readonly RuleFinding[]) => {
     for (const { finding, explains, explainsSources, ownSide } of results) {

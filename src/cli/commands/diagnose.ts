@@ -1,6 +1,6 @@
 /** `p2pnc diagnose`: names the culprit of failing checks by correlating them across the matrix; exit code by severity. */
 import type { Command } from 'commander';
-import { addClusterOptions, addFromFileOption, readChecksFrom, type CheckSourceOptions } from '../cluster-options.js';
+import { addClusterOptions, addFromFileOption, readRowsFrom, type CheckSourceOptions } from '../cluster-options.js';
 import type { DiagnoseFormat } from '../../ops/render-findings.js';
 import { addExamples, outputFormatOption } from '../help.js';
 
@@ -21,7 +21,7 @@ export function registerDiagnoseCommand(program: Command): void {
     // Type-only import of the formats: the renderer itself loads only when the command runs.
     .addOption(outputFormatOption<DiagnoseFormat>(['text', 'json', 'yaml']))
     .action(async (options: DiagnoseOptions, self: Command) => {
-      const [{ diagnose }, { exitCodeFor }, { renderDiagnosis }, { stdoutPalette }, { readHeartbeatsFor }] =
+      const [{ diagnoseRows }, { exitCodeFor }, { renderDiagnosis }, { stdoutPalette }, { readHeartbeatsFor }] =
         await Promise.all([
           import('../../ops/diagnose.js'),
           import('../../ops/findings.js'),
@@ -29,13 +29,13 @@ export function registerDiagnoseCommand(program: Command): void {
           import('../../ops/format.js'),
           import('../../ops/heartbeats.js'),
         ]);
-      const { checks, now, namespace } = await readChecksFrom(options, self);
+      const { rows, now, namespace } = await readRowsFrom(options, self);
       const { heartbeats, unreadable } = await readHeartbeatsFor(options);
       if (unreadable)
         process.stderr.write(
           `note: ${unreadable}; sources are judged by their results' age alone (slower to notice a quiet one)\n`,
         );
-      const diagnosis = diagnose(checks, { now, namespace, heartbeats });
+      const diagnosis = diagnoseRows(rows, { now, namespace, heartbeats });
       const palette = stdoutPalette();
       process.stdout.write(renderDiagnosis(diagnosis, options.output, palette));
       process.exitCode = exitCodeFor(diagnosis.findings);

@@ -1,6 +1,6 @@
 /** `p2pnc status`: the check matrix of the whole cluster, like `cilium-health status`, read from the check objects. */
 import type { Command } from 'commander';
-import { addClusterOptions, addFromFileOption, readChecksFrom, type CheckSourceOptions } from '../cluster-options.js';
+import { addClusterOptions, addFromFileOption, readRowsFrom, type CheckSourceOptions } from '../cluster-options.js';
 import type { StatusFormat } from '../../ops/render-status.js';
 import { UsageError } from '../../util/errors.js';
 import { addExamples, outputFormatOption } from '../help.js';
@@ -59,13 +59,14 @@ export function registerStatusCommand(program: Command): void {
         // The API server picks the checks of the named sources, nodes and targets. When a name matches nothing, the
         // whole namespace is read, so the error lists the names that do exist.
         const selectors = options.fromFile ? undefined : serverSelectors(filter);
-        const { checks, now } = await readChecksFrom(options, self, selectors);
+        const read = await readRowsFrom(options, self, selectors);
+        const now = read.now;
         let rows;
         try {
-          rows = applyFilter(toRows(checks), filter);
+          rows = applyFilter(read.rows, filter);
         } catch (error) {
           if (!(selectors && error instanceof UsageError)) throw error;
-          rows = applyFilter(toRows((await readChecksFrom(options, self)).checks), filter);
+          rows = applyFilter((await readRowsFrom(options, self)).rows, filter);
         }
         const { readHeartbeatsFor, sourceLiveness } = await import('../../ops/heartbeats.js');
         const { heartbeats, unreadable } = await readHeartbeatsFor(options);
