@@ -21,6 +21,7 @@ export const FAILURE_LABELS: Readonly<Record<FailureKind, string>> = {
   tls: 'TLS',
   'http-status': 'HTTP status',
   http: 'HTTP',
+  mtu: 'MTU black hole',
   config: 'invalid check',
   other: 'other',
 };
@@ -43,12 +44,17 @@ export function classifyFailure(failure: RecordedFailure): FailureKind {
     case 'HTTPError':
       return HTTP_STATUS.test(message) ? 'http-status' : 'http';
     case 'TCPConnectError':
+    case 'ICMPEchoError':
+    case 'UDPEchoError':
       return connectFailure(message);
+    case 'MTUBlackHole':
+      return 'mtu';
     default:
       if (/: failure looking up host /.test(message)) return 'dns';
       if (/: invalid check: /.test(message)) return 'config';
       if (/: failed to complete a TLS handshake /.test(message)) return 'tls';
       if (HTTP_STATUS.test(message)) return 'http-status';
+      if (/: mtu black hole on the path /.test(message)) return 'mtu';
       return connectFailure(message);
   }
 }

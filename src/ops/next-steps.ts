@@ -182,19 +182,29 @@ export function serviceSteps(rows: readonly CheckRow[], sourceNodes: readonly st
 }
 
 export function checkSteps(namespace: string, row: CheckRow): string[] {
-  const steps = [
-    `kubectl -n ${namespace} get pncc ${row.check} -o yaml`,
-    `p2pnc check tcp-endpoint ${probeEndpoint(row)}${probeFlags(row)}`,
-  ];
   const host = row.dnsName ?? row.address;
+  const steps = [`kubectl -n ${namespace} get pncc ${row.check} -o yaml`, recheck(row, host)];
   if (row.lastFailure?.kind === 'timeout' || row.lastFailure?.kind === 'no-route') {
     if (host) steps.push(`tracepath ${host}${row.source.node ? `   # from ${row.source.node}` : ''}`);
   }
+  if (row.lastFailure?.kind === 'mtu' && host)
+    steps.push(
+      `ping -M do -s 1472 -c 3 ${host}   # from ${row.source.node ?? 'the source'}: full-size frames without fragmenting; lower -s until it passes to find the path MTU`,
+      'ip link show   # on both nodes: compare the pod interface MTU with the node NIC MTU minus the overlay header',
+    );
   if (row.lastFailure?.kind === 'tls')
     steps.push(
       `openssl s_client -connect ${row.endpoint} </dev/null   # a TLS timeout with small packets passing can be an MTU mismatch`,
     );
   return steps;
+}
+
+/** The `p2pnc check` command that probes the same way now. */
+function recheck(row: CheckRow, host: string | undefined): string {
+  if (row.probe === 'icmp') return `p2pnc check icmp ${host ?? probeEndpoint(row).replace(/:\d+$/, '')}`;
+  if (row.probe === 'udp') return `p2pnc check udp ${probeEndpoint(row)}`;
+  if (row.probe === 'mtu') return `p2pnc check tcp-endpoint ${probeEndpoint(row)} --mtu 65536`;
+  return `p2pnc check tcp-endpoint ${probeEndpoint(row)}${probeFlags(row)}`;
 }
 
 /** `p2pnc check` flags reproducing the check's probe kind. */

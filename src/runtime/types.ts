@@ -13,6 +13,7 @@ export type FailureKind =
   | 'tls' // TLS handshake failed
   | 'http-status' // the HTTP status was not an expected one
   | 'http' // the HTTP exchange failed after connecting
+  | 'mtu' // connected, but large segments never arrive (a path-MTU black hole)
   | 'config' // the check itself is malformed (bad endpoint, missing Secret)
   | 'other';
 

@@ -8,6 +8,8 @@ import type { SourceHeartbeat } from '../../src/api/heartbeat.js';
 import { diagnose } from '../../src/ops/diagnose.js';
 import { EXIT_CRITICAL, EXIT_WARNING, exitCodeFor, type Diagnosis } from '../../src/ops/findings.js';
 import type { CheckObject } from '../../src/runtime/kube/resources.js';
+import * as messages from '../../src/runtime/probe/messages.js';
+import { checkLabel } from '../../src/runtime/source/check-target.js';
 import { record } from '../../src/runtime/status/reducer.js';
 import type { TopologyInput } from '../../src/topology/schema.js';
 import { checksOf, meshTopology, NOW, ok, statusFor, timeout, type Outcome } from './support.js';
@@ -224,4 +226,75 @@ describe('loss: intermittent failures are their own finding, never critical', ()
     assert.ok(finding!.evidence.every((entry) => entry.state === 'lossy'));
     assert.match(finding!.summary, /about 3[0-9]%/, 'the loss figure: every third probe failed');
   });
+});
+
+describe('ICMP beside TCP: whether the node itself is down', () => {
+  const withPing: TopologyInput = {
+    ...topology,
+    targets: [...(topology.targets ?? []), { name: 'ping', kind: 'node', port: 1, probe: { kind: 'icmp' } }],
+    sources: [{ name: 'mesh', kind: 'DaemonSet', roles: ['worker'] }],
+  };
+  const pingTimeout: Outcome = (check, time) => ({
+    time,
+    success: false,
+    latencyMs: 1000,
+    reason: 'ICMPEchoError',
+    message: messages.icmpFailed(checkLabel(check.metadata.name), '10.1.0.13', '10.1.0.13', 'i/o timeout'),
+    failure: 'timeout',
+  });
+  const run = (outcome: (name: string) => Outcome | undefined) =>
+    diagnose(
+      checksOf(withPing).map((check) => ({ ...check, status: statusFor(check, outcome(check.metadata.name)) })),
+      { now: NOW },
+    );
+
+  test('ping answers while the kubelet port times out: the port on that node, not the node', () => {
+    const diagnosis = run((name) => (/^mesh-worker-[124]-to-kubelet-worker-3$/.test(name) ? timeout : undefined));
+    assert.deepEqual(lines(diagnosis), ['warning target-on-node high: kubelet on node worker-3']);
+    assert.match(diagnosis.findings[0]!.summary, /worker-3 answers .*ping/);
+  });
+
+  test('neither ping nor any port answers: the node, saying both failed', () => {
+    // worker-3 is cut off: nothing reaches it and its own source reaches nothing.
+    const diagnosis = run((name) => {
+      const inbound = /^mesh-worker-[124]-to-[a-z]+-worker-3$/.test(name);
+      const outbound = /^mesh-worker-3-to-[a-z]+-(master-0|worker-[124])$/.test(name);
+      if (!inbound && !outbound) return undefined;
+      return /-to-ping-/.test(name) ? pingTimeout : timeout;
+    });
+    assert.deepEqual(lines(diagnosis), [
+      'critical node-unreachable high: node worker-3: its network (probes to and from it fail)',
+    ]);
+    assert.match(diagnosis.findings[0]!.summary, /Neither ICMP echo nor its ports answer/);
+  });
+
+  test('only ping fails from everywhere: ICMP filtered there, named as such, the node is not blamed', () => {
+    const diagnosis = run((name) => (/^mesh-worker-[124]-to-ping-worker-3$/.test(name) ? pingTimeout : undefined));
+    assert.deepEqual(lines(diagnosis), ['warning target-on-node high: ping on node worker-3']);
+  });
+});
+
+test('an MTU black hole is classified as such and the next steps find the path MTU', () => {
+  const failure: Outcome = (object, time) => ({
+    time,
+    success: false,
+    latencyMs: 5000,
+    reason: 'MTUBlackHole',
+    message: messages.mtuBlackHole(
+      checkLabel(object.metadata.name),
+      'https://registry.example.com:443/',
+      2896,
+      65536,
+      '5s',
+    ),
+    failure: 'mtu',
+  });
+  const checks = checksOf(topology).map((check) => ({
+    ...check,
+    status: statusFor(check, check.metadata.name.endsWith('-to-registry') ? failure : undefined),
+  }));
+  const diagnosis = diagnose(checks, { now: NOW });
+  assert.match(diagnosis.findings[0]!.culprit, /^registry: .*path-MTU black hole/);
+  assert.equal(diagnosis.findings[0]!.evidence[0]!.kind, 'mtu');
+  assert.ok(diagnosis.findings[0]!.next.some((step) => step.startsWith('ping -M do -s 1472')));
 });

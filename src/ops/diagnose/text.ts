@@ -14,7 +14,11 @@ export function layerCulprit(kind: FailureKind, row: CheckRow): string {
     case 'refused':
       return `nothing listens on ${row.endpoint}, or a firewall rejects`;
     case 'timeout':
-      return `packets to ${row.endpoint} are dropped (firewall, routing) or the host is down`;
+      return row.probe === 'icmp'
+        ? `no echo reply from ${row.address ?? row.dnsName ?? row.endpoint}: ICMP filtered, or the host is down`
+        : `packets to ${row.endpoint} are dropped (firewall, routing) or the host is down`;
+    case 'mtu':
+      return `large packets from ${row.endpoint} never arrive: a path-MTU black hole (an MTU larger than the path's, and ICMP "fragmentation needed" dropped)`;
     case 'no-route':
       return `no route to ${row.address ?? row.dnsName ?? row.endpoint}`;
     case 'tls':

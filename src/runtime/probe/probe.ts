@@ -206,7 +206,7 @@ async function transfer(
   const url = run.url();
   if (done.stalled) {
     const message = messages.mtuBlackHole(run.label, url, done.received, size, formatDuration(timeoutMs));
-    return run.result(false, Reason.mtuBlackHole, message, 'timeout');
+    return run.result(false, Reason.mtuBlackHole, message, 'mtu');
   }
   if (done.status !== 200) {
     const message = messages.httpUnexpectedStatus(run.label, url, done.status, '200 (is the target a p2pnc target?)');

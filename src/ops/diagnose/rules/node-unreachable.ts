@@ -57,6 +57,9 @@ export function unreachableNodes(
     const summary =
       `Every check to ${node} fails: ${rows.length} checks of ${targets.join(', ')} from ${describeSources(sources)} (${kindsText(rows)}).` +
       (allRefused ? ' Every probed port refuses: the host is up, but nothing listens or a firewall rejects.' : '') +
+      (rows.some((row) => row.probe === 'icmp') && rows.some((row) => row.probe !== 'icmp')
+        ? ' Neither ICMP echo nor its ports answer: the node is down or cut off, not one service or one filtered protocol.'
+        : '') +
       (elsewhere.length > 0 ? ` The same source${sources.length > 1 ? 's reach' : ' reaches'} other nodes.` : '') +
       (cutOffOnNode.length > 0
         ? ` The source on ${node} reaches no other node either: the node's own network is down.`
