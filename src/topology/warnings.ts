@@ -31,6 +31,18 @@ export function topologyWarnings(topology: Topology): TopologyProblem[] {
       });
     }
   });
+  topology.sources.forEach((source, i) => {
+    if (source.kind !== 'Sidecar') return;
+    source.targets?.forEach((name, j) => {
+      const target = topology.targets.find((candidate) => candidate.name === name);
+      if (target?.kind !== 'p2pnc-target' || target.layer !== 'pod' || target.viaService) return;
+      warnings.push({
+        path: formatPath(['sources', i, 'targets', j]),
+        segments: ['sources', i, 'targets', j],
+        message: `target "${name}" gives this sidecar no check: a sidecar reaches p2pnc's target pods through their Service (viaService) or the host layer (layer: host), not each pod (it may not read p2pnc's EndpointSlices)`,
+      });
+    });
+  });
   return warnings;
 }
 

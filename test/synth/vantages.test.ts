@@ -11,7 +11,7 @@ import { synthesize } from '../../charts/app.js';
 import { inspectOutputFolder } from '../../charts/output-folder.js';
 import { LABEL_TARGET_LAYER, LABEL_VANTAGE } from '../../src/api/labels.js';
 import { P2pncSidecar } from '../../src/constructs/sidecar-source.js';
-import { parseTopology } from '../../src/topology/load.js';
+import { parseTopology, readTopology } from '../../src/topology/load.js';
 import { TopologySchema } from '../../src/topology/schema.js';
 import { matchSnapshot } from '../helpers/snapshot.js';
 import { synthToTemp, type K8sObject } from '../helpers/synth.js';
@@ -275,6 +275,16 @@ describe('sidecar sources', () => {
     without.sources = without.sources.filter((source) => source.kind !== 'Sidecar');
     synthesize(TopologySchema.parse(without), dir);
     assert.equal(inspectOutputFolder(dir).kind, 'generated');
+  });
+
+  test('a sidecar naming only the per-pod target is warned: it would get no check of it', () => {
+    const topology = vantageTopology();
+    topology.sources[3]!.targets = ['node-pod', 'node-host'];
+    const { warnings } = readTopology(stringify(topology));
+    assert.deepEqual(
+      warnings.map((warning) => `${warning.path}: ${warning.message.slice(0, 60)}`),
+      ['sources[3].targets[0]: target "node-pod" gives this sidecar no check: a sidecar rea'],
+    );
   });
 
   test('P2pncSidecar adds the same container to a cdk8s Deployment', () => {
