@@ -44,7 +44,7 @@ export const SIZE_CLASSES: readonly SizeClass[] = [
   },
   {
     upToNodes: Number.POSITIVE_INFINITY,
-    status: { entries: 5, outages: 5, refreshInterval: '6h' },
+    status: { entries: 5, outages: 3, refreshInterval: '6h' },
     startJitter: '30s',
     heartbeatPeriod: '4m',
   },

@@ -37,14 +37,14 @@ describe('checkStatusSettings', () => {
     assert.deepEqual(at(250), { entries: 20, outages: 20, refreshInterval: '10m' });
     assert.deepEqual(at(251), { entries: 10, outages: 10, refreshInterval: '1h' });
     assert.deepEqual(at(1000), { entries: 10, outages: 10, refreshInterval: '1h' });
-    assert.deepEqual(at(1001), { entries: 5, outages: 5, refreshInterval: '6h' });
+    assert.deepEqual(at(1001), { entries: 5, outages: 3, refreshInterval: '6h' });
   });
 
   test('the topology overrides any of them', () => {
     const settings = checkStatusSettings(
       TopologySchema.parse(cluster(3000, { checkStatus: { entries: 12, refreshInterval: '2h' } })),
     );
-    assert.deepEqual(settings, { entries: 12, outages: 5, refreshInterval: '2h' });
+    assert.deepEqual(settings, { entries: 12, outages: 3, refreshInterval: '2h' });
   });
 
   test('bad values are refused with the path and the range', () => {
@@ -98,7 +98,7 @@ describe('expand', () => {
     assert.ok(small.every((check) => check.spec.history === undefined && check.spec.refreshInterval === undefined));
     const large = expand(TopologySchema.parse(cluster(1200)));
     for (const check of large) {
-      assert.deepEqual(check.spec.history, { entries: 5, outages: 5 });
+      assert.deepEqual(check.spec.history, { entries: 5, outages: 3 });
       assert.equal(check.spec.refreshInterval, '6h');
       assert.ok(CheckSpecSchema.safeParse(check.spec).success);
     }
@@ -134,6 +134,14 @@ describe('the runtime obeys the spec', () => {
     assert.equal(status!.successes!.length, 3);
     assert.equal(status!.failures!.length, 3);
     assert.equal(status!.outages!.length, 2);
+    // Few entries, few outage logs: the first failure and the recovery, not every failure of the outage again.
+    for (const outage of status!.outages!) {
+      assert.equal(outage.startLogs!.length, 1);
+      assert.equal(outage.endLogs!.length, 1);
+      assert.equal(outage.endLogs![0]!.success, true);
+    }
+    const roomy = policyForCheck(statusPolicy(), { history: { entries: 20 } });
+    assert.equal(roomy.maxOutageLogs, statusPolicy().maxOutageLogs, 'the default keeps its outage logs');
   });
 
   test('one entry still confirms outages: the streak needs at most entries + 1 failures', () => {

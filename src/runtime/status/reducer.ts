@@ -10,6 +10,18 @@ import { DEFAULT_STATUS_HISTORY } from '../../api/constants.js';
 import { formatDuration, parseDuration } from '../../api/duration.js';
 import type { ProbeResult } from '../types.js';
 import { entryTimeMs, insertNewestFirst, newestTimeMs, toLogEntry } from './log-entries.js';
+import {
+  DEFAULT_LOSS_POLICY,
+  DEGRADED,
+  degradedConfirmFailures,
+  isDegraded,
+  lossWindow,
+  NO_PACKET_LOSS,
+  PACKET_LOSS,
+  packetLossMessage,
+  type LossPolicy,
+  type LossWindow,
+} from './loss.js';
 import { formatTime, formatTimeNano, storedTimeMs, timeMs } from './time.js';
 
 export const REACHABLE = 'Reachable';
@@ -32,6 +44,8 @@ export interface StatusPolicy {
   successReasons: Readonly<Record<string, string>>;
   /** Failure reasons that say the check is malformed, not the network: they break a failure streak. */
   invalidCheckReasons: readonly string[];
+  /** When intermittent failures make the check Degraded instead of opening outage after outage. */
+  loss: LossPolicy;
 }
 
 export const DEFAULT_STATUS_POLICY: StatusPolicy = {
@@ -46,6 +60,7 @@ export const DEFAULT_STATUS_POLICY: StatusPolicy = {
     HTTPRequest: 'HTTPRequestSuccess',
   },
   invalidCheckReasons: ['InvalidCheck'],
+  loss: DEFAULT_LOSS_POLICY,
 };
 
 export function statusPolicy(overrides: Partial<StatusPolicy> = {}): StatusPolicy {
@@ -70,9 +85,19 @@ export function policyForCheck(base: StatusPolicy, spec: Pick<CheckSpec, 'histor
     ...base,
     maxEntries,
     maxOutages: outages ?? base.maxOutages,
+    maxOutageLogs: entries === undefined ? base.maxOutageLogs : outageLogsFor(entries, base.maxOutageLogs),
     confirmFailures: Math.min(base.confirmFailures, maxEntries + 1),
     confirmRetryMs,
   };
+}
+
+/**
+ * Each outage's start and end logs follow the entries cap: they are most of a full status (7 of its 9 KiB at 5
+ * entries and 5 outages), so a check that keeps few entries keeps the first failure and the recovery alone.
+ */
+export function outageLogsFor(entries: number, max: number): number {
+  if (entries >= 20) return max;
+  return entries >= 10 ? Math.min(2, max) : 1;
 }
 
 export type OutageTransition = 'outage-opened' | 'outage-closed';
@@ -82,6 +107,8 @@ export interface RecordOutcome {
   transition?: OutageTransition;
   /** Set after a failure that is not confirmed yet: probe again this soon. */
   confirmRetryInMs?: number;
+  /** The recent probes' loss (outside outages), for the loss gauge; absent for late and invalid-check results. */
+  loss?: LossWindow;
 }
 
 export const outageDetectedMessage = (start: Date): string =>
@@ -106,9 +133,40 @@ function reduce(previous: CheckStatus, result: ProbeResult, policy: StatusPolicy
   const logged = withLogEntry(previous, entry, policy);
   // A result older than what is already recorded only fills in the history: the state moved on since.
   if (isLate(previous, result)) return { status: logged };
-  if (result.success) return recordSuccess(logged, entry, result, policy);
   if (result.failure === 'config') return { status: withReachable(logged, 'False', entry, result.time) };
-  return recordFailure(previous, logged, entry, result, policy);
+  const outcome = result.success
+    ? recordSuccess(logged, entry, result, policy)
+    : recordFailure(previous, logged, entry, result, policy);
+  return withLoss(outcome, result.time, policy);
+}
+
+const lossWindowSize = (policy: StatusPolicy): number => Math.min(policy.loss.windowProbes, policy.maxEntries);
+
+/**
+ * Flips Degraded when the recent loss crosses its thresholds. Its message keeps the figure of the flip: it changes
+ * with the state, not with every probe (the gauge carries the live figure). Not judged while an outage is open.
+ */
+function withLoss(outcome: RecordOutcome, time: Date, policy: StatusPolicy): RecordOutcome {
+  const window = lossWindow(outcome.status, lossWindowSize(policy), policy.invalidCheckReasons);
+  if (openOutage(outcome.status)) return { ...outcome, loss: window };
+  const current = findCondition(outcome.status, DEGRADED);
+  const was = current?.status === 'True';
+  const now = isDegraded(window, was, policy.loss);
+  if (now === was) return { ...outcome, loss: window };
+  const condition = {
+    type: DEGRADED,
+    status: now ? 'True' : 'False',
+    reason: now ? PACKET_LOSS : NO_PACKET_LOSS,
+    message: packetLossMessage(window),
+  };
+  return { ...outcome, status: withCondition(outcome.status, condition, time), loss: window };
+}
+
+/** Failures in a row that confirm an outage: more on a Degraded check, as many as its loss makes a fluke unlikely. */
+function confirmFailures(status: CheckStatus, streak: number, policy: StatusPolicy): number {
+  if (findCondition(status, DEGRADED)?.status !== 'True') return policy.confirmFailures;
+  const before = lossWindow(status, lossWindowSize(policy), policy.invalidCheckReasons, streak);
+  return Math.min(degradedConfirmFailures(before, policy.confirmFailures, policy.loss), policy.maxEntries + 1);
 }
 
 /** Fields in the order of OpenShift's Go struct, so written objects read the same; absent fields stay absent. */
@@ -159,7 +217,7 @@ function recordFailure(
     return { status: withReachable({ ...status, outages }, 'False', entry, result.time) };
   }
   const streak = [entry, ...failureStreak(previous, policy)];
-  if (streak.length < policy.confirmFailures) {
+  if (streak.length < confirmFailures(status, streak.length, policy)) {
     return { status: withUnconfirmedFailure(status, entry, result.time), confirmRetryInMs: policy.confirmRetryMs };
   }
   const outage = newOutage(streak, result, policy);
