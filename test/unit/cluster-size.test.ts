@@ -135,11 +135,14 @@ describe('the runtime obeys the spec', () => {
     assert.equal(status!.failures!.length, 3);
     assert.equal(status!.outages!.length, 2);
     // Few entries, few outage logs: the first failure and the recovery, not every failure of the outage again.
-    for (const outage of status!.outages!) {
-      assert.equal(outage.startLogs!.length, 1);
-      assert.equal(outage.endLogs!.length, 1);
-      assert.equal(outage.endLogs![0]!.success, true);
-    }
+    for (const outage of status!.outages!) assert.equal(outage.startLogs!.length, 1);
+    const closed = status!.outages!.filter((outage) => outage.end);
+    assert.ok(closed.length > 0);
+    for (const outage of closed)
+      assert.deepEqual(
+        outage.endLogs!.map((entry) => entry.success),
+        [true],
+      );
     const roomy = policyForCheck(statusPolicy(), { history: { entries: 20 } });
     assert.equal(roomy.maxOutageLogs, statusPolicy().maxOutageLogs, 'the default keeps its outage logs');
   });
