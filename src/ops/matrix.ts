@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { LogEntry } from '../api/check.js';
 import type { CheckObject } from '../runtime/kube/resources.js';
 import { checkLabel, intervalMs, refreshMs } from '../runtime/source/check-target.js';
+import { DEGRADED } from '../runtime/status/loss.js';
 import { findCondition, REACHABLE, STALE } from '../runtime/status/reducer.js';
 import { newestTimeMs } from '../runtime/status/log-entries.js';
 import { timeMs } from '../runtime/status/time.js';
@@ -106,6 +107,8 @@ export interface CheckRow {
   createdAt?: Date;
   /** Failures interleaved with successes in the stored logs (loss, a flapping path): see loss.ts. */
   loss?: RecentLoss;
+  /** The Degraded condition is True (the source judged the loss): its figure and when it flipped. */
+  degraded?: { percent?: number; since?: Date };
 }
 
 export function toRows(checks: readonly CheckObject[]): CheckRow[] {
@@ -170,6 +173,8 @@ export function toRow(object: CheckObject): CheckRow {
       row.openOutage?.start ?? firstFailureOfStreak(status?.failures ?? [], newestTimeMs(status?.successes));
     if (since) row.failingSince = since;
   }
+  const degraded = findCondition(status, DEGRADED);
+  if (degraded?.status === 'True') row.degraded = degradedOf(degraded.message, degraded.lastTransitionTime);
   const stale = findCondition(status, STALE);
   if (stale?.status === 'True') row.staleSince = dateOf(stale.lastTransitionTime) ?? new Date(Number.NaN);
 
@@ -177,6 +182,15 @@ export function toRow(object: CheckObject): CheckRow {
   const loss = row.state === 'invalid' ? undefined : recentLoss(status);
   if (loss) row.loss = loss;
   return row;
+}
+
+function degradedOf(message: string | undefined, since: string | null | undefined): NonNullable<CheckRow['degraded']> {
+  const degraded: NonNullable<CheckRow['degraded']> = {};
+  const percent = Number(/^(\d+(?:\.\d+)?)% of /.exec(message ?? '')?.[1]);
+  if (Number.isFinite(percent)) degraded.percent = percent;
+  const at = dateOf(since);
+  if (at) degraded.since = at;
+  return degraded;
 }
 
 function vantageOf(text: string | undefined): Vantage {

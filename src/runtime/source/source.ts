@@ -13,13 +13,14 @@ import { Informer, sleep } from '../kube/informer.js';
 import { paths, type CheckObject } from '../kube/resources.js';
 import { parseDuration } from '../../api/duration.js';
 import { markStale, policyForCheck, record, REACHABLE, statusPolicy, type StatusPolicy } from '../status/reducer.js';
+import { DEGRADED } from '../status/loss.js';
 import { mergeForWrite, writePolicy, WriteScheduler, type WritePolicy } from '../status/write-policy.js';
 import type { ProbeResult } from '../types.js';
 import { intervalMs, probeCheck } from './check-target.js';
 import { ClientCertificates } from './client-certs.js';
 import { Heartbeat } from './heartbeat.js';
 import type { Logger } from './log.js';
-import type { SourceMetrics } from './metrics.js';
+import type { ProbeLabels, SourceMetrics } from './metrics.js';
 import { ProbeScheduler } from './scheduler.js';
 import { sweepStaleChecks } from './stale-sweeper.js';
 import { StatusWriter } from './status-writer.js';
@@ -215,6 +216,8 @@ export class SourceRunner {
     this.options.metrics.setChecks(this.options.source, 0);
     this.options.metrics.setOpenOutages(this.options.source, 0);
     this.options.metrics.setInvalidChecks(this.options.source, 0);
+    this.options.metrics.setDegradedChecks(this.options.source, 0);
+    for (const name of this.checks.keys()) this.options.metrics.setLoss(this.probeLabels(name), undefined);
     if (this.options.staleSweepIntervalMs) this.options.metrics.setStaleChecks(this.options.source, 0);
     return left;
   }
@@ -248,6 +251,7 @@ export class SourceRunner {
   }
 
   private remove(name: string): void {
+    if (this.checks.has(name)) this.options.metrics.setLoss(this.probeLabels(name), undefined);
     this.checks.delete(name);
     this.scheduler.remove(name);
     this.writeScheduler.forget(name);
@@ -273,11 +277,8 @@ export class SourceRunner {
     // A probe makes the check fresh again: drop a Stale mark a sweep may have left.
     state.status = markStale(outcome.status, result.time, result.time, this.staleAfterMs);
     const change = this.writeScheduler.update(name, state.status, Date.now());
-    this.options.metrics.observe(result, {
-      source: this.options.source,
-      targetKind: state.object.spec.target?.kind ?? 'unknown',
-      check: name,
-    });
+    this.options.metrics.observe(result, this.probeLabels(name));
+    if (outcome.loss) this.options.metrics.setLoss(this.probeLabels(name), outcome.loss);
     if (outcome.confirmRetryInMs !== undefined) this.scheduler.probeIn(name, outcome.confirmRetryInMs);
     if (outcome.transition) {
       const opened = outcome.transition === 'outage-opened';
@@ -301,6 +302,11 @@ export class SourceRunner {
     if (change === 'transition') this.writer.kick();
   }
 
+  private probeLabels(name: string): ProbeLabels {
+    const targetKind = this.checks.get(name)?.object.spec.target?.kind ?? 'unknown';
+    return { source: this.options.source, targetKind, check: name };
+  }
+
   /** After a write, continue from the union of what we had and what is stored (another writer's entries included). */
   private adoptWritten(name: string, written: CheckStatus): void {
     const state = this.checks.get(name);
@@ -310,11 +316,14 @@ export class SourceRunner {
   }
 
   /** Checks down for a network failure, and checks whose spec cannot be probed: two gauges, two alerts. */
-  private downCounts(): { outages: number; invalid: number } {
-    const counts = { outages: 0, invalid: 0 };
+  private downCounts(): { outages: number; invalid: number; degraded: number } {
+    const counts = { outages: 0, invalid: 0, degraded: 0 };
     for (const state of this.checks.values()) {
       const reachable = state.status.conditions?.find((condition) => condition.type === REACHABLE);
-      if (reachable?.status !== 'False') continue;
+      if (reachable?.status !== 'False') {
+        if (state.status.conditions?.some((c) => c.type === DEGRADED && c.status === 'True')) counts.degraded++;
+        continue;
+      }
       if (this.policy.invalidCheckReasons.includes(reachable.reason ?? '')) counts.invalid++;
       else counts.outages++;
     }
@@ -322,7 +331,8 @@ export class SourceRunner {
   }
 
   private publishDownCounts(): void {
-    const { outages, invalid } = this.downCounts();
+    const { outages, invalid, degraded } = this.downCounts();
+    this.options.metrics.setDegradedChecks(this.options.source, degraded);
     this.options.metrics.setOpenOutages(this.options.source, outages);
     this.options.metrics.setInvalidChecks(this.options.source, invalid);
   }
