@@ -56,6 +56,17 @@ export interface ProbeResult {
   /** OpenShift-style message, prefixed with `<label>: `. */
   message: string;
   failure?: FailureKind;
-  /** Per-phase durations in milliseconds, when reached. */
-  phases?: { dnsMs?: number; connectMs?: number; tlsMs?: number; httpMs?: number };
+  /**
+   * Per-phase durations in milliseconds, when reached: httpMs is the request to its response headers (first byte),
+   * except for an mtu probe, where it is the whole payload (transferMs too); icmp and udp have their echo's round
+   * trip (udp: the mean).
+   */
+  phases?: {
+    dnsMs?: number;
+    connectMs?: number;
+    tlsMs?: number;
+    httpMs?: number;
+    transferMs?: number;
+    roundTripMs?: number;
+  };
 }

@@ -135,7 +135,7 @@ describe('mtu', () => {
       const hole = await probe(at(stalling.port, { kind: 'mtu' }), { timeoutMs: 300 });
       assert.equal(hole.success, false);
       assert.equal(hole.reason, 'MTUBlackHole');
-      assert.equal(hole.failure, 'timeout');
+      assert.equal(hole.failure, 'mtu');
       assert.match(hole.message, /only 0 of 65536 payload bytes arrived within 300ms: small packets pass/);
       const hung = await probe(at(mute.port, { kind: 'mtu' }), { timeoutMs: 300 });
       assert.equal(hung.reason, 'HTTPError');

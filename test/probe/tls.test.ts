@@ -202,6 +202,52 @@ describe('TLS probes', { skip }, () => {
     }
   });
 
+  describe('a tcp check carrying a client certificate completes a TLS handshake, as OpenShift does', () => {
+    const tcp = (port: number, extra: Partial<ProbeTarget> = {}) => target(port, { kind: 'tcp', ...extra });
+
+    test('accepted: TLSHandshake, the tls message, TCP and TLS phases', async () => {
+      const result = await probe(tcp(mtls.port), { timeoutMs: TIMEOUT_MS });
+      assert.equal(result.success, true, result.message);
+      assert.equal(result.reason, 'TLSHandshake');
+      assert.equal(result.message, `etcd-server: tls connection to 127.0.0.1:${mtls.port} succeeded`);
+      assert.ok(result.phases?.connectMs !== undefined && result.phases.tlsMs !== undefined);
+    });
+
+    test('a certificate the server does not trust: TLSError, although TCP connects (TLS 1.2)', async () => {
+      const other = createTestPki();
+      try {
+        const result = await probe(tcp(mtls12.port, { clientCert: { cert: other.clientCert, key: other.clientKey } }), {
+          timeoutMs: TIMEOUT_MS,
+        });
+        assert.equal(result.success, false);
+        assert.equal(result.reason, 'TLSError');
+        assert.equal(result.failure, 'tls');
+        assert.match(result.message, /^etcd-server: failed to complete a TLS handshake with 127\.0\.0\.1:\d+: /);
+      } finally {
+        other.remove();
+      }
+    });
+
+    test('a server that never answers the ClientHello: a TLS timeout at the deadline; without a certificate TCP only', async () => {
+      const silent = await silentServer();
+      try {
+        const started = performance.now();
+        const result = await probe(tcp(silent.port), { timeoutMs: 300 });
+        const elapsed = performance.now() - started;
+        assert.equal(result.reason, 'TLSError');
+        assert.equal(
+          result.message,
+          `etcd-server: failed to complete a TLS handshake with 127.0.0.1:${silent.port}: i/o timeout`,
+        );
+        assert.ok(elapsed >= 290 && elapsed < 1000, `took ${elapsed} ms`);
+        const plain = await probe(tcp(silent.port, { clientCert: undefined }), { timeoutMs: 300 });
+        assert.equal(plain.reason, 'TCPConnect', plain.message);
+      } finally {
+        await silent.close();
+      }
+    });
+  });
+
   test('https without the client certificate: the late TLS 1.3 rejection is a TLS failure', async () => {
     const result = await probe(target(https.port, { kind: 'https', clientCert: undefined }), { timeoutMs: TIMEOUT_MS });
     assert.equal(result.failure, 'tls');

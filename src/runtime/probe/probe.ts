@@ -90,7 +90,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions): Promise
   if (invalid) return run.result(false, Reason.invalidCheck, messages.invalidCheck(run.label, invalid), 'config');
 
   let secureContext: SecureContext | undefined;
-  if (target.kind === 'tls' || target.kind === 'https') {
+  if (target.kind === 'tls' || target.kind === 'https' || handshakesOverTcp(target)) {
     try {
       secureContext = secureContextFor(target.clientCert);
     } catch (error) {
@@ -109,7 +109,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions): Promise
     if (target.kind === 'udp') return await udp(run, addresses[0]!, deadline);
     run.stage = 'tcp';
     socket = await connect(run, addresses, deadline);
-    if (target.kind === 'tcp')
+    if (target.kind === 'tcp' && !secureContext)
       return run.result(true, Reason.tcpConnect, messages.tcpSucceeded(run.label, run.endpoint));
     if (target.kind === 'mtu') return await transfer(run, socket, deadline, options.timeoutMs);
 
@@ -117,7 +117,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions): Promise
       run.stage = 'tls';
       const secured = await handshake(run, socket, secureContext, deadline);
       socket = secured.socket;
-      if (target.kind === 'tls') {
+      if (target.kind === 'tls' || target.kind === 'tcp') {
         return run.result(
           true,
           Reason.tlsHandshake,
@@ -149,10 +149,20 @@ export async function probe(target: ProbeTarget, options: ProbeOptions): Promise
   }
 }
 
+/**
+ * A `tcp` check carrying a client certificate completes a TLS handshake with it, as OpenShift's checker does (it
+ * dials TLS whenever the check names a certificate): the certificate is there to be presented, and a server that
+ * rejects it is a failure to see. Bounded by the probe's deadline like every step.
+ */
+function handshakesOverTcp(target: ProbeTarget): boolean {
+  return target.kind === 'tcp' && target.clientCert !== undefined;
+}
+
 async function ping(run: ProbeRun, address: string, deadline: ProbeDeadline): Promise<ProbeResult> {
   run.stage = 'icmp';
   run.dialed = address;
   const { rttMs } = await echo(address, deadline);
+  run.phases.roundTripMs = rttMs;
   const result = run.result(true, Reason.icmpEcho, messages.icmpSucceeded(run.label, run.host, formatDuration(rttMs)));
   result.latencyMs = rttMs;
   return result;
@@ -168,7 +178,7 @@ async function udp(run: ProbeRun, address: string, deadline: ProbeDeadline): Pro
     burst.lossPercent <= maxLoss
       ? run.result(true, Reason.udpEcho, messages.udpSucceeded(run.label, run.endpoint, figures))
       : run.result(false, Reason.udpEchoError, messages.udpLoss(run.label, run.endpoint, figures, maxLoss), 'timeout');
-  if (burst.rttAvgMs !== undefined) result.latencyMs = burst.rttAvgMs;
+  if (burst.rttAvgMs !== undefined) result.latencyMs = run.phases.roundTripMs = burst.rttAvgMs;
   return result;
 }
 
@@ -201,7 +211,7 @@ async function transfer(
       deadline,
     );
   } finally {
-    run.phases.httpMs = performance.now() - started;
+    run.phases.httpMs = run.phases.transferMs = performance.now() - started;
   }
   const url = run.url();
   if (done.stalled) {
@@ -268,7 +278,7 @@ async function handshake(
         secureContext,
         alpn: target.kind === 'https' ? HTTP1_ALPN : undefined,
         // https needs no wait: a late rejection surfaces as the request's error.
-        verdictWaitMs: target.kind === 'tls' ? Math.max(MIN_TLS_VERDICT_WAIT_MS, 3 * (run.phases.connectMs ?? 0)) : 0,
+        verdictWaitMs: target.kind !== 'https' ? Math.max(MIN_TLS_VERDICT_WAIT_MS, 3 * (run.phases.connectMs ?? 0)) : 0,
       },
       deadline,
     );
