@@ -3,6 +3,7 @@
 // a user's two-replica Deployment under Pod Security restricted; both fill their checks from where they run, the
 // sidecar with the workload's own ServiceAccount and one Lease leader. Shares the machine-wide node bed lock.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,4 +204,12 @@ test('host-network and sidecar sources on the real node', { timeout: 20 * 60_000
         ]);
     },
   );
+
+  await t.test("brought down, the node leaves the machine as it found it, nothing on the host's ports", () => {
+    bed.stop();
+    assert.deepEqual(bed.residue(), []);
+    const listening = execFileSync('ss', ['-Hltn'], { encoding: 'utf8' });
+    for (const port of [HOST_TARGET_PORT, HOST_METRICS_PORT])
+      assert.doesNotMatch(listening, new RegExp(`:${port}\\s`), `something still listens on ${port}`);
+  });
 });
