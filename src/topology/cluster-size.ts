@@ -4,8 +4,8 @@
  *   cost per check (44 KiB full at 20/20 caps, 11 KiB at 5/5; 54 vs 15 apiserver CPU-ms per patch), so large
  *   clusters keep less and write healthy checks more rarely. Transitions are always written at once;
  * - how widely the per-node sources of a DaemonSet spread their first list after a rollout or an API server restart;
- * - how often each source instance renews its heartbeat Lease (2.9 apiserver CPU-ms each): every probe interval up to
- *   250 nodes, every 2 and 4 minutes beyond, so heartbeats and refreshes together stay within 0.2 apiserver cores at
+ * - how often each source instance renews its heartbeat Lease (3-4.5 apiserver CPU-ms each): every probe interval up to
+ *   250 nodes, every 2 and 5 minutes beyond, so heartbeats and refreshes together stay within 0.2 apiserver cores at
  *   5,000 nodes (two per-node sources each). With liveness carried by heartbeats, a healthy check's refresh can be
  *   rare: its result only has to be rewritten before the 48 h stale sweep would take it for abandoned.
  */
@@ -46,7 +46,7 @@ export const SIZE_CLASSES: readonly SizeClass[] = [
     upToNodes: Number.POSITIVE_INFINITY,
     status: { entries: 5, outages: 3, refreshInterval: '6h' },
     startJitter: '30s',
-    heartbeatPeriod: '4m',
+    heartbeatPeriod: '5m',
   },
 ];
 

@@ -84,10 +84,10 @@ describe('DaemonSet sources spread their first list on large clusters', () => {
       );
     };
     assert.deepEqual(argsOf(3), { probe: 'source --source probe', mesh: 'source --source mesh --per-node' });
-    // Heartbeats renewed every 4 minutes, not every interval: within the write budget at 5,000 nodes.
+    // Heartbeats renewed every 5 minutes, not every interval: within the write budget at 5,000 nodes.
     assert.deepEqual(argsOf(1200), {
-      probe: 'source --source probe --heartbeat-period 4m',
-      mesh: 'source --source mesh --per-node --start-jitter 30s --heartbeat-period 4m',
+      probe: 'source --source probe --heartbeat-period 5m',
+      mesh: 'source --source mesh --per-node --start-jitter 30s --heartbeat-period 5m',
     });
   });
 });
