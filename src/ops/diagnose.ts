@@ -8,6 +8,9 @@
  *   invalid-check       the check itself is malformed (no target pod on a node, missing Secret)
  *   node-unreachable    every fresh probe of a node fails, one at least from an independent observer, nothing fresh
  *                       gets through to it and no source on it gets out
+ *   pod-network         a node's pod-network paths fail (dropped, not refused) while its host-network paths answer
+ *   control-plane-path  a host-network source on a control-plane node (the API server's vantage) fails to reach
+ *                       kubelets, etcd, webhooks, aggregated APIs or Konnectivity
  *   source-side         a source fails everything (or every other node) while others reach those targets
  *   source-not-probing  a source is quiet (stale heartbeat, or no recent results) or leaves checks without results
  *   dns                 lookups fail while checks by IP answer: the resolver, one missing name, or the cluster DNS
@@ -28,6 +31,7 @@ import type { CheckObject } from '../runtime/kube/resources.js';
 import { formatTime } from '../runtime/status/time.js';
 import { DiagnoseContext, type DiagnoseOptions, type FollowerJoin, type RuleFinding } from './diagnose/context.js';
 import { remainingFailures } from './diagnose/rules/check-failing.js';
+import { controlPlaneFindings } from './diagnose/rules/control-plane.js';
 import { dnsFailures } from './diagnose/rules/dns.js';
 import { fronts, frontsFollowingBackends } from './diagnose/rules/fronts.js';
 import { invalidChecks } from './diagnose/rules/invalid-check.js';
@@ -36,6 +40,7 @@ import { lossFindings } from './diagnose/rules/loss.js';
 import { noChecks } from './diagnose/rules/no-checks.js';
 import { unreachableNodes } from './diagnose/rules/node-unreachable.js';
 import { paths } from './diagnose/rules/path.js';
+import { podNetworkFindings } from './diagnose/rules/pod-network.js';
 import { sourcesNotProbing } from './diagnose/rules/source-not-probing.js';
 import { sourceSideFailures } from './diagnose/rules/source-side.js';
 import { targetEverywhereFindings, targetsFailingEverywhere } from './diagnose/rules/target-everywhere.js';
@@ -66,6 +71,8 @@ export function diagnoseRows(rows: readonly CheckRow[], options: DiagnoseOptions
   const failingEverything = sourcesFailingEverything(ctx);
   const everywhere = targetsFailingEverywhere(ctx);
   record(unreachableNodes(ctx, everywhere, failingEverything));
+  record(podNetworkFindings(ctx));
+  record(controlPlaneFindings(ctx));
   record(sourceSideFailures(ctx, failingEverything));
   record(sourcesNotProbing(ctx));
   record(dnsFailures(ctx));

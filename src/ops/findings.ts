@@ -14,6 +14,8 @@ export type RuleId =
   | 'source-side'
   | 'dns'
   | 'node-unreachable'
+  | 'pod-network'
+  | 'control-plane-path'
   | 'target-everywhere'
   | 'target-on-node'
   | 'path'

@@ -12,7 +12,7 @@ import * as messages from '../../src/runtime/probe/messages.js';
 import { checkLabel } from '../../src/runtime/source/check-target.js';
 import { record } from '../../src/runtime/status/reducer.js';
 import type { TopologyInput } from '../../src/topology/schema.js';
-import { checksOf, meshTopology, NOW, ok, statusFor, timeout, type Outcome } from './support.js';
+import { checksOf, meshTopology, NOW, ok, refused, statusFor, timeout, type Outcome } from './support.js';
 
 const minutesAgo = (count: number) => new Date(NOW.getTime() - count * 60_000);
 
@@ -297,4 +297,80 @@ test('an MTU black hole is classified as such and the next steps find the path M
   assert.match(diagnosis.findings[0]!.culprit, /^registry: .*path-MTU black hole/);
   assert.equal(diagnosis.findings[0]!.evidence[0]!.kind, 'mtu');
   assert.ok(diagnosis.findings[0]!.next.some((step) => step.startsWith('ping -M do -s 1472')));
+});
+
+describe('layers and vantages: pod network against host network, and the API server own paths', () => {
+  const layered: TopologyInput = {
+    cluster: 'layers',
+    target: { port: 8080, hostPort: 17699 },
+    nodes: [
+      { name: 'master-0', addresses: ['10.2.0.10'], roles: ['control-plane'] },
+      ...['worker-1', 'worker-2', 'worker-3'].map((name, i) => ({
+        name,
+        addresses: [`10.2.0.1${i + 1}`],
+        roles: ['worker'],
+      })),
+    ],
+    sources: [
+      { name: 'pod-mesh', kind: 'DaemonSet', roles: ['worker'], targets: ['node-pod'] },
+      { name: 'host-mesh', kind: 'DaemonSet', roles: ['worker'], hostNetwork: true, targets: ['node-host', 'kubelet'] },
+      { name: 'cp', kind: 'DaemonSet', controlPlane: true, hostNetwork: true, targets: ['kubelet'] },
+    ],
+    targets: [
+      { name: 'node-pod', kind: 'p2pnc-target', viaService: false },
+      { name: 'node-host', kind: 'p2pnc-target', layer: 'host' },
+      { name: 'kubelet', kind: 'node', port: 10250 },
+    ],
+  };
+  const run = (outcome: (name: string) => Outcome | undefined) =>
+    diagnose(
+      checksOf(layered).map((check) => ({ ...check, status: statusFor(check, outcome(check.metadata.name)) })),
+      { now: NOW },
+    );
+
+  test("a node's pod paths fail while its host paths answer: its pod network, not the node", () => {
+    const diagnosis = run((name) =>
+      /^pod-mesh-worker-[13]-to-node-pod-worker-2$/.test(name) ||
+      /^pod-mesh-worker-2-to-node-pod-(master-0|worker-[13])$/.test(name)
+        ? timeout
+        : undefined,
+    );
+    assert.deepEqual(lines(diagnosis), [
+      'critical pod-network high: pod network on node worker-2 (SDN/overlay): the node is up, its pods are cut off',
+    ]);
+    const finding = diagnosis.findings[0]!;
+    assert.equal(finding.evidence.filter((entry) => entry.state === 'failing').length, 5, 'to and from its pods');
+    assert.ok(finding.next.some((step) => /ip_forward/.test(step)));
+  });
+
+  test('pod and host paths both fail: the node, not its pod network', () => {
+    const diagnosis = run((name) =>
+      /-to-(node-pod|node-host|kubelet)-worker-2$/.test(name) && !/-worker-2-to-/.test(name) ? timeout : undefined,
+    );
+    assert.deepEqual(
+      lines(diagnosis).map((line) => line.replace(/: .*/, '')),
+      ['critical node-unreachable high'],
+    );
+    assert.match(diagnosis.findings[0]!.culprit, /node worker-2/);
+  });
+
+  test('the pod target refusing on one node is that target, not the pod network (the pod answered)', () => {
+    const diagnosis = run((name) => (/^pod-mesh-worker-[13]-to-node-pod-worker-2$/.test(name) ? refused : undefined));
+    assert.deepEqual(
+      lines(diagnosis).map((line) => line.split(':')[0]),
+      ['warning target-on-node high'],
+    );
+  });
+
+  test("the API server's vantage: kubelets it cannot reach, named with what fails", () => {
+    const diagnosis = run((name) => (/^cp-master-0-to-kubelet-worker-[123]$/.test(name) ? timeout : undefined));
+    assert.deepEqual(lines(diagnosis), [
+      'critical control-plane-path high: API server on master-0: cannot reach kubelets',
+    ]);
+    assert.match(
+      diagnosis.findings[0]!.summary,
+      /logs, exec, port-forward and metrics will fail \(on 3 nodes: worker-1, worker-2, worker-3\)/,
+    );
+    assert.match(diagnosis.findings[0]!.summary, /Other sources reach the same targets/);
+  });
 });

@@ -22,6 +22,7 @@ export function sourceSideFailures(ctx: DiagnoseContext, failingEverything: Read
     if (!everyCheck && !peersOnly) continue;
     const failing: CheckRow[] = everyCheck ? checked : offNodeRows(ctx, key).filter((row) => !ctx.explainedBy.has(row));
     failing.push(...rows.filter((row) => ctx.isSelf(row) && ctx.isFailing(row)));
+    if (failing.length === 0) continue;
     const source = state.source;
     const targets = new Set(failing.map((row) => row.target.name));
     const others = ctx.answeringOutside(key, targets);
