@@ -19,3 +19,14 @@ export const DEFAULT_IMAGE = `ghcr.io/p2pnc/p2pnc:${P2PNC_VERSION}`;
 export const DEFAULT_STATUS_HISTORY = { entries: 20, outages: 20 } as const;
 export const DEFAULT_REFRESH_INTERVAL = '10m';
 export const DEFAULT_REFRESH_INTERVAL_MS = parseDuration(DEFAULT_REFRESH_INTERVAL)!;
+
+/** The Reachable reason of a check that cannot be probed as written (no target pod, a missing Secret, a bad endpoint). */
+export const INVALID_CHECK_REASON = 'InvalidCheck';
+
+/** Port of a source's /metrics, /healthz and /readyz. */
+export const DEFAULT_METRICS_PORT = 17698;
+
+/** The Lease a replicated source (a Deployment, a sidecar's replicas) elects its prober with. */
+export function leaderLeaseName(source: string): string {
+  return `${source}-leader`;
+}

@@ -3,6 +3,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GROUP, PLURAL } from '../api/check.js';
 import { commonLabels } from './labels.js';
+import { leaderLeaseName } from '../api/constants.js';
 
 export interface SourceRbacProps {
   readonly sourceName: string;
@@ -30,7 +31,7 @@ const resource = (apiGroup: string, resourceType: string, resourceName?: string)
 });
 
 export function leaseName(sourceName: string): string {
-  return `${sourceName}-leader`;
+  return leaderLeaseName(sourceName);
 }
 
 /** Least-privilege, namespace-scoped access for one source: its checks, their status, events, its Lease, named Secrets. */

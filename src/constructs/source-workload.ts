@@ -5,8 +5,9 @@ import type { PodSource } from '../topology/schema.js';
 import { NON_ROOT_UID, RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodSecurity } from './hardening.js';
 import { commonLabels } from './labels.js';
 import { SourceDisruptionBudget, spreadByHostname } from './replicated-source.js';
+import { DEFAULT_METRICS_PORT } from '../api/constants.js';
 
-export const METRICS_PORT = 17698;
+export const METRICS_PORT = DEFAULT_METRICS_PORT;
 
 export interface SourceWorkloadProps {
   readonly source: PodSource;

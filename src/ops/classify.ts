@@ -4,6 +4,7 @@
  * probe knew is not stored and is recovered here from the Go-style error text.
  */
 import type { FailureKind } from '../runtime/types.js';
+import { INVALID_CHECK_REASON } from '../api/constants.js';
 
 export type { FailureKind };
 
@@ -37,7 +38,7 @@ export function classifyFailure(failure: RecordedFailure): FailureKind {
   switch (failure.reason) {
     case 'DNSError':
       return 'dns';
-    case 'InvalidCheck':
+    case INVALID_CHECK_REASON:
       return 'config';
     case 'TLSError':
       return 'tls';

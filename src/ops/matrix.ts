@@ -22,6 +22,7 @@ import {
 } from '../api/labels.js';
 import { classifyFailure, type FailureKind } from './classify.js';
 import { recentLoss, type RecentLoss } from './loss.js';
+import { INVALID_CHECK_REASON } from '../api/constants.js';
 
 /**
  * reachable / unreachable: the Reachable condition; unknown: failing but not confirmed yet, never reachable;
@@ -200,7 +201,7 @@ function vantageOf(text: string | undefined): Vantage {
 function stateOf(row: CheckRow, reachable: string | undefined, reason: string | undefined): CheckState {
   if (row.staleSince) return 'stale';
   if (reachable === 'True') return 'reachable';
-  if (reachable === 'False') return reason === 'InvalidCheck' ? 'invalid' : 'unreachable';
+  if (reachable === 'False') return reason === INVALID_CHECK_REASON ? 'invalid' : 'unreachable';
   if (row.lastProbe)
     return row.lastProbe.success ? 'reachable' : row.lastFailure?.kind === 'config' ? 'invalid' : 'unknown';
   return 'pending';

@@ -22,6 +22,7 @@ import {
   LABEL_VALUE,
   type Format,
 } from './formats.js';
+import { DEFAULT_METRICS_PORT } from '../api/constants.js';
 
 /**
  * The role of control-plane nodes: kubeadm (since 1.24) and OpenShift (since 4.11) label them
@@ -550,7 +551,7 @@ function checkReferences(topology: z.output<typeof TopologyObject>, ctx: Refinem
 }
 
 /** The default metrics port of a source (src/constructs/source-workload.ts serves it). */
-export const DEFAULT_METRICS_PORT = 17698;
+export { DEFAULT_METRICS_PORT };
 /** The default port of the host-network target. */
 export const DEFAULT_HOST_TARGET_PORT = 17699;
 

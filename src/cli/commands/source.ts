@@ -5,6 +5,7 @@ import { leaderTimingProblem } from '../../runtime/kube/leader-timing.js';
 import { UsageError } from '../../util/errors.js';
 import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
 import { addExamples } from '../help.js';
+import { DEFAULT_METRICS_PORT } from '../../api/constants.js';
 
 interface SourceCommandOptions extends ClusterOptions {
   source: string;
@@ -45,7 +46,7 @@ export function registerSourceCommand(program: Command): void {
     .option('--per-node', 'probe only the checks of this node (DaemonSet sources)')
     .addOption(new Option('--node <name>', 'this node (per-node sources)').env('P2PNC_NODE_NAME'));
   addClusterOptions(command, undefined, 'lean')
-    .option('--metrics-port <port>', '/metrics, /healthz and /readyz port', '17698')
+    .option('--metrics-port <port>', '/metrics, /healthz and /readyz port', String(DEFAULT_METRICS_PORT))
     .option('--concurrency <n>', 'probes in flight at once', '256')
     .option('--interval <duration>', "override every check's interval (testing)")
     .option('--confirm-failures <n>', 'consecutive failures that open an outage', '2')

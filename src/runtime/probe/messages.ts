@@ -1,4 +1,5 @@
 /** OpenShift check-endpoints' log messages and reasons, each prefixed with `<label>: `. */
+import { INVALID_CHECK_REASON } from '../../api/constants.js';
 
 export const Reason = {
   tcpConnect: 'TCPConnect',
@@ -8,7 +9,7 @@ export const Reason = {
   tlsError: 'TLSError',
   httpRequest: 'HTTPRequest',
   httpError: 'HTTPError',
-  invalidCheck: 'InvalidCheck',
+  invalidCheck: INVALID_CHECK_REASON,
   icmpEcho: 'ICMPEcho',
   icmpEchoError: 'ICMPEchoError',
   udpEcho: 'UDPEcho',

@@ -6,6 +6,7 @@ import { parseEndpoint } from '../probe/endpoint.js';
 import { invalidCheck as invalidCheckMessage } from '../probe/messages.js';
 import { probe } from '../probe/probe.js';
 import type { ProbeResult, ProbeTarget } from '../types.js';
+import { INVALID_CHECK_REASON } from '../../api/constants.js';
 
 export const DEFAULT_INTERVAL_MS = 60_000;
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -83,7 +84,7 @@ export function invalidCheck(name: string, message: string): ProbeResult {
     time: new Date(),
     success: false,
     latencyMs: 0,
-    reason: 'InvalidCheck',
+    reason: INVALID_CHECK_REASON,
     message: invalidCheckMessage(checkLabel(name), message),
     failure: 'config',
   };

@@ -8,6 +8,7 @@ import { jsonLogger } from './log.js';
 import { SourceMetrics } from './metrics.js';
 import { startSourceServer } from './server.js';
 import { SourceRunner } from './source.js';
+import { leaderLeaseName } from '../../api/constants.js';
 
 export interface SourceConfig {
   source: string;
@@ -93,7 +94,7 @@ export async function runSource(config: SourceConfig): Promise<void> {
   const elector = config.leaderElection
     ? new LeaderElector(client, {
         namespace: config.namespace,
-        name: `${config.source}-leader`,
+        name: leaderLeaseName(config.source),
         identity,
         leaseDurationMs: config.leaseDurationMs,
         renewDeadlineMs: config.renewDeadlineMs,

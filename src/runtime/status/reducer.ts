@@ -23,6 +23,7 @@ import {
   type LossWindow,
 } from './loss.js';
 import { formatTime, formatTimeNano, storedTimeMs, timeMs } from './time.js';
+import { INVALID_CHECK_REASON } from '../../api/constants.js';
 
 export const REACHABLE = 'Reachable';
 export const STALE = 'Stale';
@@ -59,7 +60,7 @@ export const DEFAULT_STATUS_POLICY: StatusPolicy = {
     TLSHandshake: 'TLSHandshakeSuccess',
     HTTPRequest: 'HTTPRequestSuccess',
   },
-  invalidCheckReasons: ['InvalidCheck'],
+  invalidCheckReasons: [INVALID_CHECK_REASON],
   loss: DEFAULT_LOSS_POLICY,
 };
 
