@@ -27,8 +27,8 @@ test('Degraded=True: the row has the loss figure and when it flipped; a healthy 
   assert.equal(row.state, 'reachable');
   assert.ok(row.degraded, JSON.stringify(status.conditions));
   const condition = status.conditions?.find((c) => c.type === 'Degraded');
-  assert.match(condition?.message ?? '', /^25% of the last 12 probes failed \(3\/12\)$/);
+  assert.match(condition?.message ?? '', /^25% of the last 20 probes failed \(5\/20\)$/);
   assert.equal(row.degraded.percent, 25);
-  assert.equal(row.degraded.since?.toISOString(), '2021-01-13T20:00:22.000Z', 'the probe that made it 3 failures');
+  assert.equal(row.degraded.since?.toISOString(), '2021-01-13T20:00:18.000Z', 'the tenth probe, the second failure');
   assert.equal(toRow(object({})).degraded, undefined);
 });

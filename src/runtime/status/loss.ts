@@ -37,8 +37,8 @@ export interface LossPolicy {
 export const DEFAULT_LOSS_POLICY: LossPolicy = {
   windowProbes: 20,
   minProbes: 10,
-  degradedRatio: 0.15,
-  minFailures: 3,
+  degradedRatio: 0.1,
+  minFailures: 2,
   recoveredRatio: 0,
   outageChance: 0.001,
   maxConfirmFailures: 8,

@@ -144,8 +144,9 @@ function reduce(previous: CheckStatus, result: ProbeResult, policy: StatusPolicy
 const lossWindowSize = (policy: StatusPolicy): number => Math.min(policy.loss.windowProbes, policy.maxEntries);
 
 /**
- * Flips Degraded when the recent loss crosses its thresholds. Its message keeps the figure of the flip: it changes
- * with the state, not with every probe (the gauge carries the live figure). Not judged while an outage is open.
+ * Flips Degraded when the recent loss crosses its thresholds (a transition, written at once). While it stays True its
+ * message follows the figure, a steady change: it rides the writes that happen anyway and never causes one.
+ * Not judged while an outage is open.
  */
 function withLoss(outcome: RecordOutcome, time: Date, policy: StatusPolicy): RecordOutcome {
   const window = lossWindow(outcome.status, lossWindowSize(policy), policy.invalidCheckReasons);
@@ -153,7 +154,7 @@ function withLoss(outcome: RecordOutcome, time: Date, policy: StatusPolicy): Rec
   const current = findCondition(outcome.status, DEGRADED);
   const was = current?.status === 'True';
   const now = isDegraded(window, was, policy.loss);
-  if (now === was) return { ...outcome, loss: window };
+  if (now === was && !(now && current?.message !== packetLossMessage(window))) return { ...outcome, loss: window };
   const condition = {
     type: DEGRADED,
     status: now ? 'True' : 'False',
