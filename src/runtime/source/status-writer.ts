@@ -67,22 +67,43 @@ export class StatusWriter {
     this.timer.unref?.();
   }
 
-  /** Writes everything pending, due or not (on SIGTERM or when losing leadership), until done or the deadline. */
+  /**
+   * Writes everything pending, due or not (on SIGTERM or when losing leadership), until done or the deadline:
+   * transitions first, then the oldest changes, at most the policy's flushConcurrency at once, and started evenly
+   * over its flushSpreadShare of the deadline rather than all in the same instant. Returns the checks left unwritten.
+   */
   async flush(deadlineMs: number): Promise<number> {
     this.stopped = true;
     this.clock.clearTimeout(this.timer);
-    const deadline = this.now() + deadlineMs;
+    const { scheduler } = this.options;
+    const { flushConcurrency, flushSpreadShare } = scheduler.policy;
+    const start = this.now();
+    const deadline = start + deadlineMs;
+    const first = scheduler.pendingCount();
+    const gapMs = first > 0 ? (deadlineMs * flushSpreadShare) / first : 0;
+    const running = new Set<Promise<void>>();
+    let launched = 0;
     while (this.now() < deadline) {
-      const pending = this.options.scheduler.pendingChecks();
+      const pending = scheduler.pendingInFlushOrder();
       if (pending.length === 0) return 0;
-      const jobs = pending.flatMap((name) => {
-        const job = this.options.scheduler.beginWrite(name, this.now());
-        return job ? [this.write(name, job)] : [];
-      });
-      if (jobs.length === 0) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 100));
-      else await Promise.all(jobs);
+      for (const { check } of pending) {
+        if (running.size >= Math.max(flushConcurrency, 1) || this.now() < start + launched * gapMs) break;
+        const job = scheduler.beginWrite(check, this.now());
+        if (!job) continue;
+        launched++;
+        const writing: Promise<void> = this.write(check, job).finally(() => running.delete(writing));
+        running.add(writing);
+      }
+      // Until the next slot, a write ends, or (writes held back by a failing API server) a short pause.
+      const waitMs = Math.min(Math.max(start + launched * gapMs - this.now(), 1), 100, deadline - this.now());
+      let timer: ClockTimer | undefined;
+      await Promise.race([
+        ...running,
+        new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, Math.max(waitMs, 0)))),
+      ]);
+      this.clock.clearTimeout(timer);
     }
-    return this.options.scheduler.pendingCount();
+    return scheduler.pendingCount();
   }
 
   stop(): void {

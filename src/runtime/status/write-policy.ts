@@ -16,6 +16,7 @@ import {
   findCondition,
   inFieldOrder,
   lastProbeTime,
+  REACHABLE,
   STALE,
   type StatusPolicy,
 } from './reducer.js';
@@ -32,6 +33,15 @@ export interface WritePolicy {
   backoffMaxMs: number;
   /** Conflicts retried at once (after a merge) before they back off like other errors. */
   immediateConflictRetries: number;
+  /**
+   * First statuses of checks never written (a new deployment: Reachable appears on every check within one interval)
+   * go out at most this many a second, in the order they come; an outage opening meanwhile is written at once.
+   */
+  firstWritesPerSecond: number;
+  /** Writes in flight at once while flushing on SIGTERM. */
+  flushConcurrency: number;
+  /** A flush starts its writes evenly over this share of its deadline, keeping the rest for retries. */
+  flushSpreadShare: number;
 }
 
 export const DEFAULT_WRITE_POLICY: WritePolicy = {
@@ -41,6 +51,9 @@ export const DEFAULT_WRITE_POLICY: WritePolicy = {
   backoffBaseMs: 1000,
   backoffMaxMs: 60_000,
   immediateConflictRetries: 3,
+  firstWritesPerSecond: 50,
+  flushConcurrency: 16,
+  flushSpreadShare: 0.5,
 };
 
 export function writePolicy(overrides: Partial<WritePolicy> = {}): WritePolicy {
@@ -111,6 +124,8 @@ export type WriteErrorKind = 'conflict' | 'check' | 'server';
 interface DirtyMarks {
   since: number;
   transitionSince?: number;
+  /** A never-written check's first status: due at this slot of the first-write budget instead. */
+  firstWriteAt?: number;
 }
 
 interface CheckWriteState {
@@ -128,6 +143,8 @@ interface CheckWriteState {
   mergeWithRemote: boolean;
   /** This check's own spacing of writes without a transition, when its spec sets one. */
   steadyIntervalMs?: number;
+  /** No status of this check was ever stored (no condition), nor written by this process. */
+  neverWritten: boolean;
 }
 
 export interface WriteJob {
@@ -140,14 +157,23 @@ export interface WriteJob {
   transitionSince?: number;
 }
 
+/** What a flush writes first: transitions, then the oldest changes. */
+export interface PendingCheck {
+  check: string;
+  transition: boolean;
+  since: number;
+}
+
 export class WriteScheduler {
   private readonly checks = new Map<string, CheckWriteState>();
   private serverErrors = 0;
   private serverRetryAt = Number.NEGATIVE_INFINITY;
   private writesInFlight = 0;
+  /** The next free slot of the first-write budget. */
+  private nextFirstWriteAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly policy: WritePolicy = DEFAULT_WRITE_POLICY,
+    readonly policy: WritePolicy = DEFAULT_WRITE_POLICY,
     private readonly jitter: Jitter = noJitter,
   ) {}
 
@@ -179,7 +205,19 @@ export class WriteScheduler {
   }
 
   private markDirty(state: CheckWriteState, change: Exclude<ChangeKind, 'none'>, now: number): void {
+    if (change === 'transition' && state.neverWritten && isFirstStatus(state.status)) {
+      if (state.dirty?.firstWriteAt !== undefined || state.dirty?.transitionSince !== undefined) return;
+      state.dirty = addMarks(state.dirty, { since: now, firstWriteAt: this.firstWriteSlot(now) });
+      return;
+    }
     state.dirty = addMarks(state.dirty, { since: now, ...(change === 'transition' && { transitionSince: now }) });
+  }
+
+  /** Slots `1 / firstWritesPerSecond` apart, the first after the coalescing window. */
+  private firstWriteSlot(now: number): number {
+    const at = Math.max(now + Math.min(this.policy.coalesceMs, this.policy.transitionDelayMs), this.nextFirstWriteAt);
+    this.nextFirstWriteAt = at + 1000 / Math.max(this.policy.firstWritesPerSecond, 1e-3);
+    return at;
   }
 
   /** When the pending write of `check` is due; undefined when nothing is pending or a write is in flight. */
@@ -197,6 +235,7 @@ export class WriteScheduler {
     if (dirty.transitionSince !== undefined) {
       return dirty.transitionSince + Math.min(this.policy.coalesceMs, this.policy.transitionDelayMs);
     }
+    if (dirty.firstWriteAt !== undefined) return dirty.firstWriteAt;
     const steadyFrom = state.lastWriteAt ?? dirty.since;
     return Math.max(dirty.since, steadyFrom + (state.steadyIntervalMs ?? this.policy.steadyIntervalMs));
   }
@@ -261,6 +300,7 @@ export class WriteScheduler {
     state.consecutiveErrors = 0;
     state.consecutiveConflicts = 0;
     state.mergeWithRemote = false;
+    state.neverWritten = false;
     delete state.failedOnServer;
   }
 
@@ -324,6 +364,16 @@ export class WriteScheduler {
     return [...this.checks].filter(([, state]) => state.dirty || state.inFlight).map(([check]) => check);
   }
 
+  /** Pending checks in the order a flush writes them: transitions first, then the oldest changes. */
+  pendingInFlushOrder(): PendingCheck[] {
+    const pending: PendingCheck[] = [];
+    for (const [check, state] of this.checks) {
+      const marks = state.dirty ?? state.inFlight;
+      if (marks) pending.push({ check, transition: marks.transitionSince !== undefined, since: marks.since });
+    }
+    return pending.sort((a, b) => Number(b.transition) - Number(a.transition) || a.since - b.since);
+  }
+
   pendingCount(): number {
     let pending = 0;
     for (const state of this.checks.values()) if (state.dirty || state.inFlight) pending += 1;
@@ -332,13 +382,30 @@ export class WriteScheduler {
 }
 
 function cleanState(status: CheckStatus): CheckWriteState {
-  return { status, consecutiveErrors: 0, consecutiveConflicts: 0, mergeWithRemote: false };
+  return {
+    status,
+    consecutiveErrors: 0,
+    consecutiveConflicts: 0,
+    mergeWithRemote: false,
+    neverWritten: (status.conditions ?? []).length === 0,
+  };
+}
+
+/** A check's first status that tells no failure: conditions appear, no outage, Reachable not False. */
+function isFirstStatus(status: CheckStatus): boolean {
+  if ((status.outages ?? []).length > 0) return false;
+  return findCondition(status, REACHABLE)?.status !== 'False';
 }
 
 function addMarks(current: DirtyMarks | undefined, added: DirtyMarks): DirtyMarks {
   if (!current) return added;
   const transitionSince = earliest(current.transitionSince, added.transitionSince);
-  return { since: Math.min(current.since, added.since), ...(transitionSince !== undefined && { transitionSince }) };
+  const firstWriteAt = earliest(current.firstWriteAt, added.firstWriteAt);
+  return {
+    since: Math.min(current.since, added.since),
+    ...(transitionSince !== undefined && { transitionSince }),
+    ...(transitionSince === undefined && firstWriteAt !== undefined && { firstWriteAt }),
+  };
 }
 
 function earliest(a: number | undefined, b: number | undefined): number | undefined {
