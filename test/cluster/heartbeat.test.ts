@@ -9,6 +9,10 @@ import { KubeApiError, KubeClient } from '../../src/runtime/kube/client.js';
 import { kubeconfigFile } from '../../src/runtime/kube/config.js';
 import { paths, type Lease } from '../../src/runtime/kube/resources.js';
 import { Heartbeat } from '../../src/runtime/source/heartbeat.js';
+import { jsonLogger } from '../../src/runtime/source/log.js';
+import { SourceMetrics } from '../../src/runtime/source/metrics.js';
+import { SourceRunner } from '../../src/runtime/source/source.js';
+import { eventually } from '../helpers/process.js';
 import { synthToTemp } from '../helpers/synth.js';
 import { mustKubectl, startOrSkip } from './support.js';
 
@@ -118,6 +122,41 @@ test('heartbeat Leases: renewed with least privilege, read back by the operator 
         await running;
       },
     );
+
+    await t.test('a source runner renews from its first seconds, then every interval of its checks', async () => {
+      await mustKubectl(cluster, ['apply', '--server-side', '-f', join(dir, 'checks.yaml')]);
+      const runner = new SourceRunner(await clientFor('mesh'), {
+        source: 'mesh',
+        namespace: NAMESPACE,
+        nodeName: 'worker-2',
+        intervalOverrideMs: 1_000,
+        logger: jsonLogger({}),
+        metrics: new SourceMetrics(false),
+        identity: 'mesh-runner',
+        runningOn: 'worker-2',
+      });
+      const startedAt = Date.now();
+      const running = runner.run();
+      const renewals = new Set<string>();
+      try {
+        await eventually(
+          async () => {
+            const lease = await read(heartbeatLeaseName('mesh', 'worker-2'));
+            if (lease.spec.holderIdentity === 'mesh-runner') renewals.add(lease.spec.renewTime!);
+            return renewals.size >= 3 ? true : undefined;
+          },
+          15_000,
+          'three renewals by the runner',
+        );
+        // Listed, probed, renewed: within seconds of starting, not after a default 60 s period.
+        assert.ok(Date.now() - startedAt < 10_000, `three renewals took ${Date.now() - startedAt} ms`);
+        const lease = await read(heartbeatLeaseName('mesh', 'worker-2'));
+        assert.equal(lease.spec.leaseDurationSeconds, 3, 'its checks are probed every second: 2.5 s, rounded up');
+      } finally {
+        await runner.stop();
+        await running;
+      }
+    });
 
     await t.test('without RBAC to list Leases, the operator commands say so instead of failing', async () => {
       const { heartbeats, unreadable } = await listHeartbeats(await clientFor('mesh'), NAMESPACE);

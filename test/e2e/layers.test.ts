@@ -2,11 +2,14 @@
 // node's own address, a pod-network source and target in a pod behind the node's bridge, all real processes with
 // their ServiceAccounts' tokens against the test kube-apiserver. A pod-layer fault (one node stops forwarding for its
 // pods) fails the pod-to-pod checks of that node while its host-to-host checks answer; each check says its vantage.
+// diagnose tells the layers apart: that node's pod network; the node itself when its link goes down; and a webhook
+// (an endpoint on node-b's host network) when it stops answering.
 // Needs root and iproute2: sudo node --import tsx --test test/e2e/layers.test.ts
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CheckStatus } from '../../src/api/check.js';
+import type { Finding } from '../../src/ops/findings.js';
 import type { TopologyInput } from '../../src/topology/schema.js';
 import type { Cluster } from '../cluster/harness.js';
 import { readCheck, reachable } from '../cluster/source-fixtures.js';
@@ -20,6 +23,8 @@ const NAMESPACE = 'p2pnc';
 const NODES = ['node-a', 'node-b', 'node-c'];
 const POD_PORT = 8080;
 const HOST_PORT = 17699;
+/** A stand-in admission webhook on node-b's host network, probed by the host sources (the API server's path). */
+const WEBHOOK_PORT = 9443;
 const pod = (from: string, to: string) => `pod-mesh-${from}-to-node-pod-${to}`;
 const host = (from: string, to: string) => `host-mesh-${from}-to-node-host-${to}`;
 
@@ -32,11 +37,12 @@ function topology(fabric: Fabric): TopologyInput {
     nodes: NODES.map((name) => ({ name, addresses: [fabric.node(name).address], roles: ['worker'] })),
     sources: [
       { name: 'pod-mesh', kind: 'DaemonSet', targets: ['node-pod'] },
-      { name: 'host-mesh', kind: 'DaemonSet', hostNetwork: true, targets: ['node-host'] },
+      { name: 'host-mesh', kind: 'DaemonSet', hostNetwork: true, targets: ['node-host', 'webhook-demo'] },
     ],
     targets: [
       { name: 'node-pod', kind: 'p2pnc-target', viaService: false },
       { name: 'node-host', kind: 'p2pnc-target', layer: 'host' },
+      { name: 'webhook-demo', kind: 'endpoint', host: fabric.node('node-b').address, port: WEBHOOK_PORT },
     ],
   };
 }
@@ -56,6 +62,27 @@ async function waitFor(cluster: Cluster, names: string[], value: 'True' | 'False
       }),
     ),
   );
+}
+
+/** Runs `p2pnc diagnose -o json` until its findings' headlines are `expected`, then checks the exit code. */
+async function diagnosedAs(cluster: Cluster, expected: string[], exitCode: number): Promise<void> {
+  let last = '';
+  const code = await eventually(
+    async () => {
+      const run = await runCli(['diagnose', '-n', NAMESPACE, '-o', 'json', '--kubeconfig', cluster.kubeconfig]);
+      const findings = (JSON.parse(run.output) as { findings: Finding[] }).findings;
+      const lines = findings.map(
+        (finding) => `${finding.severity} ${finding.rule} ${finding.confidence}: ${finding.culprit}`,
+      );
+      last = `exit ${run.code}: ${lines.join(' | ') || '(none)'}`;
+      return JSON.stringify(lines) === JSON.stringify(expected) ? run.code : undefined;
+    },
+    60_000,
+    `diagnose to say ${expected.join(' | ') || 'nothing'}`,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; last: ${last}`);
+  });
+  assert.equal(code, exitCode, last);
 }
 
 test('pod-to-pod and host-to-host on every node pair: a pod-layer fault fails one layer only', async (t) => {
@@ -94,6 +121,18 @@ test('pod-to-pod and host-to-host on every node pair: a pod-layer fault fails on
         }),
       );
     }
+    const startWebhook = () =>
+      processes.set(
+        'webhook on node-b',
+        startCli(
+          ['target', '--port', String(WEBHOOK_PORT), '--host', '0.0.0.0'],
+          { P2PNC_NODE_NAME: 'node-b' },
+          {
+            netns: fabric.node('node-b').netns,
+          },
+        ),
+      );
+    startWebhook();
     cluster = await startOrSkip(t, { bindAddress: fabric.hostAddress });
     if (!cluster) return;
     const { dir } = synthToTemp(topology(fabric));
@@ -151,8 +190,10 @@ test('pod-to-pod and host-to-host on every node pair: a pod-layer fault fails on
       const run = await runCli(['status', '-n', NAMESPACE, '-o', 'json', '--kubeconfig', cluster!.kubeconfig]);
       assert.equal(run.code, 0, run.output);
       const rows = JSON.parse(run.output).sources.flatMap(
-        (source: { name: string; checks: { vantage: string; target: { layer?: string } }[] }) =>
-          source.checks.map((check) => `${source.name} ${check.vantage} ${check.target.layer}`),
+        (source: { name: string; checks: { vantage: string; target: { name: string; layer?: string } }[] }) =>
+          source.checks
+            .filter((check) => check.target.name !== 'webhook-demo')
+            .map((check) => `${source.name} ${check.vantage} ${check.target.layer}`),
       );
       assert.deepEqual(new Set(rows), new Set(['pod-mesh pod pod', 'host-mesh host host']));
       assert.equal(rows.length, 2 * pairs.length);
@@ -184,11 +225,49 @@ test('pod-to-pod and host-to-host on every node pair: a pod-layer fault fails on
       // The pod layer elsewhere is fine.
       for (const name of [pod('node-a', 'node-b'), pod('node-b', 'node-a')])
         assert.ok(isReachable('True')((await readCheck(cluster!, NAMESPACE, name)).status), name);
+      // diagnose names the layer: node-c's pod network, not node-c.
+      await diagnosedAs(
+        cluster!,
+        ['critical pod-network high: pod network on node node-c (SDN/overlay): the node is up, its pods are cut off'],
+        4,
+      );
     });
 
     await t.test('forwarding back on: the pod paths to node-c are restored', async () => {
       layer!.forwardingOn('node-c');
       await waitFor(cluster!, [pod('node-a', 'node-c'), pod('node-b', 'node-c')], 'True', logs);
+      await diagnosedAs(cluster!, [], 0);
+    });
+
+    await t.test(
+      "node-c's link down: both layers fail and its sources go quiet: the node, not its pod network",
+      async () => {
+        fabric.linkDown('node-c');
+        try {
+          await waitFor(cluster!, [pod('node-a', 'node-c'), host('node-a', 'node-c')], 'False', logs);
+          await diagnosedAs(
+            cluster!,
+            ['critical node-unreachable high: node node-c: down or cut off (its sources cannot write either)'],
+            4,
+          );
+        } finally {
+          fabric.linkUp('node-c');
+        }
+        await diagnosedAs(cluster!, [], 0);
+      },
+    );
+
+    await t.test('the webhook behind an endpoint gone: diagnose names the webhook', async () => {
+      await processes.get('webhook on node-b')!.stop('SIGTERM');
+      await diagnosedAs(
+        cluster!,
+        [
+          `critical check-failing high: webhook-demo: nothing listens on ${fabric.node('node-b').address}:${WEBHOOK_PORT}, or a firewall rejects`,
+        ],
+        4,
+      );
+      startWebhook();
+      await diagnosedAs(cluster!, [], 0);
     });
   } finally {
     await Promise.all([...processes.values()].map((running) => running.stop('SIGKILL')));

@@ -15,6 +15,8 @@ import { KubeApiError, type KubeClient } from '../kube/client.js';
 import { sleep } from '../kube/informer.js';
 import { paths } from '../kube/resources.js';
 
+const NOT_PROBING_RECHECK_MS = 1_000;
+
 export interface HeartbeatOptions {
   namespace: string;
   source: string;
@@ -50,7 +52,8 @@ export class Heartbeat {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const period = this.options.periodMs();
-      if (this.options.isProbing()) {
+      const probing = this.options.isProbing();
+      if (probing) {
         try {
           await this.renew(period);
           this.options.onRenewed?.();
@@ -58,13 +61,18 @@ export class Heartbeat {
           this.options.onError?.(error);
         }
       }
-      // Jittered by up to a tenth, so sources that started together do not renew in lockstep.
-      await sleep(period * (0.9 + Math.random() * 0.1), signal);
+      // Jittered by up to a tenth, so sources that started together do not renew in lockstep. Until it probes (its
+      // checks not listed yet, so no interval known) it looks again every second, so the first renewal is not late.
+      await sleep(probing ? period * (0.9 + Math.random() * 0.1) : Math.min(period, NOT_PROBING_RECHECK_MS), signal);
     }
   }
 
-  /** One renewal: a merge patch of the Lease, created when it does not exist yet. */
+  /**
+   * One renewal: a merge patch of the Lease, created when it does not exist yet. Each request may take two periods
+   * (at least 5 s): a busy API server answering late still keeps the heartbeat, one that cannot answer lets it lapse.
+   */
   async renew(periodMs: number): Promise<void> {
+    const timeoutMs = Math.max(2 * periodMs, 5_000);
     const time = microTime(this.now());
     const spec = {
       holderIdentity: this.options.identity,
@@ -82,7 +90,7 @@ export class Heartbeat {
     if (this.created) {
       try {
         // Labels and annotations only on the first write of this process: a renewal sends the spec alone.
-        await this.client.mergePatch(path, { spec }, { timeoutMs: periodMs });
+        await this.client.mergePatch(path, { spec }, { timeoutMs });
         return;
       } catch (error) {
         if (!(error instanceof KubeApiError && error.isNotFound)) throw error;
@@ -90,7 +98,7 @@ export class Heartbeat {
       }
     }
     try {
-      await this.client.mergePatch(path, { metadata, spec: { ...spec, acquireTime: time } }, { timeoutMs: periodMs });
+      await this.client.mergePatch(path, { metadata, spec: { ...spec, acquireTime: time } }, { timeoutMs });
     } catch (error) {
       if (!(error instanceof KubeApiError && error.isNotFound)) throw error;
       await this.client.request('POST', paths.leases(this.options.namespace), {
@@ -100,7 +108,7 @@ export class Heartbeat {
           metadata: { name: this.leaseName, namespace: this.options.namespace, ...metadata },
           spec: { ...spec, acquireTime: time },
         },
-        timeoutMs: periodMs,
+        timeoutMs,
       });
     }
     this.created = true;

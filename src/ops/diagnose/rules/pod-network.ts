@@ -36,7 +36,8 @@ export function podNetworkFindings(ctx: DiagnoseContext): RuleFinding[] {
       (target) => ctx.answeringElsewhere(target, node).first,
     );
     if (elsewhere.length === 0) continue;
-    const onNode = new Set(ctx.sourcesOn(node).filter((key) => ctx.index.ofSource(key)[0]?.vantage !== 'host'));
+    const hostSources = new Set(ctx.rows.filter((row) => row.vantage === 'host').map((row) => sourceKey(row.source)));
+    const onNode = new Set(ctx.sourcesOn(node).filter((key) => !hostSources.has(key)));
     const outbound = ctx.live.filter(
       (row) =>
         onNode.has(sourceKey(row.source)) &&
@@ -45,6 +46,10 @@ export function podNetworkFindings(ctx: DiagnoseContext): RuleFinding[] {
         ctx.isFailing(row) &&
         !ctx.explainedBy.has(row),
     );
+    // Pod sources on the node that cannot reach the API server either: the same fault, explained here.
+    const quietPods = ctx
+      .sourcesOn(node)
+      .filter((key) => ctx.sources.get(key)?.liveness?.state === 'quiet' && !hostSources.has(key));
     const observers = uniqueSources(podIn);
     const observerNodes = distinct(podIn.map((row) => ctx.runsOn(row) ?? sourceKey(row.source)));
     const explains = [...podIn, ...outbound];
@@ -54,19 +59,22 @@ export function podNetworkFindings(ctx: DiagnoseContext): RuleFinding[] {
         severity: 'critical',
         rule: 'pod-network',
         culprit: `pod network on node ${node} (SDN/overlay): the node is up, its pods are cut off`,
-        confidence: observerNodes.length >= 2 || outbound.length > 0 ? 'high' : 'low',
+        confidence: observerNodes.length >= 2 || outbound.length > 0 || quietPods.length > 0 ? 'high' : 'low',
         summary:
           `Every pod-network check to ${node} fails (${plural(podIn.length, 'check')} from ${describeSources(observers)}, ${kindsText(podIn)}), ` +
           `while its host-network checks answer (${plural(hostOk.length, 'check')}) and the same target answers on other nodes: ` +
           `${node} and its link are up, the pod network on it is not (the CNI's bridge, veth, tunnel or VXLAN device, or IP forwarding for pods).` +
           (outbound.length > 0
             ? ` Pod-network probes from ${node} to other nodes' pods fail too (${plural(outbound.length, 'check')}).`
+            : '') +
+          (quietPods.length > 0
+            ? ` Its pod-network source${quietPods.length === 1 ? ' is' : 's are'} quiet (${describeSources(quietPods.map((key) => ctx.sources.get(key)!.source))}): from the pod network the API server is out of reach too.`
             : ''),
         evidence: [
           ...explains.map((row) => ctx.failingEvidence(row)),
           ...contrast.map((row) => ctx.answeringEvidence(row)),
         ],
-        observers: ctx.observers([...explains, ...contrast]),
+        observers: ctx.observers([...explains, ...contrast], [], quietPods),
         next: [
           `kubectl get pods -A -o wide --field-selector spec.nodeName=${node}   # the CNI agent on ${node}: running and ready?`,
           `ip -d link show; ip route   # on ${node}: the pod bridge, the tunnel device, their state and MTU`,
@@ -75,6 +83,7 @@ export function podNetworkFindings(ctx: DiagnoseContext): RuleFinding[] {
         ],
       }),
       explains,
+      explainsSources: quietPods,
       ownSide: distinct(outbound.map((row) => sourceKey(row.source))),
     });
   }
