@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CheckSpec } from '../api/check.js';
 import { checkStatusSettings, checkStatusSpec } from './cluster-size.js';
-import { MAX_LABEL_VALUE, nodeLabelValue, shortHash, slug, truncateWithHash } from '../api/labels.js';
+import { MAX_LABEL_VALUE, nodeLabelValue, shortHash, truncateWithHash } from '../api/labels.js';
 import { checkName, uniqueSlugs } from './naming.js';
 import { CONTROL_PLANE_ROLE, DEFAULT_HOST_TARGET_PORT } from './schema.js';
 import type { Source, Target, Topology, TopologyNode } from './schema.js';

@@ -88,9 +88,8 @@ class HoldingHttpTarget {
   private constructor(readonly server: Server) {}
 
   static async start(): Promise<HoldingHttpTarget> {
-    let target: HoldingHttpTarget | undefined;
-    const server = createServer((request, response) => target!.answer(request, response));
-    target = new HoldingHttpTarget(server);
+    const server = createServer((request, response) => target.answer(request, response));
+    const target = new HoldingHttpTarget(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return target;
   }

@@ -123,7 +123,6 @@ export async function waitWorkloadsHealthy(cluster: Cluster, dir: string, timeou
 
 async function waitHealthy(cluster: Cluster, what: string, objects: K8sObject[], deadline: number): Promise<void> {
   let pending = objects;
-  let last = '';
   while (pending.length > 0) {
     const states = await Promise.all(
       pending.map(async (object) => ({ object, health: health(await live(cluster, object)) })),
@@ -131,7 +130,7 @@ async function waitHealthy(cluster: Cluster, what: string, objects: K8sObject[],
     const degraded = states.find((s) => s.health.status === 'Degraded');
     if (degraded) throw new Error(`${what}: ${ref(degraded.object)} is Degraded: ${degraded.health.message}`);
     pending = states.filter((s) => s.health.status !== 'Healthy').map((s) => s.object);
-    last = states
+    const last = states
       .filter((s) => s.health.status !== 'Healthy')
       .map((s) => `${ref(s.object)}: ${s.health.message}`)
       .join('; ');

@@ -331,7 +331,7 @@ function readBytes(bytes: Buffer): unknown {
     writeFileSync(join(dir, 'topology.yaml'), bytes);
     return loadTopologyFile(join(dir, 'topology.yaml'));
   } catch (error) {
-    throw new Error((error as Error).message.replaceAll(`${dir}/`, ''));
+    throw new Error((error as Error).message.replaceAll(`${dir}/`, ''), { cause: error });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -66,7 +66,7 @@ export async function runImport(options: ImportCommandOptions, io: ImportIo): Pr
   try {
     checks = expand(parseTopology(text, file)).length;
   } catch (error) {
-    throw new Error(`the imported topology does not load: ${(error as Error).message}`);
+    throw new Error(`the imported topology does not load: ${(error as Error).message}`, { cause: error });
   }
 
   for (const note of notes) io.writeErr(`note: ${note}\n`);

@@ -28,6 +28,7 @@ export class ClientCertificates {
     } catch (error) {
       throw new Error(
         `cannot read the client certificate Secret ${this.namespace}/${name}: ${(error as Error).message}`,
+        { cause: error },
       );
     }
     const cert = secret.data?.['tls.crt'];
