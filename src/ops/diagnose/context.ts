@@ -127,9 +127,12 @@ export class DiagnoseContext {
     return node !== undefined && node === row.target.node;
   }
 
-  /** Intermittent rows are loss, not outage: neither failing nor proof of a clean path. */
+  /**
+   * Intermittent rows are loss, not outage: neither failing nor proof of a clean path. The source says so with its
+   * Degraded condition; a status without one (an older source) is read from its logs (loss.ts).
+   */
   isLossy(row: CheckRow): boolean {
-    return row.loss !== undefined && row.state !== 'invalid';
+    return (row.degraded !== undefined || row.loss !== undefined) && row.state !== 'invalid';
   }
 
   isFailing(row: CheckRow): boolean {
@@ -253,13 +256,15 @@ export class DiagnoseContext {
   }
 
   lossyEvidence(row: CheckRow): Evidence {
-    const loss = row.loss!;
+    const loss = row.loss;
     const evidence: Evidence = {
       check: row.check,
       state: 'lossy',
-      message: `${loss.failures} of its last ${loss.probes} probes failed (${loss.percent}%)`,
+      message: loss
+        ? `${loss.failures} of its last ${loss.probes} probes failed (${loss.percent}%)`
+        : `Degraded: about ${row.degraded?.percent ?? '?'}% of its recent probes fail`,
     };
-    const since = row.lastFailure?.time;
+    const since = row.degraded?.since ?? row.lastFailure?.time;
     if (since) evidence.since = formatTime(since);
     if (row.lastFailure) evidence.kind = row.lastFailure.kind;
     return evidence;

@@ -69,14 +69,25 @@ export function lossFindings(ctx: DiagnoseContext): RuleFinding[] {
   return results;
 }
 
+/** The rows' loss: the sources' own Degraded figures where they give one, else what the logs show. */
 function percentOf(rows: readonly CheckRow[]): number {
-  const failures = rows.reduce((sum, row) => sum + (row.loss?.failures ?? 0), 0);
-  const probes = rows.reduce((sum, row) => sum + (row.loss?.probes ?? 0), 0);
-  return probes === 0 ? 0 : Math.round((failures / probes) * 100);
+  const figures = rows.map((row) => row.degraded?.percent ?? row.loss?.percent).filter((value) => value !== undefined);
+  if (rows.every((row) => row.degraded?.percent === undefined)) {
+    const failures = rows.reduce((sum, row) => sum + (row.loss?.failures ?? 0), 0);
+    const probes = rows.reduce((sum, row) => sum + (row.loss?.probes ?? 0), 0);
+    return probes === 0 ? 0 : Math.round((failures / probes) * 100);
+  }
+  return figures.length === 0 ? 0 : Math.round(figures.reduce((sum, value) => sum + value, 0) / figures.length);
 }
 
 function figures(rows: readonly CheckRow[]): string {
+  const degraded = rows.filter((row) => row.degraded).length;
   const failures = rows.reduce((sum, row) => sum + (row.loss?.failures ?? 0), 0);
   const probes = rows.reduce((sum, row) => sum + (row.loss?.probes ?? 0), 0);
-  return `${failures} of their last ${probes} probes`;
+  return [
+    degraded > 0 ? `${degraded} Degraded by their source` : '',
+    probes > 0 ? `${failures} of their last ${probes} stored probes failed` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
