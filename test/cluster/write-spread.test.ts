@@ -76,7 +76,9 @@ test('start-up and SIGTERM writes spread within the write budget, nothing lost',
         `start-up: ${startup.length} writes, all ${CHECKS} Reachable after ${allUpAfterS.toFixed(1)} s, peak ${peak(startup, 1000)} a second`,
       );
       assert.equal(startup.length, CHECKS, 'one write per check');
-      assert.ok(peak(startup, 1000) <= 70, `first writes at about 50 a second, peak ${peak(startup, 1000)}`);
+      // About 50 a second, seen through a watch that can bunch events on a busy machine: judged over 2 s windows,
+      // where 300 first writes unspread (the 127-146 a second measured before) would show 250 or more.
+      assert.ok(peak(startup, 2000) <= 160, `first writes at about 50 a second, peak ${peak(startup, 2000)} per 2 s`);
 
       // Every check probes on and records successes the 10-minute steady interval keeps pending.
       await sleep(4_000);
@@ -91,7 +93,7 @@ test('start-up and SIGTERM writes spread within the write budget, nothing lost',
       );
       assert.equal(flush.length, CHECKS, 'every pending check written once');
       // 300 writes started evenly over 5 s: about 60 a second, not 300 in one go.
-      assert.ok(peak(flush, 1000) <= 100, `spread: peak ${peak(flush, 1000)} a second`);
+      assert.ok(peak(flush, 2000) <= 200, `spread: peak ${peak(flush, 2000)} per 2 s (unspread: 300 in 2.3 s)`);
       assert.ok(exitedAt - stoppingAt < 10_000, 'within the flush deadline');
       for (const name of names) {
         const newest = ms(history.latest(name)?.status?.successes?.[0]?.time);
