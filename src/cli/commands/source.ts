@@ -6,6 +6,7 @@ import { UsageError } from '../../util/errors.js';
 import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
 import { addExamples } from '../help.js';
 import { DEFAULT_METRICS_PORT } from '../../api/constants.js';
+import { SOURCE_FLAG_DEFAULTS } from '../../runtime/defaults.js';
 
 interface SourceCommandOptions extends ClusterOptions {
   source: string;
@@ -47,14 +48,14 @@ export function registerSourceCommand(program: Command): void {
     .addOption(new Option('--node <name>', 'this node (per-node sources)').env('P2PNC_NODE_NAME'));
   addClusterOptions(command, undefined, 'lean')
     .option('--metrics-port <port>', '/metrics, /healthz and /readyz port', String(DEFAULT_METRICS_PORT))
-    .option('--concurrency <n>', 'probes in flight at once', '256')
+    .option('--concurrency <n>', 'probes in flight at once', SOURCE_FLAG_DEFAULTS.concurrency)
     .option('--interval <duration>', "override every check's interval (testing)")
-    .option('--confirm-failures <n>', 'consecutive failures that open an outage', '2')
-    .option('--confirm-retry <duration>', 're-probe this soon after a first failure', '5s')
+    .option('--confirm-failures <n>', 'consecutive failures that open an outage', SOURCE_FLAG_DEFAULTS.confirmFailures)
+    .option('--confirm-retry <duration>', 're-probe this soon after a first failure', SOURCE_FLAG_DEFAULTS.confirmRetry)
     .option(
       '--steady-write-interval <duration>',
       'at most one status write per check this often without a transition, for checks whose spec sets no refreshInterval',
-      '10m',
+      SOURCE_FLAG_DEFAULTS.steadyWriteInterval,
     )
     .option('--per-check-metrics', 'label metrics per check (N^2 series in a mesh)')
     .option('--no-leader-elect', 'do not elect a leader (single replica)')
@@ -84,11 +85,15 @@ export function registerSourceCommand(program: Command): void {
         .env('P2PNC_LEADER_STAY_THROUGH_API_OUTAGE')
         .argParser(parseBool('--leader-stay-through-api-outage')),
     )
-    .option('--stale-after <duration>', 'mark checks no source probed for this long as Stale', '48h')
+    .option(
+      '--stale-after <duration>',
+      'mark checks no source probed for this long as Stale',
+      SOURCE_FLAG_DEFAULTS.staleAfter,
+    )
     .option(
       '--stale-sweep-interval <duration>',
       'how often the leader of a Deployment source looks for stale checks',
-      '10m',
+      SOURCE_FLAG_DEFAULTS.staleSweepInterval,
     )
     .option(
       '--heartbeat-period <duration>',
@@ -97,7 +102,7 @@ export function registerSourceCommand(program: Command): void {
     .option(
       '--start-jitter <duration>',
       'wait a random time below this before the first list (thousands of nodes restarting at once)',
-      '0s',
+      SOURCE_FLAG_DEFAULTS.startJitter,
     )
     .action(async (options: SourceCommandOptions) => {
       const config = sourceConfig(options);

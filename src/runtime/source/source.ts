@@ -25,6 +25,7 @@ import { ProbeScheduler } from './scheduler.js';
 import { sweepStaleChecks } from './stale-sweeper.js';
 import { StatusWriter } from './status-writer.js';
 import { TargetPods } from './target-pods.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_STALE_AFTER_MS } from '../defaults.js';
 
 export interface SourceOptions {
   source: string;
@@ -81,7 +82,7 @@ export class SourceRunner {
   ) {
     this.policy = statusPolicy(options.statusPolicy);
     this.scheduler = new ProbeScheduler({
-      concurrency: options.concurrency ?? 256,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       onError: (check, error) =>
         this.options.logger.error('probing a check failed unexpectedly; it is probed again next interval', {
           check,
@@ -203,7 +204,7 @@ export class SourceRunner {
   }
 
   private get staleAfterMs(): number {
-    return this.options.staleAfterMs ?? 48 * 3600_000;
+    return this.options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   }
 
   /** Stops probing, lets probes in flight report, and writes every pending result (SIGTERM, lost leadership). */

@@ -24,6 +24,7 @@ import {
 } from './loss.js';
 import { formatTime, formatTimeNano, storedTimeMs, timeMs } from './time.js';
 import { INVALID_CHECK_REASON } from '../../api/constants.js';
+import { DEFAULT_CONFIRM_FAILURES, DEFAULT_CONFIRM_RETRY_MS } from '../defaults.js';
 
 export const REACHABLE = 'Reachable';
 export const STALE = 'Stale';
@@ -53,8 +54,8 @@ export const DEFAULT_STATUS_POLICY: StatusPolicy = {
   maxEntries: DEFAULT_STATUS_HISTORY.entries,
   maxOutages: DEFAULT_STATUS_HISTORY.outages,
   maxOutageLogs: 5,
-  confirmFailures: 2,
-  confirmRetryMs: 5000,
+  confirmFailures: DEFAULT_CONFIRM_FAILURES,
+  confirmRetryMs: DEFAULT_CONFIRM_RETRY_MS,
   successReasons: {
     TCPConnect: 'TCPConnectSuccess',
     TLSHandshake: 'TLSHandshakeSuccess',
