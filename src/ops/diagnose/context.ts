@@ -129,10 +129,14 @@ export class DiagnoseContext {
 
   /**
    * Intermittent rows are loss, not outage: neither failing nor proof of a clean path. The source says so with its
-   * Degraded condition; a status without one (an older source) is read from its logs (loss.ts).
+   * Degraded condition; a status without one (an older source) is read from its logs (loss.ts) while no outage is
+   * open.
    */
   isLossy(row: CheckRow): boolean {
-    return (row.degraded !== undefined || row.loss !== undefined) && row.state !== 'invalid';
+    if (row.state === 'invalid') return false;
+    // An outage the source confirmed is an outage, unless the source itself calls the check Degraded: two short
+    // failure runs in the logs cannot tell a lossy path from a new outage right after an older blip.
+    return row.degraded !== undefined || (row.loss !== undefined && row.state !== 'unreachable');
   }
 
   isFailing(row: CheckRow): boolean {
