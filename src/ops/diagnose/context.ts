@@ -8,7 +8,7 @@ import { formatTime } from '../../runtime/status/time.js';
 import type { Evidence, Finding, Observer } from '../findings.js';
 import { describeSource, sourceKey, type CheckRow, type SourceRef } from '../matrix.js';
 import { RowIndex } from '../row-index.js';
-import { backendsOf, distinct, earliest, plural } from './text.js';
+import { backendsOf, earliest, plural } from './text.js';
 
 export interface DiagnoseOptions {
   now: Date;
@@ -75,6 +75,7 @@ export class DiagnoseContext {
     { rows: CheckRow[]; perNode: Map<string | undefined, number> }
   >();
   private readonly reachesOutMemo = new Map<string, boolean>();
+  private sourcesByNode?: Map<string, string[]>;
 
   constructor(
     readonly rows: readonly CheckRow[],
@@ -181,7 +182,16 @@ export class DiagnoseContext {
 
   /** The sources that run on a node (per-node sources there, Deployments whose heartbeat names it). */
   sourcesOn(node: string): string[] {
-    return [...this.sources].filter(([, state]) => state.runsOn === node).map(([key]) => key);
+    if (!this.sourcesByNode) {
+      this.sourcesByNode = new Map();
+      for (const [key, state] of this.sources) {
+        if (state.runsOn === undefined) continue;
+        const keys = this.sourcesByNode.get(state.runsOn);
+        if (keys) keys.push(key);
+        else this.sourcesByNode.set(state.runsOn, [key]);
+      }
+    }
+    return this.sourcesByNode.get(node) ?? [];
   }
 
   /** The backends' checks from the front's own source (Service proxying happens on the client's node). */
@@ -383,9 +393,5 @@ export class DiagnoseContext {
       ...(finding.observers && finding.observers.length > 0 ? { observers: finding.observers } : {}),
       next: finding.next,
     };
-  }
-
-  distinctNodes(keys: readonly string[]): string[] {
-    return distinct(keys.map((key) => this.sources.get(key)?.runsOn ?? key));
   }
 }

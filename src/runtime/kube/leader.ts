@@ -18,6 +18,7 @@ import { KubeApiError, type KubeClient } from './client.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { LEADER_JITTER_FACTOR, leaderTimingProblem, type LeaderTiming } from './leader-timing.js';
 import { paths, type Lease } from './resources.js';
+import { formatMicroTime } from '../status/time.js';
 
 export interface LeaderElectionOptions extends LeaderTiming {
   namespace: string;
@@ -107,7 +108,7 @@ export class LeaderElector {
     const timeoutMs = this.requestTimeoutMs;
     // The API server keeps whole seconds.
     const leaseDurationSeconds = Math.max(1, Math.ceil(leaseDurationMs / 1000));
-    const now = new Date(this.clock.now()).toISOString().replace(/(\.\d{3})Z$/, '$1000Z');
+    const now = formatMicroTime(new Date(this.clock.now()));
     let lease: Lease;
     try {
       lease = await this.client.get<Lease>(paths.lease(namespace, name), { timeoutMs });

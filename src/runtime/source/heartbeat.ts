@@ -12,8 +12,9 @@ import {
   heartbeatLeaseName,
 } from '../../api/heartbeat.js';
 import { KubeApiError, type KubeClient } from '../kube/client.js';
-import { sleep } from '../kube/informer.js';
+import { sleep } from '../kube/clock.js';
 import { paths } from '../kube/resources.js';
+import { formatMicroTime } from '../status/time.js';
 
 const NOT_PROBING_RECHECK_MS = 1_000;
 
@@ -73,7 +74,7 @@ export class Heartbeat {
    */
   async renew(periodMs: number): Promise<void> {
     const timeoutMs = Math.max(2 * periodMs, 5_000);
-    const time = microTime(this.now());
+    const time = formatMicroTime(this.now());
     const spec = {
       holderIdentity: this.options.identity,
       leaseDurationSeconds: heartbeatDurationSeconds(periodMs),
@@ -113,9 +114,4 @@ export class Heartbeat {
     }
     this.created = true;
   }
-}
-
-/** Lease times are MicroTime: RFC 3339 with six fractional digits. */
-function microTime(date: Date): string {
-  return date.toISOString().replace(/(\.\d{3})Z$/, '$1000Z');
 }

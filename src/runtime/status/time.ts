@@ -6,6 +6,11 @@ export function formatTime(time: Date): string {
   return `${iso.slice(0, iso.lastIndexOf('.'))}Z`;
 }
 
+/** metav1.MicroTime (a Lease's renewTime): RFC 3339 with six fractional digits, `2021-01-13T20:10:34.123000Z`. */
+export function formatMicroTime(time: Date): string {
+  return time.toISOString().replace(/(\.\d{3})Z$/, '$1000Z');
+}
+
 /**
  * Go's time.RFC3339Nano: the fraction keeps only its significant digits and disappears when zero,
  * `2021-01-13T20:08:34.12Z` / `2021-01-13T20:08:34Z`. A Date holds milliseconds, so at most 3 digits.

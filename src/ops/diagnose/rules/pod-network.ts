@@ -22,6 +22,7 @@ export function podNetworkFindings(ctx: DiagnoseContext): RuleFinding[] {
   const toNodes = ctx.live.filter(
     (row) => row.target.node && row.state !== 'invalid' && !ctx.isSelf(row) && !ctx.explainedBy.has(row),
   );
+  const hostSources = new Set(ctx.rows.filter((row) => row.vantage === 'host').map((row) => sourceKey(row.source)));
   for (const [node, rows] of groupBy(toNodes, (row) => row.target.node!)) {
     const podIn = rows.filter((row) => layerOf(row) === 'pod');
     if (podIn.length === 0 || !podIn.every((row) => ctx.isFailing(row))) continue;
@@ -36,7 +37,6 @@ export function podNetworkFindings(ctx: DiagnoseContext): RuleFinding[] {
       (target) => ctx.answeringElsewhere(target, node).first,
     );
     if (elsewhere.length === 0) continue;
-    const hostSources = new Set(ctx.rows.filter((row) => row.vantage === 'host').map((row) => sourceKey(row.source)));
     const onNode = new Set(ctx.sourcesOn(node).filter((key) => !hostSources.has(key)));
     const outbound = ctx.live.filter(
       (row) =>
