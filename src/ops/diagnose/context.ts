@@ -54,6 +54,8 @@ export interface SourceState {
 }
 
 const SILENCE_FLOOR_MS = 20 * 60_000;
+/** Short failure runs, the open outage's included, from which a confirmed outage reads as loss. */
+const OUTAGE_AFTER_BLIPS = 3;
 export const CONTRAST_EVIDENCE = 3;
 
 export class DiagnoseContext {
@@ -130,14 +132,14 @@ export class DiagnoseContext {
 
   /**
    * Intermittent rows are loss, not outage: neither failing nor proof of a clean path. The source says so with its
-   * Degraded condition; a status without one (an older source) is read from its logs (loss.ts) while no outage is
-   * open.
+   * Degraded condition; a status without one (an older source) is read from its logs (loss.ts).
    */
   isLossy(row: CheckRow): boolean {
     if (row.state === 'invalid') return false;
-    // An outage the source confirmed is an outage, unless the source itself calls the check Degraded: two short
-    // failure runs in the logs cannot tell a lossy path from a new outage right after an older blip.
-    return row.degraded !== undefined || (row.loss !== undefined && row.state !== 'unreachable');
+    // An outage the source confirmed right after one older blip is an outage: two short failure runs cannot tell it
+    // from loss. After two or more blips it is loss, as it is whenever the source itself calls the check Degraded.
+    if (row.degraded !== undefined) return true;
+    return row.loss !== undefined && (row.state !== 'unreachable' || row.loss.runs >= OUTAGE_AFTER_BLIPS);
   }
 
   isFailing(row: CheckRow): boolean {
