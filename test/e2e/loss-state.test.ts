@@ -267,6 +267,7 @@ function assertPhase(f: PhaseFigures, checks: number, bed: NetnsCluster): void {
     f.lastPercents.every((percent) => percent > 0),
     `every figure shows loss: ${f.lastPercents.join('/')}`,
   );
-  // One outage per check at most: the few that open before a check is Degraded.
-  assert.ok(f.outagesOpened <= checks, `no outage storm: ${f.outagesOpened} outages across ${checks} checks`);
+  // At most two outages per check: the few that open before a check is Degraded (4 to 11 seen across 8 checks, the
+  // most on a loaded CI machine), against 40 before loss was a state.
+  assert.ok(f.outagesOpened <= 2 * checks, `no outage storm: ${f.outagesOpened} outages across ${checks} checks`);
 }
