@@ -101,6 +101,11 @@ export interface CheckRow {
   lastFailure?: FailureEntry;
   /** The newest probe failed: since the first failure of the current streak (the open outage's start when one is open). */
   failingSince?: Date;
+  /**
+   * Failed probes in a row up to the newest: the stored failures newer than the newest success, or, where the list
+   * keeps fewer than the streak, the probe intervals since it began. 0 when the newest probe succeeded.
+   */
+  failureStreak: number;
   openOutage?: { start: Date; message: string };
   /** Outages in the status (it keeps the newest 20). */
   outages: number;
@@ -147,6 +152,7 @@ export function toRow(object: CheckObject): CheckRow {
     refreshMs: refreshMs(spec),
     state: 'pending',
     outages: status?.outages?.length ?? 0,
+    failureStreak: 0,
   };
   if (spec.probe?.path) row.probePath = spec.probe.path;
   const host = hostOf(spec.targetEndpoint);
@@ -173,6 +179,7 @@ export function toRow(object: CheckObject): CheckRow {
     const since =
       row.openOutage?.start ?? firstFailureOfStreak(status?.failures ?? [], newestTimeMs(status?.successes));
     if (since) row.failingSince = since;
+    row.failureStreak = failureStreakOf(status?.failures ?? [], newestTimeMs(status?.successes), row);
   }
   const degraded = findCondition(status, DEGRADED);
   if (degraded?.status === 'True') row.degraded = degradedOf(degraded.message, degraded.lastTransitionTime);
@@ -217,6 +224,16 @@ function newestOf(
   const order = success.time.getTime() - failure.time.getTime();
   if (order !== 0) return order > 0 ? success : failure;
   return reachable === 'True' ? success : failure;
+}
+
+function failureStreakOf(failures: readonly LogEntry[], newestSuccessMs: number, row: CheckRow): number {
+  let stored = 0;
+  for (const failure of failures) {
+    if (timeMs(failure.time) <= newestSuccessMs) break;
+    stored++;
+  }
+  const span = row.failingSince && row.lastProbe ? row.lastProbe.time.getTime() - row.failingSince.getTime() : 0;
+  return Math.max(stored, row.intervalMs > 0 ? Math.floor(span / row.intervalMs) + 1 : 0);
 }
 
 function firstFailureOfStreak(failures: readonly LogEntry[], newestSuccessMs: number): Date | undefined {

@@ -228,6 +228,68 @@ describe('loss: intermittent failures are their own finding, never critical', ()
   });
 });
 
+describe("loss on a node's link: a single observer's short failure streak there is loss, a long one an outage", () => {
+  /** The prober alone pings each worker; the mesh probes peer and kubelet. */
+  const withPing: TopologyInput = {
+    ...topology,
+    targets: [...(topology.targets ?? []), { name: 'ping', kind: 'node', port: 1, probe: { kind: 'icmp' } }],
+    sources: [
+      { name: 'mesh', kind: 'DaemonSet', roles: ['worker'] },
+      { name: 'prober', kind: 'Deployment', targets: ['ping'] },
+    ],
+  };
+  /**
+   * `minutes` minutes of probes, every third failing, then the newest `streak` probes (one every 5 s) failed. A
+   * short history is the source's view right after the loss began: too few probes yet to call the check Degraded.
+   */
+  function lossyThenStreak(check: CheckObject, streak: number, minutes = 30) {
+    let status;
+    for (let ago = minutes; ago >= 1; ago--)
+      status = record(status, (ago % 3 === 1 ? timeout : ok)(check, minutesAgo(ago))).status;
+    for (let index = streak - 1; index >= 0; index--)
+      status = record(status, timeout(check, new Date(NOW.getTime() - index * 5_000))).status;
+    return status!;
+  }
+  const scene = (streak: number) =>
+    checksOf(withPing).map((check) => {
+      const name = check.metadata.name;
+      const toWorker2 = /-to-(peer|kubelet)-worker-2$/.test(name) && !name.startsWith('mesh-worker-2-');
+      if (name === 'prober-to-ping-worker-2') return { ...check, status: lossyThenStreak(check, streak, 6) };
+      return { ...check, status: toWorker2 ? lossyThenStreak(check, 0) : statusFor(check, undefined) };
+    });
+
+  test('four failures in a row, an outage the source opened: still the loss on the link, the same on every run', () => {
+    const checks = scene(4);
+    const ping = checks.find((check) => check.metadata.name === 'prober-to-ping-worker-2')!;
+    assert.ok(ping.status.outages?.[0] && !ping.status.outages[0].end, 'the source opened an outage');
+    const first = diagnose(checks, { now: NOW, heartbeats: heartbeats() });
+    assert.deepEqual(lines(first), ['warning loss high: node worker-2: packet loss on its link']);
+    const finding = first.findings[0]!;
+    assert.ok(finding.evidence.some((entry) => entry.check === 'prober-to-ping-worker-2' && entry.state === 'lossy'));
+    const later = diagnose(checks, { now: new Date(NOW.getTime() + 30_000), heartbeats: heartbeats() });
+    assert.deepEqual(lines(later), lines(first), 'stable from one run to the next');
+  });
+
+  test('ten failures in a row, more than loss makes by chance: the ping path to that node is down, beside the loss', () => {
+    const diagnosis = diagnose(scene(10), { now: NOW, heartbeats: heartbeats() });
+    console.log(
+      lines(diagnosis),
+      JSON.stringify(
+        diagnosis.findings.map((f) => f.evidence),
+        null,
+        1,
+      ),
+    );
+    const outage = diagnosis.findings.filter((finding) => finding.rule !== 'loss');
+    assert.equal(outage.length, 1, lines(diagnosis).join('\n'));
+    assert.match(outage[0]!.culprit, /worker-2/);
+    assert.ok(
+      outage[0]!.evidence.some((entry) => entry.check === 'prober-to-ping-worker-2' && entry.state === 'failing'),
+    );
+    assert.ok(lines(diagnosis).includes('warning loss high: node worker-2: packet loss on its link'));
+  });
+});
+
 describe('ICMP beside TCP: whether the node itself is down', () => {
   const withPing: TopologyInput = {
     ...topology,

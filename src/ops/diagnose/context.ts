@@ -4,6 +4,7 @@
  * carry. Rules never change it; the pipeline (../diagnose.ts) records what each rule explains.
  */
 import { livenessOf, type SourceHeartbeat } from '../../api/heartbeat.js';
+import { DEFAULT_LOSS_POLICY } from '../../runtime/status/loss.js';
 import { formatTime } from '../../runtime/status/time.js';
 import type { Evidence, Finding, Observer } from '../findings.js';
 import { describeSource, sourceKey, type CheckRow, type SourceRef } from '../matrix.js';
@@ -56,6 +57,11 @@ export interface SourceState {
 const SILENCE_FLOOR_MS = 20 * 60_000;
 /** Short failure runs, the open outage's included, from which a confirmed outage reads as loss. */
 const OUTAGE_AFTER_BLIPS = 3;
+/**
+ * Failures in a row that loss hardly makes by chance (30 % loss: 0.3^8, under 1 in 10,000): the most a source asks
+ * of a Degraded check before it opens an outage.
+ */
+const LOSS_STREAK_LIMIT = DEFAULT_LOSS_POLICY.maxConfirmFailures;
 export const CONTRAST_EVIDENCE = 3;
 
 export class DiagnoseContext {
@@ -78,6 +84,7 @@ export class DiagnoseContext {
   >();
   private readonly reachesOutMemo = new Map<string, boolean>();
   private sourcesByNode?: Map<string, string[]>;
+  private lossyNodeSet?: Set<string>;
 
   constructor(
     readonly rows: readonly CheckRow[],
@@ -132,10 +139,46 @@ export class DiagnoseContext {
 
   /**
    * Intermittent rows are loss, not outage: neither failing nor proof of a clean path. The source says so with its
-   * Degraded condition; a status without one (an older source) is read from its logs (loss.ts).
+   * Degraded condition; a status without one (an older source) is read from its logs (loss.ts). On a node whose link
+   * is lossy, a check in a short streak of failures is loss too: a single-observer target there (a ping from one
+   * source) would otherwise read as down one run and as loss the next. A streak loss alone hardly makes
+   * (LOSS_STREAK_LIMIT) is an outage, whatever the loss around it.
    */
   isLossy(row: CheckRow): boolean {
-    if (row.state === 'invalid') return false;
+    if (row.state === 'invalid' || row.failureStreak >= LOSS_STREAK_LIMIT) return false;
+    if (this.ownLoss(row)) return true;
+    return row.failureStreak > 0 && this.touchesLossyNode(row);
+  }
+
+  /** The nodes whose link shows loss: seen by two or more sources, or by one and the node's own source. */
+  lossyNodes(): ReadonlySet<string> {
+    if (this.lossyNodeSet) return this.lossyNodeSet;
+    const lossy = this.live.filter((row) => this.ownLoss(row) && !this.isSelf(row));
+    const nodes = new Set<string>();
+    const inbound = new Map<string, Set<string>>();
+    for (const row of lossy) {
+      if (!row.target.node) continue;
+      const observers = inbound.get(row.target.node) ?? new Set<string>();
+      observers.add(sourceKey(row.source));
+      inbound.set(row.target.node, observers);
+    }
+    for (const [node, observers] of inbound) {
+      const own = new Set(this.sourcesOn(node));
+      if (observers.size >= 2 || lossy.some((row) => own.has(sourceKey(row.source)))) nodes.add(node);
+    }
+    this.lossyNodeSet = nodes;
+    return nodes;
+  }
+
+  private touchesLossyNode(row: CheckRow): boolean {
+    const nodes = this.lossyNodes();
+    const from = this.runsOn(row);
+    return (row.target.node !== undefined && nodes.has(row.target.node)) || (from !== undefined && nodes.has(from));
+  }
+
+  /** Loss the row's own status shows. */
+  private ownLoss(row: CheckRow): boolean {
+    if (row.state === 'invalid' || row.failureStreak >= LOSS_STREAK_LIMIT) return false;
     // An outage the source confirmed right after one older blip is an outage: two short failure runs cannot tell it
     // from loss. After two or more blips it is loss, as it is whenever the source itself calls the check Degraded.
     if (row.degraded !== undefined) return true;
@@ -278,7 +321,9 @@ export class DiagnoseContext {
       state: 'lossy',
       message: loss
         ? `${loss.failures} of its last ${loss.probes} probes failed (${loss.percent}%)`
-        : `Degraded: about ${row.degraded?.percent ?? '?'}% of its recent probes fail`,
+        : row.degraded
+          ? `Degraded: about ${row.degraded.percent ?? '?'}% of its recent probes fail`
+          : `${plural(row.failureStreak, 'failure')} in a row, on a path through a node whose link loses packets`,
     };
     const since = row.degraded?.since ?? row.lastFailure?.time;
     if (since) evidence.since = formatTime(since);
