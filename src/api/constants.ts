@@ -23,6 +23,19 @@ export const DEFAULT_REFRESH_INTERVAL_MS = parseDuration(DEFAULT_REFRESH_INTERVA
 /** The Reachable reason of a check that cannot be probed as written (no target pod, a missing Secret, a bad endpoint). */
 export const INVALID_CHECK_REASON = 'InvalidCheck';
 
+/**
+ * Environment variables the pods get from the downward API (synth writes them, the runtime reads them). Every other
+ * flag of `p2pnc source` and `p2pnc target` reads `P2PNC_<FLAG>` (cli/env-options.ts).
+ */
+export const ENV = {
+  /** The checks' namespace: the source's `-n`. */
+  namespace: 'P2PNC_NAMESPACE',
+  /** The pod's name: the source's leader identity, the target's answer. */
+  podName: 'P2PNC_POD_NAME',
+  /** The node the pod runs on: the source's `--node`, the target's answer. */
+  nodeName: 'P2PNC_NODE_NAME',
+} as const;
+
 /** Port of a source's /metrics, /healthz and /readyz. */
 export const DEFAULT_METRICS_PORT = 17698;
 

@@ -1,5 +1,6 @@
 /** The flags every command that reads the cluster takes; commander only, so registering a command stays cheap. */
 import { type Command, Option } from 'commander';
+import { ENV } from '../api/constants.js';
 import type { CheckRow } from '../ops/matrix.js';
 import type { CheckObject } from '../runtime/kube/resources.js';
 
@@ -21,7 +22,7 @@ export function addClusterOptions(
   kubeconfig: 'kubectl' | 'lean' = 'kubectl',
 ): Command {
   command
-    .addOption(new Option('-n, --namespace <ns>', namespaceHelp).default('p2pnc').env('P2PNC_NAMESPACE'))
+    .addOption(new Option('-n, --namespace <ns>', namespaceHelp).default('p2pnc').env(ENV.namespace))
     .option('--kubeconfig <file>', 'kubeconfig file (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context');
   if (kubeconfig === 'kubectl')

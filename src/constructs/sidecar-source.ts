@@ -11,6 +11,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import type * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { NON_ROOT_UID } from './hardening.js';
+import { ENV } from '../api/constants.js';
 import { METRICS_PORT } from './source-workload.js';
 
 export interface SidecarContainerProps {
@@ -52,9 +53,9 @@ export function sidecarContainer(props: SidecarContainerProps): Record<string, u
       ...(metricsPort !== METRICS_PORT ? ['--metrics-port', String(metricsPort)] : []),
     ],
     env: [
-      { name: 'P2PNC_NAMESPACE', ...fieldRef('metadata.namespace') },
-      { name: 'P2PNC_POD_NAME', ...fieldRef('metadata.name') },
-      { name: 'P2PNC_NODE_NAME', ...fieldRef('spec.nodeName') },
+      { name: ENV.namespace, ...fieldRef('metadata.namespace') },
+      { name: ENV.podName, ...fieldRef('metadata.name') },
+      { name: ENV.nodeName, ...fieldRef('spec.nodeName') },
     ],
     resources: {
       requests: { cpu: props.cpuRequest ?? '10m', memory: props.memoryRequest ?? '48Mi' },

@@ -5,7 +5,7 @@ import type { PodSource } from '../topology/schema.js';
 import { NON_ROOT_UID, RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodSecurity } from './hardening.js';
 import { commonLabels } from './labels.js';
 import { SourceDisruptionBudget, spreadByHostname } from './replicated-source.js';
-import { DEFAULT_METRICS_PORT } from '../api/constants.js';
+import { DEFAULT_METRICS_PORT, ENV } from '../api/constants.js';
 
 export const METRICS_PORT = DEFAULT_METRICS_PORT;
 
@@ -82,11 +82,11 @@ export class SourceWorkload extends Construct {
           ],
           ports: [{ name: 'metrics', number: metricsPort }],
           envVariables: {
-            P2PNC_NAMESPACE: props.checksNamespace
+            [ENV.namespace]: props.checksNamespace
               ? kplus.EnvValue.fromValue(props.checksNamespace)
               : kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
-            P2PNC_POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
-            P2PNC_NODE_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
+            [ENV.podName]: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+            [ENV.nodeName]: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
           },
           resources: {
             cpu: { request: props.cpuRequest ?? kplus.Cpu.millis(10) },

@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { ENV } from '../api/constants.js';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodSecurity } from './hardening.js';
 import { useHostNetwork } from './host-network.js';
 import { commonLabels } from './labels.js';
@@ -53,8 +54,8 @@ export class TargetWorkload extends Construct {
             { name: 'probe-udp', number: props.port, protocol: kplus.Protocol.UDP },
           ],
           envVariables: {
-            P2PNC_POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
-            P2PNC_NODE_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
+            [ENV.podName]: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+            [ENV.nodeName]: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
           },
           resources: {
             cpu: { request: props.cpuRequest ?? kplus.Cpu.millis(5) },

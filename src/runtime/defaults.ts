@@ -13,6 +13,7 @@ export const SOURCE_FLAG_DEFAULTS = {
   staleAfter: '48h',
   staleSweepInterval: '10m',
   startJitter: '0s',
+  leaseDuration: '15s',
 } as const;
 
 export const DEFAULT_CONCURRENCY = Number(SOURCE_FLAG_DEFAULTS.concurrency);

@@ -83,8 +83,8 @@ describe('--help', () => {
 
   test('target --shutdown-grace shows a duration, not milliseconds', () => {
     assert.match(
-      helpOf(commands.find(({ path }) => path[0] === 'target')!.command),
-      /SIGTERM, as a Go duration \(default: 5s\)/,
+      helpOf(commands.find(({ path }) => path[0] === 'target')!.command).replace(/\s+/g, ' '),
+      /SIGTERM, as a Go duration \(default: 5s, env: P2PNC_SHUTDOWN_GRACE\)/,
     );
   });
 

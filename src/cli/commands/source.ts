@@ -1,11 +1,12 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { SourceConfig } from '../../runtime/source/run-source.js';
 import { parseDuration } from '../../api/duration.js';
 import { leaderTimingProblem } from '../../runtime/kube/leader-timing.js';
 import { UsageError } from '../../util/errors.js';
 import { addClusterOptions, type ClusterOptions } from '../cluster-options.js';
 import { addExamples } from '../help.js';
-import { DEFAULT_METRICS_PORT } from '../../api/constants.js';
+import { DEFAULT_METRICS_PORT, ENV } from '../../api/constants.js';
+import { envOption, envSwitch, optionName } from '../env-options.js';
 import { SOURCE_FLAG_DEFAULTS } from '../../runtime/defaults.js';
 
 interface SourceCommandOptions extends ClusterOptions {
@@ -43,69 +44,97 @@ export function registerSourceCommand(program: Command): void {
   const command = program
     .command('source')
     .description("Run the prober: probe this source's checks every interval and write their status")
-    .requiredOption('--source <name>', 'source name from the topology (selects checks labelled p2pnc.io/source=<name>)')
-    .option('--per-node', 'probe only the checks of this node (DaemonSet sources)')
-    .addOption(new Option('--node <name>', 'this node (per-node sources)').env('P2PNC_NODE_NAME'));
+    .addOption(
+      envOption(
+        '--source <name>',
+        'source name from the topology (selects checks labelled p2pnc.io/source=<name>)',
+      ).makeOptionMandatory(),
+    )
+    .addOption(envSwitch('per-node', 'probe only the checks of this node (DaemonSet sources)', false))
+    .addOption(envOption('--node <name>', 'this node (per-node sources)', undefined, ENV.nodeName));
   addClusterOptions(command, undefined, 'lean')
-    .option('--metrics-port <port>', '/metrics, /healthz and /readyz port', String(DEFAULT_METRICS_PORT))
-    .option('--concurrency <n>', 'probes in flight at once', SOURCE_FLAG_DEFAULTS.concurrency)
-    .option('--interval <duration>', "override every check's interval (testing)")
-    .option('--confirm-failures <n>', 'consecutive failures that open an outage', SOURCE_FLAG_DEFAULTS.confirmFailures)
-    .option('--confirm-retry <duration>', 're-probe this soon after a first failure', SOURCE_FLAG_DEFAULTS.confirmRetry)
-    .option(
-      '--steady-write-interval <duration>',
-      'at most one status write per check this often without a transition, for checks whose spec sets no refreshInterval',
-      SOURCE_FLAG_DEFAULTS.steadyWriteInterval,
-    )
-    .option('--per-check-metrics', 'label metrics per check (N^2 series in a mesh)')
-    .option('--no-leader-elect', 'do not elect a leader (single replica)')
+    .addOption(envOption('--metrics-port <port>', '/metrics, /healthz and /readyz port', String(DEFAULT_METRICS_PORT)))
+    .addOption(envOption('--concurrency <n>', 'probes in flight at once', SOURCE_FLAG_DEFAULTS.concurrency))
+    .addOption(envOption('--interval <duration>', "override every check's interval (testing)"))
     .addOption(
-      new Option('--lease-duration <duration>', 'a standby takes the Lease once it has not changed for this long')
-        .default('15s')
-        .env('P2PNC_LEASE_DURATION'),
+      envOption(
+        '--confirm-failures <n>',
+        'consecutive failures that open an outage',
+        SOURCE_FLAG_DEFAULTS.confirmFailures,
+      ),
     )
     .addOption(
-      new Option(
+      envOption(
+        '--confirm-retry <duration>',
+        're-probe this soon after a first failure',
+        SOURCE_FLAG_DEFAULTS.confirmRetry,
+      ),
+    )
+    .addOption(
+      envOption(
+        '--steady-write-interval <duration>',
+        'at most one status write per check this often without a transition, for checks whose spec sets no refreshInterval',
+        SOURCE_FLAG_DEFAULTS.steadyWriteInterval,
+      ),
+    )
+    .addOption(envSwitch('per-check-metrics', 'label metrics per check (N^2 series in a mesh)', false))
+    .addOption(envSwitch('leader-elect', 'elect a leader among the replicas (false: a single replica)', true))
+    .option('--no-leader-elect', 'the same as --leader-elect=false')
+    .addOption(
+      envOption(
+        '--lease-duration <duration>',
+        'a standby takes the Lease once it has not changed for this long',
+        SOURCE_FLAG_DEFAULTS.leaseDuration,
+      ),
+    )
+    .addOption(
+      envOption(
         '--renew-deadline <duration>',
         `with --leader-stay-through-api-outage=false, a leader that could not renew for this long steps down (default: ${LEASE_SHARE.renewDeadline.text} of --lease-duration, 10s)`,
-      ).env('P2PNC_RENEW_DEADLINE'),
+      ),
     )
     .addOption(
-      new Option(
+      envOption(
         '--retry-period <duration>',
         `between tries to renew or acquire the Lease, x 1-2.2 for standbys (default: ${LEASE_SHARE.retryPeriod.text} of --lease-duration, 2s)`,
-      ).env('P2PNC_RETRY_PERIOD'),
+      ),
     )
     .addOption(
-      new Option(
-        '--leader-stay-through-api-outage [bool]',
+      envSwitch(
+        'leader-stay-through-api-outage',
         'keep leading while the API server fails renewals (a control-plane outage is when probing matters); false: step down after --renew-deadline',
-      )
-        .default(true)
-        .env('P2PNC_LEADER_STAY_THROUGH_API_OUTAGE')
-        .argParser(parseBool('--leader-stay-through-api-outage')),
+        true,
+      ),
     )
-    .option(
-      '--stale-after <duration>',
-      'mark checks no source probed for this long as Stale',
-      SOURCE_FLAG_DEFAULTS.staleAfter,
+    .addOption(
+      envOption(
+        '--stale-after <duration>',
+        'mark checks no source probed for this long as Stale',
+        SOURCE_FLAG_DEFAULTS.staleAfter,
+      ),
     )
-    .option(
-      '--stale-sweep-interval <duration>',
-      'how often the leader of a Deployment source looks for stale checks',
-      SOURCE_FLAG_DEFAULTS.staleSweepInterval,
+    .addOption(
+      envOption(
+        '--stale-sweep-interval <duration>',
+        'how often the leader of a Deployment source looks for stale checks',
+        SOURCE_FLAG_DEFAULTS.staleSweepInterval,
+      ),
     )
-    .option(
-      '--heartbeat-period <duration>',
-      'renew the heartbeat Lease this often (default: every probe interval of its checks, at most every 60s)',
+    .addOption(
+      envOption(
+        '--heartbeat-period <duration>',
+        'renew the heartbeat Lease this often (default: every probe interval of its checks, at most every 60s)',
+      ),
     )
-    .option(
-      '--start-jitter <duration>',
-      'wait a random time below this before the first list (thousands of nodes restarting at once)',
-      SOURCE_FLAG_DEFAULTS.startJitter,
+    .addOption(
+      envOption(
+        '--start-jitter <duration>',
+        'wait a random time below this before the first list (thousands of nodes restarting at once)',
+        SOURCE_FLAG_DEFAULTS.startJitter,
+      ),
     )
     .action(async (options: SourceCommandOptions) => {
-      const config = sourceConfig(options);
+      const config = sourceConfig(options, (key) => optionName(command, key));
       // Loaded on demand, so `p2pnc target` and `p2pnc check` never load the source's dependencies.
       const { runSource } = await import('../../runtime/source/run-source.js');
       await runSource(config);
@@ -117,22 +146,25 @@ export function registerSourceCommand(program: Command): void {
       'p2pnc source --source network-check-source --context prod --interval 10s   # from a workstation, for a try',
       'p2pnc source --source node-mesh --per-node --node worker-a --no-leader-elect',
     ],
-    ['In a pod it uses its ServiceAccount; outside one, --kubeconfig or $KUBECONFIG and --context, as kubectl does.'],
+    [
+      'In a pod it uses its ServiceAccount; outside one, --kubeconfig or $KUBECONFIG and --context, as kubectl does.',
+      'Every flag but those also reads P2PNC_<FLAG> (--start-jitter: P2PNC_START_JITTER); the flag wins.',
+    ],
   );
 }
 
 /** Validates the flags into the source's configuration; bad values are usage errors (exit 2). */
-function sourceConfig(options: SourceCommandOptions): SourceConfig {
+function sourceConfig(options: SourceCommandOptions, name: (key: keyof SourceCommandOptions) => string): SourceConfig {
   if (options.perNode && !options.node)
-    throw new UsageError('--per-node needs --node (or P2PNC_NODE_NAME from the downward API)');
-  const leaseDurationMs = duration(options.leaseDuration, '--lease-duration');
+    throw new UsageError(`${name('perNode')} needs --node (${ENV.nodeName} in a pod, from the downward API)`);
+  const leaseDurationMs = duration(options.leaseDuration, name('leaseDuration'));
   const timing = {
     leaseDurationMs,
     renewDeadlineMs: options.renewDeadline
-      ? duration(options.renewDeadline, '--renew-deadline')
+      ? duration(options.renewDeadline, name('renewDeadline'))
       : leaseDurationMs * LEASE_SHARE.renewDeadline.share,
     retryPeriodMs: options.retryPeriod
-      ? duration(options.retryPeriod, '--retry-period')
+      ? duration(options.retryPeriod, name('retryPeriod'))
       : leaseDurationMs * LEASE_SHARE.retryPeriod.share,
   };
   const problem = leaderTimingProblem(timing, {
@@ -148,20 +180,22 @@ function sourceConfig(options: SourceCommandOptions): SourceConfig {
     ...(options.node ? { runningOn: options.node } : {}),
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
     ...(options.context ? { context: options.context } : {}),
-    metricsPort: positiveInt(options.metricsPort, '--metrics-port', true),
-    concurrency: positiveInt(options.concurrency, '--concurrency'),
-    ...(options.interval ? { intervalOverrideMs: duration(options.interval, '--interval') } : {}),
-    confirmFailures: positiveInt(options.confirmFailures, '--confirm-failures'),
-    confirmRetryMs: duration(options.confirmRetry, '--confirm-retry'),
-    steadyWriteIntervalMs: duration(options.steadyWriteInterval, '--steady-write-interval'),
+    metricsPort: positiveInt(options.metricsPort, name('metricsPort'), true),
+    concurrency: positiveInt(options.concurrency, name('concurrency')),
+    ...(options.interval ? { intervalOverrideMs: duration(options.interval, name('interval')) } : {}),
+    confirmFailures: positiveInt(options.confirmFailures, name('confirmFailures')),
+    confirmRetryMs: duration(options.confirmRetry, name('confirmRetry')),
+    steadyWriteIntervalMs: duration(options.steadyWriteInterval, name('steadyWriteInterval')),
     perCheckMetrics: options.perCheckMetrics === true,
     leaderElection: options.leaderElect && !options.perNode,
     ...timing,
     leaderStayThroughApiOutage: options.leaderStayThroughApiOutage,
-    staleAfterMs: duration(options.staleAfter, '--stale-after'),
-    staleSweepIntervalMs: duration(options.staleSweepInterval, '--stale-sweep-interval'),
-    startJitterMs: duration(options.startJitter, '--start-jitter', true),
-    ...(options.heartbeatPeriod ? { heartbeatPeriodMs: duration(options.heartbeatPeriod, '--heartbeat-period') } : {}),
+    staleAfterMs: duration(options.staleAfter, name('staleAfter')),
+    staleSweepIntervalMs: duration(options.staleSweepInterval, name('staleSweepInterval')),
+    startJitterMs: duration(options.startJitter, name('startJitter'), true),
+    ...(options.heartbeatPeriod
+      ? { heartbeatPeriodMs: duration(options.heartbeatPeriod, name('heartbeatPeriod')) }
+      : {}),
   };
 }
 
@@ -170,14 +204,6 @@ function duration(text: string, flag: string, allowZero = false): number {
   if (ms === undefined || ms < 0 || (ms === 0 && !allowZero))
     throw new UsageError(`${flag} must be a Go duration such as 60s or 500ms, got "${text}"`);
   return ms;
-}
-
-function parseBool(flag: string): (text: string) => boolean {
-  return (text) => {
-    if (text === 'true') return true;
-    if (text === 'false') return false;
-    throw new UsageError(`${flag} takes true or false, got "${text}"`);
-  };
 }
 
 function positiveInt(text: string, flag: string, allowZero = false): number {

@@ -1,5 +1,6 @@
 /** `p2pnc target --port 8080`: the responder the target DaemonSet runs on every node, until SIGTERM or SIGINT. */
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { envOption } from '../env-options.js';
 import { type LogWriter, logLine, nextStopSignal, startTarget } from '../../runtime/target/index.js';
 import { parseDuration } from '../../api/duration.js';
 import { UserError } from '../../util/errors.js';
@@ -16,14 +17,25 @@ export function registerTargetCommand(program: Command, write?: LogWriter): void
   const command = program
     .command('target')
     .description('Answer probes: any TCP connect succeeds; GET / and /healthz return the node and pod names')
-    .option('--port <port>', 'port to listen on (0 picks a free one, printed in the start log line)', parsePort, 8080)
-    .option('--host <address>', 'address to listen on; "::" is dual-stack, falling back to 0.0.0.0 without IPv6', '::')
-    .option('--max-connections <count>', 'connections beyond this are closed at once', parseCount, 256)
     .addOption(
-      new Option(
-        '--shutdown-grace <duration>',
-        'how long requests in flight may finish after SIGTERM, as a Go duration',
-      )
+      envOption('--port <port>', 'port to listen on (0 picks a free one, printed in the start log line)')
+        .argParser(parsePort)
+        .default(8080),
+    )
+    .addOption(
+      envOption(
+        '--host <address>',
+        'address to listen on; "::" is dual-stack, falling back to 0.0.0.0 without IPv6',
+        '::',
+      ),
+    )
+    .addOption(
+      envOption('--max-connections <count>', 'connections beyond this are closed at once')
+        .argParser(parseCount)
+        .default(256),
+    )
+    .addOption(
+      envOption('--shutdown-grace <duration>', 'how long requests in flight may finish after SIGTERM, as a Go duration')
         .argParser(parseGrace)
         .default(5000, '5s'),
     )

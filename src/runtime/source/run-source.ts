@@ -8,7 +8,7 @@ import { jsonLogger } from './log.js';
 import { SourceMetrics } from './metrics.js';
 import { startSourceServer } from './server.js';
 import { SourceRunner } from './source.js';
-import { leaderLeaseName } from '../../api/constants.js';
+import { ENV, leaderLeaseName } from '../../api/constants.js';
 
 export interface SourceConfig {
   source: string;
@@ -38,7 +38,7 @@ export interface SourceConfig {
 }
 
 export async function runSource(config: SourceConfig): Promise<void> {
-  const identity = process.env.P2PNC_POD_NAME ?? hostname();
+  const identity = process.env[ENV.podName] ?? hostname();
   const logger = jsonLogger({
     source: config.source,
     ...(config.nodeName ? { node: config.nodeName } : {}),

@@ -1,4 +1,5 @@
 /** What the target answers with: which node and pod the probe reached, and when. */
+import { ENV } from '../../api/constants.js';
 
 export interface Identity {
   /** null when P2PNC_NODE_NAME is unset (outside Kubernetes). */
@@ -8,7 +9,7 @@ export interface Identity {
 
 /** Reads the identity from the Downward API variables the target DaemonSet sets. */
 export function identityFromEnv(env: NodeJS.ProcessEnv = process.env): Identity {
-  return { node: env.P2PNC_NODE_NAME || null, pod: env.P2PNC_POD_NAME || null };
+  return { node: env[ENV.nodeName] || null, pod: env[ENV.podName] || null };
 }
 
 export type BodyFormat = 'json' | 'text';
