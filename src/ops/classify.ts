@@ -1,10 +1,16 @@
 /**
- * Which layer a recorded failure belongs to, read back from the reason and message the runtime writes
- * (src/runtime/probe/messages.ts and failure.ts): the status keeps OpenShift's shape, so the failure kind the
- * probe knew is not stored and is recovered here from the Go-style error text.
+ * Which layer a recorded failure belongs to, from the reason and message the runtime writes: the status keeps
+ * OpenShift's shape, so the failure kind the probe knew is not stored. The text is read by the readers next to its
+ * writers (src/runtime/probe/messages.ts for the phrases, failure.ts for the Go error texts).
  */
+import { connectKindOf, isNoSuchHost } from '../runtime/probe/failure.js';
+import {
+  httpStatusOfMessage,
+  layerOfMessage,
+  Reason,
+  withoutLabel as messageWithoutLabel,
+} from '../runtime/probe/messages.js';
 import type { FailureKind } from '../runtime/types.js';
-import { INVALID_CHECK_REASON } from '../api/constants.js';
 
 export type { FailureKind };
 
@@ -27,44 +33,31 @@ export const FAILURE_LABELS: Readonly<Record<FailureKind, string>> = {
   other: 'other',
 };
 
-const NO_ROUTE = /(no route to host|network is unreachable|host is down|network is down)$/;
-const TIMEOUT = /(i\/o timeout|connection timed out)$/;
-const REFUSED = /connection refused$/;
-const HTTP_STATUS = /returned status \d{3}, expected /;
-
 /** The layer of one failed probe. Unknown reasons (another writer's) are classified by their text alone. */
 export function classifyFailure(failure: RecordedFailure): FailureKind {
   const message = (failure.message ?? '').trim();
   switch (failure.reason) {
-    case 'DNSError':
+    case Reason.dnsError:
       return 'dns';
-    case INVALID_CHECK_REASON:
+    case Reason.invalidCheck:
       return 'config';
-    case 'TLSError':
+    case Reason.tlsError:
       return 'tls';
-    case 'HTTPError':
-      return HTTP_STATUS.test(message) ? 'http-status' : 'http';
-    case 'TCPConnectError':
-    case 'ICMPEchoError':
-    case 'UDPEchoError':
+    case Reason.httpError:
+      return layerOfMessage(message) === 'http-status' ? 'http-status' : 'http';
+    case Reason.tcpConnectError:
+    case Reason.icmpEchoError:
+    case Reason.udpEchoError:
       return connectFailure(message);
-    case 'MTUBlackHole':
+    case Reason.mtuBlackHole:
       return 'mtu';
     default:
-      if (/: failure looking up host /.test(message)) return 'dns';
-      if (/: invalid check: /.test(message)) return 'config';
-      if (/: failed to complete a TLS handshake /.test(message)) return 'tls';
-      if (HTTP_STATUS.test(message)) return 'http-status';
-      if (/: mtu black hole on the path /.test(message)) return 'mtu';
-      return connectFailure(message);
+      return layerOfMessage(message) ?? connectFailure(message);
   }
 }
 
 function connectFailure(message: string): FailureKind {
-  if (REFUSED.test(message)) return 'refused';
-  if (TIMEOUT.test(message)) return 'timeout';
-  if (NO_ROUTE.test(message)) return 'no-route';
-  return 'other';
+  return connectKindOf(message) ?? 'other';
 }
 
 /**
@@ -72,18 +65,15 @@ function connectFailure(message: string): FailureKind {
  * missing) or no usable answer at all (timeout, SERVFAIL, refused: the resolver or the path to it).
  */
 export function dnsFailureCause(message: string | undefined): 'no-such-host' | 'resolver' {
-  return /: no such host$/.test((message ?? '').trim()) ? 'no-such-host' : 'resolver';
+  return isNoSuchHost((message ?? '').trim()) ? 'no-such-host' : 'resolver';
 }
 
 /** The HTTP status in an unexpected-status message. */
 export function httpStatusOf(message: string | undefined): number | undefined {
-  const match = /returned status (\d{3}), expected /.exec(message ?? '');
-  return match ? Number(match[1]) : undefined;
+  return httpStatusOfMessage(message ?? '');
 }
 
 /** The message without OpenShift's `<label>: ` prefix, for one-line displays. */
 export function withoutLabel(message: string | undefined): string {
-  const text = message ?? '';
-  const at = text.indexOf(': ');
-  return at >= 0 ? text.slice(at + 2) : text;
+  return messageWithoutLabel(message ?? '');
 }

@@ -53,10 +53,24 @@ export function describeConnectFailure(failure: StepFailure): ConnectErrno {
   return (code && CONNECT_ERRNOS[code]) || { kind: 'other', text: `connect: ${errorText(failure.error)}` };
 }
 
+/**
+ * The connect-level layer of a failure message from the Go error text it ends with (the table above, or a timeout);
+ * undefined when the text is none of those.
+ */
+export function connectKindOf(message: string): FailureKind | undefined {
+  if (message.endsWith(TIMEOUT_TEXT)) return 'timeout';
+  for (const { kind, text } of Object.values(CONNECT_ERRNOS))
+    if (kind !== 'other' && message.endsWith(text.slice(text.indexOf(': ') + 2))) return kind;
+  return undefined;
+}
+
+/** Go's text for a name that does not exist: the record or the Service is missing, not the resolver. */
+const NO_SUCH_HOST = 'no such host';
+
 const DNS_TEXTS: Readonly<Record<string, string>> = {
-  ENOTFOUND: 'no such host',
-  ENODATA: 'no such host',
-  EAI_NONAME: 'no such host',
+  ENOTFOUND: NO_SUCH_HOST,
+  ENODATA: NO_SUCH_HOST,
+  EAI_NONAME: NO_SUCH_HOST,
   EAI_AGAIN: 'temporary failure in name resolution',
   ESERVFAIL: 'server misbehaving',
   ETIMEOUT: TIMEOUT_TEXT,
@@ -69,6 +83,11 @@ export function describeDnsFailure(failure: StepFailure): string {
   if (failure.cause === 'canceled') return CANCELED_TEXT;
   const code = errorCode(failure.error);
   return (code && DNS_TEXTS[code]) || errorText(failure.error);
+}
+
+/** Whether a DNS failure message says the name does not exist (rather than that no usable answer came). */
+export function isNoSuchHost(message: string): boolean {
+  return message.endsWith(`: ${NO_SUCH_HOST}`);
 }
 
 /** Text of a TLS or HTTP failure: OpenSSL's reason when there is one, without its code-and-file decoration. */

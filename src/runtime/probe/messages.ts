@@ -1,5 +1,19 @@
-/** OpenShift check-endpoints' log messages and reasons, each prefixed with `<label>: `. */
+/**
+ * OpenShift check-endpoints' log messages and reasons, each prefixed with `<label>: `, and the readers that take them
+ * apart again (ops/classify.ts, diagnose): the status keeps OpenShift's shape, so what a probe knew about a failure
+ * is recovered from this text. Writer and reader share the phrases below, so they cannot drift apart.
+ */
 import { INVALID_CHECK_REASON } from '../../api/constants.js';
+import type { FailureKind } from '../types.js';
+
+/** The fixed phrase of each failure message that tells its layer, after `<label>: `. */
+const PHRASES = {
+  dns: 'failure looking up host ',
+  config: 'invalid check: ',
+  tls: 'failed to complete a TLS handshake with ',
+  mtu: 'mtu black hole on the path from ',
+} as const satisfies Partial<Record<FailureKind, string>>;
+const HTTP_STATUS = /returned status (\d{3}), expected /;
 
 export const Reason = {
   tcpConnect: 'TCPConnect',
@@ -28,7 +42,7 @@ export function tcpFailed(label: string, endpoint: string, dialed: string, text:
 }
 
 export function dnsFailed(label: string, host: string, text: string): string {
-  return `${label}: failure looking up host ${host}: lookup ${host}: ${text}`;
+  return `${label}: ${PHRASES.dns}${host}: lookup ${host}: ${text}`;
 }
 
 export function tlsSucceeded(label: string, endpoint: string): string {
@@ -36,7 +50,7 @@ export function tlsSucceeded(label: string, endpoint: string): string {
 }
 
 export function tlsFailed(label: string, endpoint: string, text: string): string {
-  return `${label}: failed to complete a TLS handshake with ${endpoint}: ${text}`;
+  return `${label}: ${PHRASES.tls}${endpoint}: ${text}`;
 }
 
 export function httpSucceeded(label: string, url: string, status: number): string {
@@ -52,7 +66,7 @@ export function httpFailed(label: string, url: string, text: string): string {
 }
 
 export function invalidCheck(label: string, text: string): string {
-  return `${label}: invalid check: ${text}`;
+  return `${label}: ${PHRASES.config}${text}`;
 }
 
 export function icmpSucceeded(label: string, host: string, rtt: string): string {
@@ -83,7 +97,7 @@ export function mtuSucceeded(label: string, url: string, bytes: number): string 
 
 export function mtuBlackHole(label: string, url: string, received: number, expected: number, after: string): string {
   return (
-    `${label}: mtu black hole on the path from ${url}: connected and got the response headers, but only ` +
+    `${label}: ${PHRASES.mtu}${url}: connected and got the response headers, but only ` +
     `${received} of ${expected} payload bytes arrived within ${after}: small packets pass and large segments ` +
     'never arrive (an MTU larger than the path allows, with ICMP "fragmentation needed" dropped)'
   );
@@ -91,4 +105,26 @@ export function mtuBlackHole(label: string, url: string, received: number, expec
 
 export function mtuShort(label: string, url: string, received: number, expected: number): string {
   return `${label}: mtu transfer from ${url} ended after ${received} of ${expected} bytes`;
+}
+
+/**
+ * The layer a failure message names by its phrase (DNS, an invalid check, TLS, an unexpected HTTP status, an MTU
+ * black hole); undefined for connect-level failures, whose layer is in their Go error text (failure.ts).
+ */
+export function layerOfMessage(message: string): FailureKind | undefined {
+  for (const [kind, phrase] of Object.entries(PHRASES) as [keyof typeof PHRASES, string][])
+    if (message.includes(`: ${phrase}`)) return kind;
+  return HTTP_STATUS.test(message) ? 'http-status' : undefined;
+}
+
+/** The status in an unexpected-status message (httpUnexpectedStatus). */
+export function httpStatusOfMessage(message: string): number | undefined {
+  const match = HTTP_STATUS.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The message without OpenShift's `<label>: ` prefix. */
+export function withoutLabel(message: string): string {
+  const at = message.indexOf(': ');
+  return at >= 0 ? message.slice(at + 2) : message;
 }
