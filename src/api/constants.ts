@@ -20,6 +20,11 @@ export const DEFAULT_STATUS_HISTORY = { entries: 20, outages: 20 } as const;
 export const DEFAULT_REFRESH_INTERVAL = '10m';
 export const DEFAULT_REFRESH_INTERVAL_MS = parseDuration(DEFAULT_REFRESH_INTERVAL)!;
 
+/** The check's condition types: Reachable (OpenShift's), Degraded (packet loss) and Stale (no source probes it). */
+export const REACHABLE = 'Reachable';
+export const DEGRADED = 'Degraded';
+export const STALE = 'Stale';
+
 /** The Reachable reason of a check that cannot be probed as written (no target pod, a missing Secret, a bad endpoint). */
 export const INVALID_CHECK_REASON = 'InvalidCheck';
 

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CheckSchema, GROUP, KIND, PLURAL, SHORT_NAME, VERSION } from '../api/check.js';
+import { REACHABLE } from '../api/constants.js';
 import { structuralSchema } from '../api/structural.js';
 
 /** The CustomResourceDefinition of PodNetworkConnectivityCheck, its schema generated from the zod schema of the check. */
@@ -40,8 +41,12 @@ export function checkCrdSpec() {
           { name: 'Source', type: 'string', jsonPath: '.spec.sourcePod' },
           { name: 'Target Endpoint', type: 'string', jsonPath: '.spec.targetEndpoint' },
           { name: 'Target Node', type: 'string', jsonPath: '.spec.target.node', priority: 1 },
-          { name: 'Reachable', type: 'string', jsonPath: '.status.conditions[?(@.type=="Reachable")].status' },
-          { name: 'Since', type: 'date', jsonPath: '.status.conditions[?(@.type=="Reachable")].lastTransitionTime' },
+          { name: REACHABLE, type: 'string', jsonPath: `.status.conditions[?(@.type=="${REACHABLE}")].status` },
+          {
+            name: 'Since',
+            type: 'date',
+            jsonPath: `.status.conditions[?(@.type=="${REACHABLE}")].lastTransitionTime`,
+          },
           { name: 'Latency', type: 'string', jsonPath: '.status.successes[0].latency' },
           { name: 'Last Failure', type: 'string', jsonPath: '.status.failures[0].reason', priority: 1 },
           { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },

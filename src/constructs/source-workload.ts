@@ -6,6 +6,7 @@ import { NON_ROOT_UID, RESTRICTED_CONTAINER, RESTRICTED_POD, restrictPodSecurity
 import { commonLabels } from './labels.js';
 import { SourceDisruptionBudget, spreadByHostname } from './replicated-source.js';
 import { DEFAULT_METRICS_PORT, ENV } from '../api/constants.js';
+import { LABEL_SOURCE } from '../api/labels.js';
 
 export const METRICS_PORT = DEFAULT_METRICS_PORT;
 
@@ -56,7 +57,7 @@ export class SourceWorkload extends Construct {
     const { source } = props;
     const perNode = source.kind === 'DaemonSet';
     const metricsPort = props.metricsPort ?? METRICS_PORT;
-    const labels = { ...commonLabels('source', source.name), 'p2pnc.io/source': source.name };
+    const labels = { ...commonLabels('source', source.name), [LABEL_SOURCE]: source.name };
     const common = {
       metadata: { name: source.name, namespace: props.namespace, labels },
       podMetadata: { labels },

@@ -7,10 +7,11 @@
  * would leave a check Degraded for a whole window after every outage.
  */
 import type { CheckStatus, LogEntry, Outage } from '../../api/check.js';
+import { DEGRADED } from '../../api/constants.js';
 import { entryTimeMs } from './log-entries.js';
 import { timeMs } from './time.js';
 
-export const DEGRADED = 'Degraded';
+export { DEGRADED };
 export const PACKET_LOSS = 'PacketLoss';
 export const NO_PACKET_LOSS = 'NoPacketLoss';
 

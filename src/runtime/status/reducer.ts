@@ -23,11 +23,10 @@ import {
   type LossWindow,
 } from './loss.js';
 import { formatTime, formatTimeNano, storedTimeMs, timeMs } from './time.js';
-import { INVALID_CHECK_REASON } from '../../api/constants.js';
+import { INVALID_CHECK_REASON, REACHABLE, STALE } from '../../api/constants.js';
 import { DEFAULT_CONFIRM_FAILURES, DEFAULT_CONFIRM_RETRY_MS } from '../defaults.js';
 
-export const REACHABLE = 'Reachable';
-export const STALE = 'Stale';
+export { REACHABLE, STALE };
 
 export interface StatusPolicy {
   /** Successes and failures kept, each. */
