@@ -50,6 +50,15 @@ export const SIZE_CLASSES: readonly SizeClass[] = [
   },
 ];
 
+/** `20 up to 250 nodes, 10 up to 1,000, 5 beyond`: a setting by size class, for the schema's `@default`s. */
+export function bySizeText(setting: (status: CheckStatusSettings) => string | number): string {
+  return SIZE_CLASSES.map((candidate, index) => {
+    const value = String(setting(candidate.status));
+    if (!Number.isFinite(candidate.upToNodes)) return `${value} beyond`;
+    return `${value} up to ${candidate.upToNodes.toLocaleString('en-US')}${index === 0 ? ' nodes' : ''}`;
+  }).join(', ');
+}
+
 function sizeClass(topology: Pick<Topology, 'nodes'>): SizeClass {
   return SIZE_CLASSES.find((candidate) => topology.nodes.length <= candidate.upToNodes)!;
 }

@@ -8,6 +8,7 @@ import { DEFAULT_IMAGE } from '../api/constants.js';
 import { GO_DURATION_PATTERN, parseDuration } from '../api/duration.js';
 import { MTU_SIZE, PROBE_KINDS, RESPONDER_KINDS, UDP_COUNT, UDP_MAX_LOSS_PERCENT } from '../api/probe-kinds.js';
 import { quote } from './echo.js';
+import { bySizeText } from './cluster-size.js';
 import {
   dns1035Label,
   dnsLabel as dnsLabelFormat,
@@ -433,16 +434,16 @@ const historyLength = (what: string) =>
     .max(20, `${what} must be between 1 and 20`);
 
 const CheckStatusSettingsSchema = z.strictObject({
-  entries: historyLength('checkStatus.entries').optional().meta({
-    description:
-      'Successes and failures each check keeps, each (OpenShift keeps 10). @default 20 up to 250 nodes, 10 up to 1,000, 5 beyond',
-  }),
+  entries: historyLength('checkStatus.entries')
+    .optional()
+    .meta({
+      description: `Successes and failures each check keeps, each (OpenShift keeps 10). @default ${bySizeText((status) => status.entries)}`,
+    }),
   outages: historyLength('checkStatus.outages')
     .optional()
-    .meta({ description: 'Outages each check keeps. @default 20 up to 250 nodes, 10 up to 1,000, 5 beyond' }),
+    .meta({ description: `Outages each check keeps. @default ${bySizeText((status) => status.outages)}` }),
   refreshInterval: duration.optional().meta({
-    description:
-      'A healthy check (no transition) has its status written at most this often; transitions are written at once. @default 10m up to 250 nodes, 30m up to 1,000, 60m beyond',
+    description: `A healthy check (no transition) has its status written at most this often; transitions are written at once. @default ${bySizeText((status) => status.refreshInterval)}`,
   }),
 });
 
