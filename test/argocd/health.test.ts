@@ -66,6 +66,14 @@ const lb = results(loadBalancer);
 const reachable = statusAfter([lb.ok('20:00:00'), lb.ok('20:00:30'), lb.ok('20:01:00')]);
 const outage = statusAfter([lb.ok('20:00:00'), lb.refused('20:00:30'), lb.refused('20:00:35'), lb.refused('20:01:05')]);
 
+/** Every third probe refused, every 30 s for 12 minutes: the source calls it Degraded, its Reachable stays True. */
+const lossy = statusAfter(
+  Array.from({ length: 24 }, (_, index) => {
+    const clock = `20:${String(Math.floor(index / 2)).padStart(2, '0')}:${index % 2 === 0 ? '00' : '30'}`;
+    return index % 3 === 2 ? lb.refused(clock) : lb.ok(clock);
+  }),
+);
+
 /** The fixtures, by file name: what a check looks like in each phase of its life. */
 const fixtures: Record<string, K8sObject> = {
   'progressing_no_status.yaml': loadBalancer,
@@ -73,6 +81,7 @@ const fixtures: Record<string, K8sObject> = {
   'healthy_reachable.yaml': withStatus(loadBalancer, reachable),
   'degraded_outage.yaml': withStatus(loadBalancer, outage),
   'healthy_restored.yaml': withStatus(loadBalancer, statusAfter([lb.ok('20:03:35')], outage)),
+  'degraded_packet_loss.yaml': withStatus(loadBalancer, lossy),
   'degraded_invalid_check.yaml': withStatus(
     etcd,
     statusAfter([
