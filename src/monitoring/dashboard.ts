@@ -35,7 +35,7 @@ const PANELS: PanelSpec[] = [
     title: 'Checks probed',
     description: 'Checks the selected sources probe (p2pnc_checks).',
     unit: 'short',
-    width: 6,
+    width: 4,
     height: 4,
     queries: [{ expr: `sum(p2pnc_checks{${SELECTOR}})`, legend: 'checks' }],
   },
@@ -45,9 +45,19 @@ const PANELS: PanelSpec[] = [
     description:
       'Checks in a confirmed outage (invalid checks are counted apart, in p2pnc_invalid_checks). `kubectl get pncc -o wide` lists them; `p2pnc diagnose` says what they share.',
     unit: 'short',
-    width: 6,
+    width: 5,
     height: 4,
     queries: [{ expr: `sum(p2pnc_open_outages{${SELECTOR}})`, legend: 'down' }],
+  },
+  {
+    type: 'stat',
+    title: 'Checks losing packets',
+    description:
+      'Checks Degraded: their probes fail intermittently (packet loss), without an outage. The Degraded condition carries the figure; `p2pnc diagnose` says whether one node link explains them.',
+    unit: 'short',
+    width: 5,
+    height: 4,
+    queries: [{ expr: `sum(p2pnc_degraded_checks{${SELECTOR}})`, legend: 'lossy' }],
   },
   {
     type: 'stat',
@@ -55,7 +65,7 @@ const PANELS: PanelSpec[] = [
     description:
       'Checks no source has probed for --stale-after (48h), counted by the sweep of a Deployment source leader.',
     unit: 'short',
-    width: 6,
+    width: 5,
     height: 4,
     queries: [{ expr: 'max(p2pnc_stale_checks{namespace="$namespace"})', legend: 'stale' }],
   },
@@ -64,7 +74,7 @@ const PANELS: PanelSpec[] = [
     title: 'Probe success ratio',
     description: 'Share of probes that succeeded over the dashboard range.',
     unit: 'percentunit',
-    width: 6,
+    width: 5,
     height: 4,
     queries: [
       {
@@ -96,6 +106,21 @@ const PANELS: PanelSpec[] = [
     width: 12,
     height: 8,
     queries: [{ expr: `sum by (source) (p2pnc_open_outages{${SELECTOR}})`, legend: '{{source}}' }],
+  },
+  {
+    type: 'timeseries',
+    title: 'Packet loss by source and target kind',
+    description:
+      "Share of the recent probes that failed, outages left out (p2pnc_check_loss_ratio): the figure behind the checks' Degraded condition.",
+    unit: 'percentunit',
+    width: 12,
+    height: 8,
+    queries: [
+      {
+        expr: `max by (source, target_kind) (p2pnc_check_loss_ratio{${SELECTOR}})`,
+        legend: '{{source}} → {{target_kind}}',
+      },
+    ],
   },
   {
     type: 'timeseries',

@@ -32,6 +32,7 @@ export const ALERTS = {
   invalid: 'P2PNCInvalidChecks',
   stale: 'P2PNCStaleChecks',
   highLatency: 'P2PNCHighLatency',
+  packetLoss: 'P2PNCPacketLoss',
 } as const;
 
 const MINUTE = 60_000;
@@ -123,6 +124,21 @@ export function alertRules(props: AlertRulesProps): RuleGroup[] {
               'The 95th percentile duration of successful probes from source {{ $labels.source }} to {{ $labels.target_kind }} targets in namespace ' +
               `{{ $labels.namespace }} is {{ $value | humanizeDuration }}, above ${alerts.latencyThreshold} for ${alerts.latencyFor}. ` +
               `Compare the latencies in \`${kubectlChecks}\`; \`p2pnc diagnose\` tells which nodes and targets the slow paths share.`,
+          },
+        },
+        {
+          alert: ALERTS.packetLoss,
+          // Loss is its own state (the Degraded condition), never an outage: a warning once it persists.
+          expr: `sum by (namespace, source) (p2pnc_degraded_checks{${ns}}) > 0`,
+          for: promDuration(ms(alerts.lossFor)),
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: '{{ $value }} network paths probed by {{ $labels.source }} lose packets',
+            description:
+              `Source {{ $labels.source }} in namespace {{ $labels.namespace }} has had {{ $value }} checks Degraded (probes failing ` +
+              `intermittently, not an outage) for more than ${alerts.lossFor}; p2pnc_check_loss_ratio has the share that fails. ` +
+              `List them with \`${kubectlChecks}\` (the Degraded condition carries the figure); ` +
+              "`p2pnc diagnose` tells whether the loss is on one node's link or on single paths.",
           },
         },
       ],

@@ -387,7 +387,13 @@ export const NodeSchema = z
     }
   });
 
-const alertDefaults = { outageFor: '5m', noResultsFor: '10m', latencyThreshold: '500ms', latencyFor: '15m' };
+const alertDefaults = {
+  outageFor: '5m',
+  noResultsFor: '10m',
+  latencyThreshold: '500ms',
+  latencyFor: '15m',
+  lossFor: '15m',
+};
 
 export const MonitoringSchema = z.strictObject({
   serviceMonitor: z.boolean().default(false).meta({
@@ -421,6 +427,10 @@ export const MonitoringSchema = z.strictObject({
       latencyFor: alertDuration.default(alertDefaults.latencyFor).meta({
         description:
           'P2PNCHighLatency fires once the 95th percentile stays above latencyThreshold this long. @default 15m',
+      }),
+      lossFor: alertDuration.default(alertDefaults.lossFor).meta({
+        description:
+          'P2PNCPacketLoss fires once a source has had checks Degraded (intermittent failures) this long. @default 15m',
       }),
     })
     .default(alertDefaults)

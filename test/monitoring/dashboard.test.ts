@@ -51,6 +51,8 @@ describe('Grafana dashboard', () => {
     metrics.setOpenOutages('s', 0);
     metrics.setChecks('s', 1);
     metrics.setStaleChecks('s', 0);
+    metrics.setDegradedChecks('s', 0);
+    metrics.setLoss({ source: 's', targetKind: 'node', check: 'c' }, { probes: 10, failed: 1 });
     metrics.countWrite('s', 'success');
     const exported = new Set(
       [...(await metrics.registry.metrics()).matchAll(/^(p2pnc_\w+)\{/gm)].map((match) => match[1]),

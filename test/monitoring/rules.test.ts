@@ -278,6 +278,36 @@ const unitTests = [
     ] satisfies AlertCheck[],
   },
   {
+    name: 'packet loss alerts per source once checks stay Degraded for 15m; a short spell of loss does not',
+    interval: '1m',
+    input_series: [
+      ...healthySources(45),
+      // The leader: loss for 10 minutes only. The mesh: 2 checks Degraded on one pod and 1 on another, from minute 5.
+      { series: `p2pnc_degraded_checks{${LEADER}}`, values: '0x4 2x10 0x30' },
+      { series: `p2pnc_degraded_checks{${MESH_A}}`, values: '0x4 2x40' },
+      { series: `p2pnc_degraded_checks{${MESH_B}}`, values: '0x4 1x40' },
+    ],
+    alert_rule_test: [
+      { eval_time: '12m', alertname: ALERTS.packetLoss, exp_alerts: [] },
+      {
+        eval_time: '25m',
+        alertname: ALERTS.packetLoss,
+        exp_alerts: [
+          {
+            exp_labels: { severity: 'warning', namespace: 'p2pnc', source: 'mesh' },
+            exp_annotations: {
+              summary: '3 network paths probed by mesh lose packets',
+              description:
+                'Source mesh in namespace p2pnc has had 3 checks Degraded (probes failing intermittently, not an outage) for more than 15m; ' +
+                'p2pnc_check_loss_ratio has the share that fails. List them with `kubectl get pncc -n p2pnc -l p2pnc.io/source=mesh -o wide` ' +
+                "(the Degraded condition carries the figure); `p2pnc diagnose` tells whether the loss is on one node's link or on single paths.",
+            },
+          },
+        ],
+      },
+    ] satisfies AlertCheck[],
+  },
+  {
     name: 'healthy sources raise no alert at all',
     interval: '1m',
     input_series: [
@@ -295,7 +325,7 @@ const unitTests = [
 ];
 
 describe('PrometheusRule', () => {
-  test('has the five alerts, each with a severity, a summary and a description naming p2pnc diagnose', () => {
+  test('has the six alerts, each with a severity, a summary and a description naming p2pnc diagnose', () => {
     const rules = rule.spec.groups.flatMap((group: { rules: unknown[] }) => group.rules);
     assert.deepEqual(
       rules.map((r: { alert: string }) => r.alert),
@@ -317,6 +347,8 @@ describe('PrometheusRule', () => {
     metrics.setInvalidChecks('s', 0);
     metrics.setChecks('s', 1);
     metrics.setStaleChecks('s', 0);
+    metrics.setDegradedChecks('s', 0);
+    metrics.setLoss({ source: 's', targetKind: 'node', check: 'c' }, { probes: 10, failed: 1 });
     const exposition = await metrics.registry.metrics();
     const exported = new Map<string, Set<string>>();
     for (const [, name, labels] of exposition.matchAll(/^(p2pnc_\w+)\{([^}]*)\}/gm)) {
@@ -339,7 +371,7 @@ describe('PrometheusRule', () => {
     if (!haveTool(t, 'promtool', 'prometheus')) return;
     const result = spawnSync('promtool', ['check', 'rules', rulesFile], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /SUCCESS: 5 rules found/);
+    assert.match(result.stdout, /SUCCESS: 6 rules found/);
   });
 
   test('promtool test rules: each alert fires when it should and not otherwise', (t) => {
