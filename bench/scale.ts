@@ -54,7 +54,7 @@ import { defaultBinDir, startCluster, type Cluster } from '../test/cluster/harne
 import { goal } from './goal.js';
 import { HEARTBEAT_MAX_PERIOD_MS } from '../src/api/heartbeat.js';
 import { parseDuration } from '../src/api/duration.js';
-import { sourceHeartbeatPeriod } from '../src/topology/cluster-size.js';
+import { sourceHeartbeatPeriod, sourceStartJitter } from '../src/topology/cluster-size.js';
 import { Heartbeat } from '../src/runtime/source/heartbeat.js';
 
 const TARGET_NODES = 5000;
@@ -257,7 +257,8 @@ function dirBytes(dir: string): number {
   return total;
 }
 
-function metricValue(metrics: string, name: string, labels: Record<string, string> = {}): number {
+function metricValue(metrics: string | undefined, name: string, labels: Record<string, string> = {}): number {
+  if (metrics === undefined) return Number.NaN;
   let sum = 0;
   for (const line of metrics.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
@@ -451,7 +452,19 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
       clients.push(made);
       return made;
     };
-    const apiMetrics = async () => (await rawGet(config, '/metrics', true)).text;
+    // Thousands of watches connecting at once can overflow the API server's accept queue: a metrics read that times
+    // out is retried, and given up (its counts NaN) rather than failing the run's other figures.
+    const apiMetrics = async (): Promise<string | undefined> => {
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        try {
+          return (await rawGet(config, '/metrics', true)).text;
+        } catch (error) {
+          console.log(`  (reading the API server's metrics, try ${attempt} of 3: ${(error as Error).message})`);
+          await sleep(5000);
+        }
+      }
+      return undefined;
+    };
 
     // The CRD and namespace exactly as synth writes them.
     const { dir } = synthToTemp({ ...scaleTopologyInputSmall() });
@@ -714,9 +727,15 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
         { onUpsert() {}, onDelete() {}, onError: () => void (informerErrors += 1) },
       );
     });
+    // As the DaemonSet pods do after a rollout or an API server restart: each waits a random time below the start
+    // jitter synth gives this size (--start-jitter) before its first list.
+    const jitterMs = parseDuration(sourceStartJitter(topology)) ?? 0;
     cpu = cpuMs(apiPid);
     started = performance.now();
-    const running = informers.map((informer) => informer.run(abort.signal));
+    const running = informers.map(async (informer) => {
+      if (jitterMs > 0) await sleep(Math.random() * jitterMs);
+      if (!abort.signal.aborted) await informer.run(abort.signal);
+    });
     let syncedMs: number | undefined;
     const deadline = started + 180_000;
     while (performance.now() < deadline) {
@@ -742,7 +761,7 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     if (stopErrors > 0) console.log(`  (${stopErrors} informers ended with an error when stopped)`);
     for (const made of informerClients) made.close();
     console.log(
-      `  ${informers.length} informers: ${syncedCount} synced${syncedMs === undefined ? ' (not all within 180 s)' : ` in ${(syncedMs / 1000).toFixed(1)} s`}, ${informerErrors} errors, ${(informerCpuMs / 1000).toFixed(1)} apiserver CPU-s, lists at etcd ${etcdLists}, from the cache ${cacheLists}`,
+      `  ${informers.length} informers (first lists spread over ${jitterMs / 1000} s): ${syncedCount} synced${syncedMs === undefined ? ' (not all within 180 s)' : ` in ${(syncedMs / 1000).toFixed(1)} s`}, ${informerErrors} errors, ${(informerCpuMs / 1000).toFixed(1)} apiserver CPU-s, lists at etcd ${etcdLists}, from the cache ${cacheLists}`,
     );
 
     const apiRssPeak = procStatus(apiPid, 'VmHWM');
