@@ -125,4 +125,45 @@ describe('Informer on a fake clock', { skip: opensslMissing() ?? false }, () => 
     await until(() => clock.requested.length === 3, 'back-off after the healthy watch');
     assert.equal(clock.requested[2], 375);
   });
+
+  test('the cache keeps what `keep` returns; the handlers get the whole object, and the kept one as previous', async () => {
+    const held: HeldWatch[] = [];
+    api.onWatch = (watch) => held.push(watch);
+    const seen: { object: CheckObject; previous: CheckObject | undefined }[] = [];
+    const client = api.client();
+    const informer = new Informer<CheckObject>(
+      client,
+      paths.checks(api.namespace),
+      undefined,
+      {
+        keep: (object) => ({
+          ...object,
+          metadata: { name: object.metadata.name, resourceVersion: object.metadata.resourceVersion },
+        }),
+        onUpsert: (object, previous) => seen.push({ object, previous }),
+        onDelete: () => undefined,
+      },
+      { clock: new FakeClock(), random: () => 0.5 },
+    );
+    const abort = new AbortController();
+    const running = informer.run(abort.signal);
+    stops.push(async () => {
+      abort.abort();
+      await running;
+      client.close();
+    });
+    await until(() => held.length === 1, 'the first watch');
+    const object = (resourceVersion: string) => ({
+      metadata: { name: 'a', resourceVersion, managedFields: [{ manager: 'kubectl' }], annotations: { big: 'x' } },
+      status: { conditions: [] },
+    });
+    held[0]!.send({ type: 'ADDED', object: object('301') });
+    await until(() => seen.length === 1, 'the add');
+    assert.deepEqual(seen[0]!.object.metadata.managedFields, [{ manager: 'kubectl' }], 'the handler sees it all');
+    assert.deepEqual(informer.cache.get('a')!.metadata, { name: 'a', resourceVersion: '301' });
+    assert.deepEqual(informer.cache.get('a')!.status, { conditions: [] }, 'what keep keeps');
+    held[0]!.send({ type: 'MODIFIED', object: object('302') });
+    await until(() => seen.length === 2, 'the update');
+    assert.deepEqual(seen[1]!.previous!.metadata, { name: 'a', resourceVersion: '301' }, 'previous is the kept one');
+  });
 });

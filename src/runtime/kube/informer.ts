@@ -17,6 +17,12 @@ import { sleep, systemClock, type Clock } from './clock.js';
 import type { ObjectList, ObjectMeta } from './resources.js';
 
 export interface InformerHandlers<T> {
+  /**
+   * What the cache keeps of each object (client-go's transform), e.g. without its status or managedFields: the cache
+   * holds every object for as long as it runs. The handlers still get the whole object; `previous` is what was kept.
+   * @default all of it
+   */
+  keep?(object: T): T;
   onUpsert(object: T, previous: T | undefined): void;
   onDelete(object: T): void;
   /** After each successful list: the cache now mirrors the server. */
@@ -161,7 +167,7 @@ export class Informer<T extends { metadata: ObjectMeta }> {
   private upsert(object: T): void {
     const previous = this.cache.get(object.metadata.name);
     if (previous?.metadata.resourceVersion === object.metadata.resourceVersion) return;
-    this.cache.set(object.metadata.name, object);
+    this.cache.set(object.metadata.name, this.handlers.keep ? this.handlers.keep(object) : object);
     this.handlers.onUpsert(object, previous);
   }
 }

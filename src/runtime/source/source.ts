@@ -54,6 +54,22 @@ export interface SourceOptions {
   heartbeatPeriodMs?: number;
 }
 
+/**
+ * What the source keeps of a check object: everything it reads (the spec, the metadata it names the check by, and
+ * the stored status, which the status writer merges with), without server-side apply's managedFields and the
+ * annotations (kubectl's last-applied-configuration repeats the whole spec). The cache holds every check for as long
+ * as the source runs.
+ */
+function withoutBookkeeping(object: CheckObject): CheckObject {
+  const { name, namespace, uid, resourceVersion, labels } = object.metadata;
+  const metadata: CheckObject['metadata'] = { name };
+  if (namespace !== undefined) metadata.namespace = namespace;
+  if (uid !== undefined) metadata.uid = uid;
+  if (resourceVersion !== undefined) metadata.resourceVersion = resourceVersion;
+  if (labels !== undefined) metadata.labels = labels;
+  return { ...object, metadata };
+}
+
 interface CheckState {
   object: CheckObject;
   status: CheckStatus;
@@ -100,6 +116,7 @@ export class SourceRunner {
       paths.checks(options.namespace),
       this.selector(),
       {
+        keep: withoutBookkeeping,
         onUpsert: (object, previous) => this.upsert(object, previous),
         onDelete: (object) => this.remove(object.metadata.name),
         onSynced: () => {
@@ -234,10 +251,11 @@ export class SourceRunner {
     const known = this.checks.get(name);
     if (!known) {
       const status = object.status ?? {};
-      this.checks.set(name, { object, status, policy: policyForCheck(this.policy, object.spec) });
+      const kept = this.informer.cache.get(name) ?? object;
+      this.checks.set(name, { object: kept, status, policy: policyForCheck(this.policy, object.spec) });
       this.writeScheduler.adopt(name, status, Date.now());
       if (this.informer.hasSynced) this.publishGauges();
-    } else known.object = object;
+    } else known.object = this.informer.cache.get(name) ?? object;
     if (previous && isDeepStrictEqual(previous.spec, object.spec)) return;
     if (known) known.policy = policyForCheck(this.policy, object.spec);
     this.writeScheduler.setSteadyInterval(
