@@ -54,6 +54,10 @@ export class StatusWriter {
   /** Looks for due writes now and whenever the earliest pending one falls due. */
   kick(): void {
     if (this.stopped) return;
+    // Every slot busy: a scan could start nothing, and each finishing write kicks again. A scan visits every check, so
+    // at 10,000 checks one per probe result kept a core busy and wrote a new deployment's first statuses at 3 a
+    // second instead of 50.
+    if (this.inFlight >= (this.options.concurrency ?? 4)) return;
     this.clock.clearTimeout(this.timer);
     const now = this.now();
     for (const name of this.options.scheduler.dueChecks(now)) {
