@@ -1,7 +1,8 @@
-import { Chart, type ChartProps } from 'cdk8s';
+import { Chart, Size, type ChartProps } from 'cdk8s';
 import type * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { NetworkPolicies } from '../src/constructs/network-policies.js';
+import { checksPerInstance, DEFAULT_SOURCE_MEMORY_MIB, sourceMemory } from '../src/constructs/source-memory.js';
 import { METRICS_PORT, SourceWorkload } from '../src/constructs/source-workload.js';
 import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
 import { TargetWorkload } from '../src/constructs/target-workload.js';
@@ -33,8 +34,13 @@ export class WorkloadsChart extends Chart {
     const podSources = topology.sources.filter((source): source is PodSource => source.kind !== 'Sidecar');
     for (const source of podSources) {
       const roles = source.kind === 'DaemonSet' ? sourceRoles(source) : undefined;
+      const memory = sourceMemory(checksPerInstance(source, checks));
       const { workload } = new SourceWorkload(this, `Source-${source.name}`, {
         source,
+        ...(memory.requestMiB !== DEFAULT_SOURCE_MEMORY_MIB.request && {
+          memoryRequest: Size.mebibytes(memory.requestMiB),
+        }),
+        ...(memory.limitMiB !== DEFAULT_SOURCE_MEMORY_MIB.limit && { memoryLimit: Size.mebibytes(memory.limitMiB) }),
         pingSockets: needsPingSockets(source.name, checks),
         namespace: source.hostNetwork ? hostNamespaceOf(topology) : topology.namespace,
         ...(source.hostNetwork ? { checksNamespace: topology.namespace } : {}),

@@ -23,9 +23,9 @@ export interface SourceWorkloadProps {
   readonly placement?: Placement;
   /** CPU request of the prober. @default 10m */
   readonly cpuRequest?: kplus.Cpu;
-  /** Memory request. @default 48Mi */
+  /** Memory request; synth raises it with the checks one instance probes (source-memory.ts). @default 48Mi */
   readonly memoryRequest?: Size;
-  /** Memory limit; probing 10,000 checks stays under 128Mi. @default 160Mi */
+  /** Memory limit; synth raises it with the checks one instance probes (source-memory.ts). @default 160Mi */
   readonly memoryLimit?: Size;
   /**
    * Let the pod's group open ICMP ping sockets (icmp checks): the safe sysctl net.ipv4.ping_group_range, allowed
