@@ -2,7 +2,12 @@
 // answers lists and watches as kube-apiserver does (test/unit/support/api-server.ts), through the real KubeClient.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { Informer, ShortWatchError, type InformerTiming } from '../../src/runtime/kube/informer.js';
+import {
+  Informer,
+  ShortWatchError,
+  type InformerHandlers,
+  type InformerTiming,
+} from '../../src/runtime/kube/informer.js';
 import { paths, type CheckObject } from '../../src/runtime/kube/resources.js';
 import { opensslMissing } from '../probe/support/certs.js';
 import { LocalApiServer, type HeldWatch } from './support/api-server.js';
@@ -11,7 +16,11 @@ import { FakeClock, until } from './support/fake-clock.js';
 let api: LocalApiServer;
 const stops: (() => Promise<void>)[] = [];
 
-function start(clock: FakeClock, timing: Partial<InformerTiming> = {}) {
+function start(
+  clock: FakeClock,
+  timing: Partial<InformerTiming> = {},
+  handlers: Partial<InformerHandlers<CheckObject>> = {},
+) {
   const errors: unknown[] = [];
   const upserts: string[] = [];
   const client = api.client();
@@ -23,6 +32,7 @@ function start(clock: FakeClock, timing: Partial<InformerTiming> = {}) {
       onUpsert: (object) => upserts.push(object.metadata.name),
       onDelete: () => undefined,
       onError: (e) => errors.push(e),
+      ...handlers,
     },
     { clock, random: () => 0.5, ...timing },
   );
@@ -130,28 +140,17 @@ describe('Informer on a fake clock', { skip: opensslMissing() ?? false }, () => 
     const held: HeldWatch[] = [];
     api.onWatch = (watch) => held.push(watch);
     const seen: { object: CheckObject; previous: CheckObject | undefined }[] = [];
-    const client = api.client();
-    const informer = new Informer<CheckObject>(
-      client,
-      paths.checks(api.namespace),
-      undefined,
+    const { informer } = start(
+      new FakeClock(),
+      {},
       {
         keep: (object) => ({
           ...object,
           metadata: { name: object.metadata.name, resourceVersion: object.metadata.resourceVersion },
         }),
         onUpsert: (object, previous) => seen.push({ object, previous }),
-        onDelete: () => undefined,
       },
-      { clock: new FakeClock(), random: () => 0.5 },
     );
-    const abort = new AbortController();
-    const running = informer.run(abort.signal);
-    stops.push(async () => {
-      abort.abort();
-      await running;
-      client.close();
-    });
     await until(() => held.length === 1, 'the first watch');
     const object = (resourceVersion: string) => ({
       metadata: { name: 'a', resourceVersion, managedFields: [{ manager: 'kubectl' }], annotations: { big: 'x' } },
