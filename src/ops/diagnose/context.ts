@@ -55,8 +55,6 @@ export interface SourceState {
 }
 
 const SILENCE_FLOOR_MS = 20 * 60_000;
-/** Short failure runs, the open outage's included, from which a confirmed outage reads as loss. */
-const OUTAGE_AFTER_BLIPS = 3;
 /**
  * Failures in a row that loss hardly makes by chance (30 % loss: 0.3^8, under 1 in 10,000): the most a source asks
  * of a Degraded check before it opens an outage.
@@ -139,9 +137,9 @@ export class DiagnoseContext {
 
   /**
    * Intermittent rows are loss, not outage: neither failing nor proof of a clean path. The source says so with its
-   * Degraded condition; a status without one (an older source) is read from its logs (loss.ts). On a node whose link
-   * is lossy, a check in a short streak of failures is loss too: a single-observer target there (a ping from one
-   * source) would otherwise read as down one run and as loss the next. A streak loss alone hardly makes
+   * Degraded condition; a status without one (an older source) is read from its logs (loss.ts). A check of a target on
+   * a node whose link is lossy, in a short streak of failures, is loss too: a single-observer target there (a ping from
+   * one source) would otherwise read as down one run and as loss the next. A streak loss alone hardly makes
    * (LOSS_STREAK_LIMIT) is an outage, whatever the loss around it.
    */
   isLossy(row: CheckRow): boolean {
@@ -170,19 +168,20 @@ export class DiagnoseContext {
     return nodes;
   }
 
+  /** Only checks of a target on the lossy node: its own sources' checks of Services and endpoints elsewhere fail for reasons of their own. */
   private touchesLossyNode(row: CheckRow): boolean {
-    const nodes = this.lossyNodes();
-    const from = this.runsOn(row);
-    return (row.target.node !== undefined && nodes.has(row.target.node)) || (from !== undefined && nodes.has(from));
+    return row.target.node !== undefined && !this.isSelf(row) && this.lossyNodes().has(row.target.node);
   }
 
   /** Loss the row's own status shows. */
   private ownLoss(row: CheckRow): boolean {
     if (row.state === 'invalid' || row.failureStreak >= LOSS_STREAK_LIMIT) return false;
-    // An outage the source confirmed right after one older blip is an outage: two short failure runs cannot tell it
-    // from loss. After two or more blips it is loss, as it is whenever the source itself calls the check Degraded.
+    // The source's own judgement (Degraded) counts while an outage is open. The logs alone never turn an outage the
+    // source confirmed into loss: short failure runs before it cannot tell a lossy path from a new fault after older
+    // blips (the real node's Service check, broken after earlier phases of its test had made it flap, read as loss).
+    // Loss on a node's link, seen by several observers, is the other way (touchesLossyNode).
     if (row.degraded !== undefined) return true;
-    return row.loss !== undefined && (row.state !== 'unreachable' || row.loss.runs >= OUTAGE_AFTER_BLIPS);
+    return row.loss !== undefined && row.state !== 'unreachable';
   }
 
   isFailing(row: CheckRow): boolean {
