@@ -16,8 +16,6 @@ export interface RecentLoss {
   percent: number;
   failures: number;
   probes: number;
-  /** Short runs of failures in the window, the current one included. */
-  runs: number;
 }
 
 /** Consecutive failures from which a run is an outage, not loss. */
@@ -49,12 +47,7 @@ export function recentLoss(status: CheckStatus | undefined): RecentLoss | undefi
   });
   if (shortRuns < LOSS_RUNS) return undefined;
   const failed = window.filter((result) => !result.success).length;
-  return {
-    percent: Math.round((failed / window.length) * 100),
-    failures: failed,
-    probes: window.length,
-    runs: shortRuns,
-  };
+  return { percent: Math.round((failed / window.length) * 100), failures: failed, probes: window.length };
 }
 
 /** Entry times, newest first, unparsable ones left out. */

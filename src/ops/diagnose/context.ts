@@ -143,9 +143,7 @@ export class DiagnoseContext {
    * (LOSS_STREAK_LIMIT) is an outage, whatever the loss around it.
    */
   isLossy(row: CheckRow): boolean {
-    if (row.state === 'invalid' || row.failureStreak >= LOSS_STREAK_LIMIT) return false;
-    if (this.ownLoss(row)) return true;
-    return row.failureStreak > 0 && this.touchesLossyNode(row);
+    return this.ownLoss(row) || (this.inShortStreak(row) && this.touchesLossyNode(row));
   }
 
   /** The nodes whose link shows loss: seen by two or more sources, or by one and the node's own source. */
@@ -160,10 +158,9 @@ export class DiagnoseContext {
       observers.add(sourceKey(row.source));
       inbound.set(row.target.node, observers);
     }
-    for (const [node, observers] of inbound) {
-      const own = new Set(this.sourcesOn(node));
-      if (observers.size >= 2 || lossy.some((row) => own.has(sourceKey(row.source)))) nodes.add(node);
-    }
+    const lossySources = new Set(lossy.map((row) => sourceKey(row.source)));
+    for (const [node, observers] of inbound)
+      if (observers.size >= 2 || this.sourcesOn(node).some((key) => lossySources.has(key))) nodes.add(node);
     this.lossyNodeSet = nodes;
     return nodes;
   }
@@ -171,6 +168,11 @@ export class DiagnoseContext {
   /** Only checks of a target on the lossy node: its own sources' checks of Services and endpoints elsewhere fail for reasons of their own. */
   private touchesLossyNode(row: CheckRow): boolean {
     return row.target.node !== undefined && !this.isSelf(row) && this.lossyNodes().has(row.target.node);
+  }
+
+  /** Failing, but fewer times in a row than loss alone could explain. */
+  private inShortStreak(row: CheckRow): boolean {
+    return row.state !== 'invalid' && row.failureStreak > 0 && row.failureStreak < LOSS_STREAK_LIMIT;
   }
 
   /** Loss the row's own status shows. */

@@ -359,11 +359,6 @@ export class WriteScheduler {
     this.checks.delete(check);
   }
 
-  /** Checks with changes not yet written (including writes in flight), e.g. to flush them when stopping. */
-  pendingChecks(): string[] {
-    return [...this.checks].filter(([, state]) => state.dirty || state.inFlight).map(([check]) => check);
-  }
-
   /** Pending checks in the order a flush writes them: transitions first, then the oldest changes. */
   pendingInFlushOrder(): PendingCheck[] {
     const pending: PendingCheck[] = [];
