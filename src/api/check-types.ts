@@ -4,6 +4,7 @@
  * inferred types and these differ, so the two cannot drift apart.
  */
 import type { ProbeKind } from './probe-kinds.js';
+import type { MessageStyle } from './constants.js';
 
 /** One probe result. Times are RFC 3339; the latency is a Go duration string such as 2.241775ms. */
 export interface LogEntry {
@@ -56,7 +57,7 @@ export interface CheckSpec {
   probe?: CheckProbe;
   interval?: string;
   timeout?: string;
-  history?: { entries?: number; outages?: number };
+  history?: { entries?: number; outages?: number; messages?: MessageStyle };
   refreshInterval?: string;
   source?: { name: string; node?: string; vantage?: 'pod' | 'host' | 'sidecar' };
   target?: {

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { GO_DURATION_PATTERN } from './duration.js';
+import { MESSAGE_STYLES } from './constants.js';
 import { MTU_SIZE, PROBE_KINDS, UDP_COUNT, UDP_MAX_LOSS_PERCENT } from './probe-kinds.js';
 import { DNS1123_SUBDOMAIN } from './labels.js';
 import type * as types from './check-types.js';
@@ -134,6 +135,10 @@ export const CheckSpecSchema = z.object({
         .optional()
         .meta({ description: 'Successes and failures kept, each. Default: 20' }),
       outages: z.int().min(1).max(20).optional().meta({ description: 'Outages kept. Default: 20' }),
+      messages: z.enum(MESSAGE_STYLES).optional().meta({
+        description:
+          "full: OpenShift's messages, each starting with the target's label; compact: without it (the spec names the target), a smaller status. Default: full",
+      }),
     })
     .optional()
     .meta({ description: 'How much the status keeps (p2pnc): less on large clusters' }),

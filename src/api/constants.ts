@@ -18,6 +18,9 @@ export const DEFAULT_IMAGE = `ghcr.io/p2pnc/p2pnc:${P2PNC_VERSION}`;
 /** What a check keeps and how often a healthy one is written, unless its spec says otherwise. */
 export const DEFAULT_STATUS_HISTORY = { entries: 20, outages: 20 } as const;
 export const DEFAULT_REFRESH_INTERVAL = '10m';
+/** How a check's status messages read: OpenShift's, starting with the target's label, or without it. */
+export const MESSAGE_STYLES = ['full', 'compact'] as const;
+export type MessageStyle = (typeof MESSAGE_STYLES)[number];
 export const DEFAULT_REFRESH_INTERVAL_MS = parseDuration(DEFAULT_REFRESH_INTERVAL)!;
 
 /** The check's condition types: Reachable (OpenShift's), Degraded (packet loss) and Stale (no source probes it). */

@@ -2,7 +2,8 @@
  * What a cluster's size changes, chosen from bench:scale's measurements on a real API server and etcd:
  * - what each check's status keeps and how often a healthy one is written: the status is the API server's and etcd's
  *   cost per check (44 KiB full at 20/20 caps, 11 KiB at 5/5; 54 vs 15 apiserver CPU-ms per patch), so large
- *   clusters keep less and write healthy checks more rarely. Transitions are always written at once;
+ *   clusters keep less, drop the label OpenShift repeats in every message, and write healthy checks more rarely.
+ *   Transitions are always written at once;
  * - how widely the per-node sources of a DaemonSet spread their first list after a rollout or an API server restart;
  * - how often each source instance renews its heartbeat Lease (3-4.5 apiserver CPU-ms each): every probe interval up to
  *   250 nodes, every 2 and 5 minutes beyond, so heartbeats and refreshes together stay within 0.2 apiserver cores at
@@ -10,13 +11,14 @@
  *   rare: its result only has to be rewritten before the 48 h stale sweep would take it for abandoned.
  */
 import type { CheckSpec } from '../api/check.js';
-import { DEFAULT_REFRESH_INTERVAL, DEFAULT_STATUS_HISTORY } from '../api/constants.js';
+import { DEFAULT_REFRESH_INTERVAL, DEFAULT_STATUS_HISTORY, type MessageStyle } from '../api/constants.js';
 import type { Topology } from './schema.js';
 
 export interface CheckStatusSettings {
   entries: number;
   outages: number;
   refreshInterval: string;
+  messages: MessageStyle;
 }
 
 interface SizeClass {
@@ -32,19 +34,19 @@ interface SizeClass {
 export const SIZE_CLASSES: readonly SizeClass[] = [
   {
     upToNodes: 250,
-    status: { ...DEFAULT_STATUS_HISTORY, refreshInterval: DEFAULT_REFRESH_INTERVAL },
+    status: { ...DEFAULT_STATUS_HISTORY, refreshInterval: DEFAULT_REFRESH_INTERVAL, messages: 'full' },
     startJitter: '0s',
     heartbeatPeriod: '',
   },
   {
     upToNodes: 1000,
-    status: { entries: 10, outages: 10, refreshInterval: '1h' },
+    status: { entries: 10, outages: 10, refreshInterval: '1h', messages: 'full' },
     startJitter: '10s',
     heartbeatPeriod: '2m',
   },
   {
     upToNodes: Number.POSITIVE_INFINITY,
-    status: { entries: 5, outages: 3, refreshInterval: '6h' },
+    status: { entries: 5, outages: 3, refreshInterval: '6h', messages: 'compact' },
     startJitter: '30s',
     heartbeatPeriod: '5m',
   },
@@ -82,6 +84,7 @@ export function checkStatusSpec(settings: CheckStatusSettings): Pick<CheckSpec, 
   const history = {
     ...(settings.entries !== DEFAULT_STATUS_HISTORY.entries && { entries: settings.entries }),
     ...(settings.outages !== DEFAULT_STATUS_HISTORY.outages && { outages: settings.outages }),
+    ...(settings.messages !== 'full' && { messages: settings.messages }),
   };
   return {
     ...(Object.keys(history).length > 0 && { history }),

@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { DEFAULT_IMAGE } from '../api/constants.js';
+import { DEFAULT_IMAGE, MESSAGE_STYLES } from '../api/constants.js';
 import { GO_DURATION_PATTERN, parseDuration } from '../api/duration.js';
 import { MTU_SIZE, PROBE_KINDS, RESPONDER_KINDS, UDP_COUNT, UDP_MAX_LOSS_PERCENT } from '../api/probe-kinds.js';
 import { quote } from './echo.js';
@@ -455,6 +455,12 @@ const CheckStatusSettingsSchema = z.strictObject({
   refreshInterval: duration.optional().meta({
     description: `A healthy check (no transition) has its status written at most this often; transitions are written at once. @default ${bySizeText((status) => status.refreshInterval)}`,
   }),
+  messages: z
+    .enum(MESSAGE_STYLES, { error: `checkStatus.messages must be one of: ${MESSAGE_STYLES.join(', ')}` })
+    .optional()
+    .meta({
+      description: `full: OpenShift's messages, each starting with the target's label; compact: without the label, which repeats the check's name in every entry. @default ${bySizeText((status) => status.messages)}`,
+    }),
 });
 
 const TopologyObject = z.strictObject({

@@ -152,3 +152,53 @@ test("messages without a known reason (another writer's) are classified by their
 test('withoutLabel drops the check label prefix only', () => {
   assert.equal(withoutLabel(messages.tcpSucceeded('lb', '10.0.0.1:6443')), 'tcp connection to 10.0.0.1:6443 succeeded');
 });
+
+describe('compact messages (no label, large clusters) read as the full ones do', () => {
+  const failing = async (overrides: Partial<ProbeTarget>, port: number) => {
+    const [full, compact] = await Promise.all([
+      probe(target(port, overrides), { timeoutMs: 2000 }),
+      probe(target(port, { ...overrides, label: '' }), { timeoutMs: 2000 }),
+    ]);
+    return { full, compact };
+  };
+
+  test('the same kind, the same HTTP status, and the same text once the label is dropped', async () => {
+    const http = await statusServer();
+    const garbage = await garbageServer();
+    try {
+      const pairs = [
+        await failing({}, await closedPort()),
+        await failing({ host: 'nowhere.p2pnc.invalid' }, 80),
+        await failing({ kind: 'tls' }, garbage.port),
+        await failing({ kind: 'http', path: '/status/503' }, http.port),
+        await failing({}, 0),
+      ];
+      const kinds = pairs.map(({ full, compact }) => {
+        assert.ok(full.message.startsWith('web: '), full.message);
+        assert.ok(!compact.message.startsWith('web'), compact.message);
+        assert.equal(withoutLabel(full.message), compact.message);
+        assert.equal(withoutLabel(compact.message), compact.message, 'a compact message keeps all its text');
+        assert.equal(httpStatusOf(compact.message), httpStatusOf(full.message));
+        const kind = classifyFailure(toLogEntry(compact));
+        assert.equal(kind, classifyFailure(toLogEntry(full)), compact.message);
+        // Read without the reason too (another writer's entries): the text alone tells the layer.
+        assert.equal(classifyFailure({ message: compact.message }), classifyFailure({ message: full.message }));
+        return kind;
+      });
+      assert.deepEqual(kinds, ['refused', 'dns', 'tls', 'http-status', 'config']);
+    } finally {
+      await Promise.all([http.close(), garbage.close()]);
+    }
+  });
+
+  test('a compact message is about a third shorter for a typical node target', () => {
+    const label = 'kubernetes-apiserver-endpoint-node-00002-scale-example-com';
+    const full = messages.tcpFailed(label, '10.16.0.2:6443', '10.16.0.2:6443', 'i/o timeout');
+    const compact = messages.tcpFailed('', '10.16.0.2:6443', '10.16.0.2:6443', 'i/o timeout');
+    assert.equal(
+      compact,
+      'failed to establish a TCP connection to 10.16.0.2:6443: dial tcp 10.16.0.2:6443: i/o timeout',
+    );
+    assert.ok(compact.length < full.length * 0.65, `${compact.length} vs ${full.length}`);
+  });
+});

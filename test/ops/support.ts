@@ -13,7 +13,7 @@ import {
   TIMEOUT_TEXT,
 } from '../../src/runtime/probe/failure.js';
 import * as messages from '../../src/runtime/probe/messages.js';
-import { checkLabel, resolveProbeTarget } from '../../src/runtime/source/check-target.js';
+import { messageLabel, resolveProbeTarget } from '../../src/runtime/source/check-target.js';
 import { record } from '../../src/runtime/status/reducer.js';
 import { formatTime } from '../../src/runtime/status/time.js';
 import type { ProbeResult } from '../../src/runtime/types.js';
@@ -43,7 +43,7 @@ export type Outcome = (check: CheckObject, time: Date) => ProbeResult;
 
 /** What the probe dials: the endpoint, or for the target pod of a node, that pod's IP as EndpointSlices give it. */
 function target(check: CheckObject) {
-  const label = checkLabel(check.metadata.name);
+  const label = messageLabel(check.metadata.name, check.spec);
   const pod = check.spec.targetPod;
   if (pod) {
     const host = podIp(pod.node);
@@ -140,7 +140,7 @@ export async function invalidOutcome(check: CheckObject): Promise<Outcome> {
     success: false,
     latencyMs: 0,
     reason: 'InvalidCheck',
-    message: messages.invalidCheck(checkLabel(check.metadata.name), error),
+    message: messages.invalidCheck(messageLabel(check.metadata.name, check.spec), error),
     failure: 'config',
   });
 }

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { CheckSpecSchema } from '../../src/api/check.js';
 import { diagnose } from '../../src/ops/diagnose.js';
 import { policyForCheck, record, statusPolicy } from '../../src/runtime/status/reducer.js';
+import { probeCheck } from '../../src/runtime/source/check-target.js';
 import { WriteScheduler } from '../../src/runtime/status/write-policy.js';
 import type { ProbeResult } from '../../src/runtime/types.js';
 import { checkStatusSettings, sourceStartJitter } from '../../src/topology/cluster-size.js';
@@ -33,22 +34,24 @@ function cluster(nodes: number, extra: Partial<TopologyInput> = {}): TopologyInp
 describe('checkStatusSettings', () => {
   test('keeps less and writes healthy checks more rarely as the cluster grows', () => {
     const at = (nodes: number) => checkStatusSettings(TopologySchema.parse(cluster(nodes)));
-    assert.deepEqual(at(1), { entries: 20, outages: 20, refreshInterval: '10m' });
-    assert.deepEqual(at(250), { entries: 20, outages: 20, refreshInterval: '10m' });
-    assert.deepEqual(at(251), { entries: 10, outages: 10, refreshInterval: '1h' });
-    assert.deepEqual(at(1000), { entries: 10, outages: 10, refreshInterval: '1h' });
-    assert.deepEqual(at(1001), { entries: 5, outages: 3, refreshInterval: '6h' });
+    assert.deepEqual(at(1), { entries: 20, outages: 20, refreshInterval: '10m', messages: 'full' });
+    assert.deepEqual(at(250), { entries: 20, outages: 20, refreshInterval: '10m', messages: 'full' });
+    assert.deepEqual(at(251), { entries: 10, outages: 10, refreshInterval: '1h', messages: 'full' });
+    assert.deepEqual(at(1000), { entries: 10, outages: 10, refreshInterval: '1h', messages: 'full' });
+    assert.deepEqual(at(1001), { entries: 5, outages: 3, refreshInterval: '6h', messages: 'compact' });
   });
 
   test('the topology overrides any of them', () => {
     const settings = checkStatusSettings(
-      TopologySchema.parse(cluster(3000, { checkStatus: { entries: 12, refreshInterval: '2h' } })),
+      TopologySchema.parse(cluster(3000, { checkStatus: { entries: 12, refreshInterval: '2h', messages: 'full' } })),
     );
-    assert.deepEqual(settings, { entries: 12, outages: 3, refreshInterval: '2h' });
+    assert.deepEqual(settings, { entries: 12, outages: 3, refreshInterval: '2h', messages: 'full' });
   });
 
   test('bad values are refused with the path and the range', () => {
-    const result = TopologySchema.safeParse(cluster(1, { checkStatus: { entries: 50, outages: 0 } as never }));
+    const result = TopologySchema.safeParse(
+      cluster(1, { checkStatus: { entries: 50, outages: 0, messages: 'short' } as never }),
+    );
     assert.equal(result.success, false);
     const messages = result.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     assert.ok(
@@ -57,6 +60,10 @@ describe('checkStatusSettings', () => {
     );
     assert.ok(
       messages.includes('checkStatus.outages: checkStatus.outages must be between 1 and 20'),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.includes('checkStatus.messages: checkStatus.messages must be one of: full, compact'),
       messages.join('\n'),
     );
   });
@@ -98,7 +105,7 @@ describe('expand', () => {
     assert.ok(small.every((check) => check.spec.history === undefined && check.spec.refreshInterval === undefined));
     const large = expand(TopologySchema.parse(cluster(1200)));
     for (const check of large) {
-      assert.deepEqual(check.spec.history, { entries: 5, outages: 3 });
+      assert.deepEqual(check.spec.history, { entries: 5, outages: 3, messages: 'compact' });
       assert.equal(check.spec.refreshInterval, '6h');
       assert.ok(CheckSpecSchema.safeParse(check.spec).success);
     }
@@ -145,6 +152,27 @@ describe('the runtime obeys the spec', () => {
       );
     const roomy = policyForCheck(statusPolicy(), { history: { entries: 20 } });
     assert.equal(roomy.maxOutageLogs, statusPolicy().maxOutageLogs, 'the default keeps its outage logs');
+  });
+
+  test('a check whose spec asks for compact messages gets them, without the label OpenShift repeats', async () => {
+    const lookups = { targetPodAddress: () => undefined, clientCert: () => Promise.reject(new Error('none')) };
+    const name = 'probe-to-api';
+    // Port 9 on loopback: nothing listens there, refused at once.
+    const spec = { sourcePod: 'probe', targetEndpoint: '127.0.0.1:9' };
+    const full = await probeCheck(name, spec, lookups);
+    const compact = await probeCheck(name, { ...spec, history: { messages: 'compact' as const } }, lookups);
+    assert.equal(
+      full.message.startsWith('api: failed to establish a TCP connection to 127.0.0.1:9'),
+      true,
+      full.message,
+    );
+    assert.equal(compact.message, full.message.slice('api: '.length));
+    const invalid = await probeCheck(
+      name,
+      { ...spec, targetEndpoint: 'nowhere', history: { messages: 'compact' } },
+      lookups,
+    );
+    assert.match(invalid.message, /^invalid check: /);
   });
 
   test('one entry still confirms outages: the streak needs at most entries + 1 failures', () => {

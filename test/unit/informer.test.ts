@@ -117,6 +117,45 @@ describe('Informer on a fake clock', { skip: opensslMissing() ?? false }, () => 
     assert.deepEqual(errors, [], 'routine, not reported');
   });
 
+  test('a watch that breaks resumes from the last version after a back-off, without listing again', async () => {
+    const held: HeldWatch[] = [];
+    api.onWatch = (watch) => held.push(watch);
+    const clock = new FakeClock();
+    const { errors, upserts } = start(clock);
+    await until(() => held.length === 1, 'the first watch');
+    held[0]!.send({ type: 'MODIFIED', object: { metadata: { name: 'a', resourceVersion: '310' } } });
+    await until(() => upserts.length === 1, 'the event');
+    // The API server goes away mid-watch (a restart, a load balancer reset); the next watch gets a 503.
+    api.fail('GET', 503);
+    held[0]!.end();
+    await until(() => clock.requested.length === 1, 'a back-off after the failed watch');
+    await clock.advance(clock.requested[0]!);
+    await until(() => held.length === 2, 'the resumed watch');
+    assert.equal(lists().length, 1, 'no relist: every relist scans the whole namespace in the API server');
+    assert.equal(held[1]!.query.get('resourceVersion'), '310');
+    assert.equal(errors.length, 1);
+  });
+
+  test('a failed first list is retried as a list, and a 403 on the watch lists again', async () => {
+    api.fail('GET', 503);
+    let watched = 0;
+    api.onWatch = (watch) => {
+      watched += 1;
+      if (watched === 1) {
+        watch.send({ type: 'ERROR', object: { code: 403, reason: 'Forbidden', message: 'no' } });
+        watch.end();
+      }
+    };
+    const clock = new FakeClock();
+    start(clock);
+    await until(() => clock.requested.length === 1, 'the back-off after the failed list');
+    await clock.advance(clock.requested[0]!);
+    await until(() => clock.requested.length === 2, 'the back-off after the refused watch');
+    await clock.advance(clock.requested[1]!);
+    await until(() => watched === 2, 'the watch after the relist');
+    assert.equal(lists().length, 3, 'the failed list, its retry, and the relist after the 403');
+  });
+
   test('the back-off resets once a watch delivers an event', async () => {
     let round = 0;
     api.onWatch = (watch) => {

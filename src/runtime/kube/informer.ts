@@ -1,6 +1,6 @@
 /**
- * List, then watch from the list's resourceVersion; list again when the watch expires (410) or breaks, with
- * back-off. Keeps a cache by name and reports adds, updates and deletes: the runtime picks up new, changed and
+ * List, then watch from the list's resourceVersion; a watch that breaks resumes from the last version seen, with
+ * back-off, and only an expired version (410) or a refused request lists again. Keeps a cache by name and reports adds, updates and deletes: the runtime picks up new, changed and
  * deleted objects without a restart.
  *
  * Built to be cheap for a control plane with thousands of these at once (every node's source restarting):
@@ -12,7 +12,7 @@
  * - watch timeouts are spread between 5 and 10 minutes, as client-go's reflector does, so watches of sources
  *   started together do not all end and restart together.
  */
-import { KubeApiError, type KubeClient } from './client.js';
+import { isServerUnavailable, KubeApiError, type KubeClient } from './client.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import type { ObjectList, ObjectMeta } from './resources.js';
 
@@ -86,17 +86,25 @@ export class Informer<T extends { metadata: ObjectMeta }> {
     const { random, initialBackoffMs, maxBackoffMs, startJitterMs, clock } = this.timing;
     if (startJitterMs > 0) await sleep(random() * startJitterMs, signal, clock);
     let failures = 0;
+    /** Where the next watch starts; undefined: list first. */
+    let resumeFrom: string | undefined;
     while (!signal.aborted) {
       try {
-        const resourceVersion = await this.list(signal);
-        await this.watchFrom(resourceVersion, signal, () => (failures = 0));
+        resumeFrom ??= await this.list(signal);
+        await this.watchFrom(resumeFrom, signal, () => (failures = 0));
       } catch (error) {
         if (signal.aborted) return;
         // An expired version is routine (the watch cache moved on): list again at once.
         if (error instanceof KubeApiError && error.isExpired) {
           this.lastVersion = undefined;
+          resumeFrom = undefined;
           continue;
         }
+        // A watch the network or a busy server dropped resumes from the last version seen, as client-go's reflector
+        // does: a relist would scan every check in the namespace inside the API server (a CRD has no watch-cache
+        // index), the costliest request a source sends. A server that no longer has that version answers 410.
+        resumeFrom =
+          resumeFrom !== undefined && isServerUnavailable(error) ? (this.lastVersion ?? resumeFrom) : undefined;
         this.handlers.onError?.(error);
         failures += 1;
         const capped = Math.min(initialBackoffMs * 2 ** Math.min(failures - 1, 30), maxBackoffMs);

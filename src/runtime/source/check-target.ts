@@ -22,6 +22,11 @@ export function checkLabel(name: string): string {
   return at >= 0 ? name.slice(at + 4) : name;
 }
 
+/** The prefix of this check's messages: none when its spec asks for compact messages (the spec names the target). */
+export function messageLabel(name: string, spec: CheckSpec | undefined): string {
+  return spec?.history?.messages === 'compact' ? '' : checkLabel(name);
+}
+
 export function intervalMs(spec: CheckSpec): number {
   return (spec.interval && parseDuration(spec.interval)) || DEFAULT_INTERVAL_MS;
 }
@@ -58,7 +63,7 @@ export async function resolveProbeTarget(name: string, spec: CheckSpec, lookups:
     port = spec.targetPod.port;
   }
   const probe = spec.probe ?? { kind: 'tcp' as const };
-  const target: ProbeTarget = { label: checkLabel(name), host, port, kind: probe.kind };
+  const target: ProbeTarget = { label: messageLabel(name, spec), host, port, kind: probe.kind };
   if (probe.path !== undefined) target.path = probe.path;
   if (probe.expectedStatus !== undefined) target.expectedStatus = probe.expectedStatus;
   if (probe.serverName !== undefined) target.serverName = probe.serverName;
@@ -75,17 +80,17 @@ export async function resolveProbeTarget(name: string, spec: CheckSpec, lookups:
 export function probeCheck(name: string, spec: CheckSpec, lookups: Lookups): Promise<ProbeResult> {
   return resolveProbeTarget(name, spec, lookups).then(
     (target) => probe(target, { timeoutMs: timeoutMs(spec) }),
-    (error: Error) => invalidCheck(name, error.message),
+    (error: Error) => invalidCheck(name, error.message, spec),
   );
 }
 
-export function invalidCheck(name: string, message: string): ProbeResult {
+export function invalidCheck(name: string, message: string, spec?: CheckSpec): ProbeResult {
   return {
     time: new Date(),
     success: false,
     latencyMs: 0,
     reason: INVALID_CHECK_REASON,
-    message: invalidCheckMessage(checkLabel(name), message),
+    message: invalidCheckMessage(messageLabel(name, spec), message),
     failure: 'config',
   };
 }
