@@ -3,7 +3,9 @@ import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { heartbeatLeaseName } from '../src/api/heartbeat.js';
 import { commonLabels } from '../src/constructs/labels.js';
-import { SourceRbac } from '../src/constructs/source-rbac.js';
+import { CheckShardAccess, SourceRbac } from '../src/constructs/source-rbac.js';
+import { checkShardNames } from '../src/api/check-shards.js';
+import { checkShards } from '../src/topology/cluster-size.js';
 import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
 import type { PlannedCheck } from '../src/topology/expand.js';
 import { hostNamespaceOf, type Topology } from '../src/topology/schema.js';
@@ -47,6 +49,13 @@ export class RbacChart extends Chart {
       });
       this.sourceAccounts.set(source.name, rbac.serviceAccount);
     }
+    // Per-node sources read and write their node's shard; Deployment sources' leaders sweep every shard.
+    const shardAccounts = topology.sources
+      .filter((source) => source.kind !== 'Sidecar')
+      .map((source) => this.sourceAccounts.get(source.name)!);
+    if (shardAccounts.length > 0)
+      for (const shard of checkShardNames(topology.namespace, checkShards(topology)))
+        new CheckShardAccess(this, `Shard-${shard}`, { namespace: shard, serviceAccounts: shardAccounts });
     this.targetAccount = new kplus.ServiceAccount(this, 'TargetServiceAccount', {
       metadata: {
         name: topology.target.name,

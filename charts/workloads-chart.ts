@@ -7,7 +7,7 @@ import { METRICS_PORT, SourceWorkload } from '../src/constructs/source-workload.
 import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
 import { TargetWorkload } from '../src/constructs/target-workload.js';
 import { needsPingSockets, udpProbePorts } from '../src/constructs/probe-needs.js';
-import { sourceHeartbeatPeriod, sourceStartJitter } from '../src/topology/cluster-size.js';
+import { checkShards, sourceHeartbeatPeriod, sourceStartJitter } from '../src/topology/cluster-size.js';
 import type { PlannedCheck } from '../src/topology/expand.js';
 import { sourceRoles } from '../src/topology/expand.js';
 import { DEFAULT_HOST_TARGET_PORT, hostNamespaceOf, type PodSource, type Topology } from '../src/topology/schema.js';
@@ -49,6 +49,7 @@ export class WorkloadsChart extends Chart {
         serviceAccount: props.sourceAccounts.get(source.name)!,
         startJitter: sourceStartJitter(topology),
         heartbeatPeriod: sourceHeartbeatPeriod(topology),
+        checkShards: checkShards(topology),
         placement:
           source.kind === 'Deployment'
             ? { ...(source.node ? { nodeName: source.node } : {}) }

@@ -43,6 +43,11 @@ export interface SourceWorkloadProps {
    * weigh on the API server (`p2pnc source --heartbeat-period`). @default every probe interval, at most every 60 s
    */
   readonly heartbeatPeriod?: string;
+  /**
+   * Namespaces the per-node sources' checks are spread over (api/check-shards.ts): a DaemonSet's pods find their
+   * node's, a Deployment's leader sweeps them all for staleness (`p2pnc source --check-shards`). @default 1
+   */
+  readonly checkShards?: number;
 }
 
 /**
@@ -79,6 +84,7 @@ export class SourceWorkload extends Construct {
               ? ['--start-jitter', props.startJitter]
               : []),
             ...(props.heartbeatPeriod ? ['--heartbeat-period', props.heartbeatPeriod] : []),
+            ...(props.checkShards && props.checkShards > 1 ? ['--check-shards', String(props.checkShards)] : []),
             ...(metricsPort !== METRICS_PORT ? ['--metrics-port', String(metricsPort)] : []),
           ],
           ports: [{ name: 'metrics', number: metricsPort }],

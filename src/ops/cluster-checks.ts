@@ -1,9 +1,10 @@
 /** Reading the check objects from a cluster, shared by the operator commands (status, diagnose, report, prune). */
 import type { ClusterOptions } from '../cli/cluster-options.js';
-import { KubeClient } from '../runtime/kube/client.js';
+import { KubeApiError, KubeClient } from '../runtime/kube/client.js';
+import { LABEL_CHECKS_OF } from '../api/check-shards.js';
 import { listInPages } from '../runtime/kube/list-pages.js';
 import { loadKubeConfig } from '../runtime/kube/config.js';
-import { paths, type CheckObject } from '../runtime/kube/resources.js';
+import { paths, type CheckObject, type ObjectList, type ObjectMeta } from '../runtime/kube/resources.js';
 import { compareRows, toRow, type CheckRow } from './matrix.js';
 
 export function clusterClient(options: ClusterOptions): KubeClient {
@@ -16,9 +17,27 @@ export function clusterClient(options: ClusterOptions): KubeClient {
 }
 
 /**
- * Every check in the namespace (or those the label selector picks, chosen by the API server), sorted by name so
- * output is stable. Read in pages, each stripped of managedFields, so memory follows the checks' statuses rather than
- * the size of one huge response.
+ * The namespace and its check shards (api/check-shards.ts), found by their label; the namespace alone when the
+ * caller may not list namespaces (a cluster small enough to have no shards needs no such right).
+ */
+export async function checkNamespaces(client: KubeClient, namespace: string): Promise<string[]> {
+  try {
+    const shards = await client.get<ObjectList<{ metadata: ObjectMeta }>>(paths.namespaces(), {
+      query: { labelSelector: `${LABEL_CHECKS_OF}=${namespace}` },
+      timeoutMs: 30_000,
+    });
+    const names = shards.items.map((shard) => shard.metadata.name);
+    return [namespace, ...names.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))];
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 403) return [namespace];
+    throw error;
+  }
+}
+
+/**
+ * Every check in the namespace and its check shards (or those the label selector picks, chosen by the API server),
+ * sorted by name so output is stable. Read in pages, each stripped of managedFields, so memory follows the checks'
+ * statuses rather than the size of one huge response.
  */
 export async function listChecks(
   client: KubeClient,
@@ -26,17 +45,20 @@ export async function listChecks(
   options: { labelSelector?: string; pageSize?: number } = {},
 ): Promise<CheckObject[]> {
   const checks: CheckObject[] = [];
-  await listInPages<CheckObject>(
-    client,
-    paths.checks(namespace),
-    (items) => {
-      for (const check of items) {
-        delete check.metadata.managedFields;
-        checks.push(check);
-      }
-    },
-    { ...options, onRestart: () => (checks.length = 0) },
-  );
+  for (const each of await checkNamespaces(client, namespace)) {
+    const from = checks.length;
+    await listInPages<CheckObject>(
+      client,
+      paths.checks(each),
+      (items) => {
+        for (const check of items) {
+          delete check.metadata.managedFields;
+          checks.push(check);
+        }
+      },
+      { ...options, onRestart: () => (checks.length = from) },
+    );
+  }
   return checks.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
@@ -66,18 +88,20 @@ export async function readCheckRows(options: ClusterOptions, selectors?: readonl
   const client = clusterClient(options);
   try {
     const byName = new Map<string, CheckRow>();
-    for (const labelSelector of selectors ?? [undefined]) {
-      const rows: CheckRow[] = [];
-      await listInPages<CheckObject>(
-        client,
-        paths.checks(options.namespace),
-        (items) => {
-          for (const check of items) rows.push(toRow(check));
-        },
-        { ...(labelSelector ? { labelSelector } : {}), onRestart: () => (rows.length = 0) },
-      );
-      for (const row of rows) byName.set(row.check, row);
-    }
+    const namespaces = await checkNamespaces(client, options.namespace);
+    for (const labelSelector of selectors ?? [undefined])
+      for (const namespace of namespaces) {
+        const rows: CheckRow[] = [];
+        await listInPages<CheckObject>(
+          client,
+          paths.checks(namespace),
+          (items) => {
+            for (const check of items) rows.push(toRow(check));
+          },
+          { ...(labelSelector ? { labelSelector } : {}), onRestart: () => (rows.length = 0) },
+        );
+        for (const row of rows) byName.set(row.check, row);
+      }
     return [...byName.values()].sort(compareRows);
   } finally {
     client.close();

@@ -14,6 +14,7 @@ export const SOURCE_FLAG_DEFAULTS = {
   staleSweepInterval: '10m',
   startJitter: '0s',
   leaseDuration: '15s',
+  checkShards: '1',
 } as const;
 
 export const DEFAULT_CONCURRENCY = Number(SOURCE_FLAG_DEFAULTS.concurrency);

@@ -4,7 +4,8 @@
  *   cost per check (44 KiB full at 20/20 caps, 11 KiB at 5/5; 54 vs 15 apiserver CPU-ms per patch), so large
  *   clusters keep less, drop the label OpenShift repeats in every message, and write healthy checks more rarely.
  *   Transitions are always written at once;
- * - how widely the per-node sources of a DaemonSet spread their first list after a rollout or an API server restart;
+ * - how widely the per-node sources of a DaemonSet spread their first list after a rollout or an API server restart,
+ *   and how many namespaces their checks are spread over, so that each source's list scans a share of them;
  * - how often each source instance renews its heartbeat Lease (3-4.5 apiserver CPU-ms each): every probe interval up to
  *   250 nodes, every 2 and 5 minutes beyond, so heartbeats and refreshes together stay within 0.2 apiserver cores at
  *   5,000 nodes (two per-node sources each). With liveness carried by heartbeats, a healthy check's refresh can be
@@ -28,6 +29,8 @@ interface SizeClass {
   startJitter: string;
   /** How often a source renews its heartbeat at least ('': every probe interval, at most every 60 s). */
   heartbeatPeriod: string;
+  /** Nodes per check shard (api/check-shards.ts); Infinity: one namespace for every check. */
+  nodesPerCheckShard: number;
 }
 
 /** Size classes by node count, smallest first; the first whose bound the cluster does not exceed applies. */
@@ -37,18 +40,21 @@ export const SIZE_CLASSES: readonly SizeClass[] = [
     status: { ...DEFAULT_STATUS_HISTORY, refreshInterval: DEFAULT_REFRESH_INTERVAL, messages: 'full' },
     startJitter: '0s',
     heartbeatPeriod: '',
+    nodesPerCheckShard: Number.POSITIVE_INFINITY,
   },
   {
     upToNodes: 1000,
     status: { entries: 10, outages: 10, refreshInterval: '1h', messages: 'full' },
     startJitter: '10s',
     heartbeatPeriod: '2m',
+    nodesPerCheckShard: Number.POSITIVE_INFINITY,
   },
   {
     upToNodes: Number.POSITIVE_INFINITY,
     status: { entries: 5, outages: 3, refreshInterval: '6h', messages: 'compact' },
     startJitter: '30s',
     heartbeatPeriod: '5m',
+    nodesPerCheckShard: 250,
   },
 ];
 
@@ -77,6 +83,14 @@ export function sourceStartJitter(topology: Pick<Topology, 'nodes'>): string {
 /** How often the sources renew their heartbeats at least (`p2pnc source --heartbeat-period`), '' for every interval. */
 export function sourceHeartbeatPeriod(topology: Pick<Topology, 'nodes'>): string {
   return sizeClass(topology).heartbeatPeriod;
+}
+
+/**
+ * How many namespaces the per-node sources' checks are spread over: the topology's `checkShards`, else one up to
+ * 1,000 nodes and one per 250 nodes beyond (5,000 nodes: 20, 2,000 checks each at 8 checks per node).
+ */
+export function checkShards(topology: Pick<Topology, 'nodes' | 'checkShards'>): number {
+  return topology.checkShards ?? Math.max(1, Math.ceil(topology.nodes.length / sizeClass(topology).nodesPerCheckShard));
 }
 
 /** The spec fields that say so, only where they differ from the runtime's defaults (small clusters' checks stay as they were). */

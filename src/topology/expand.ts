@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CheckSpec } from '../api/check.js';
-import { checkStatusSettings, checkStatusSpec } from './cluster-size.js';
+import { checkShards, checkStatusSettings, checkStatusSpec } from './cluster-size.js';
+import { checkNamespaceOf } from '../api/check-shards.js';
 import { MAX_LABEL_VALUE, nodeLabelValue, shortHash, truncateWithHash } from '../api/labels.js';
 import { checkName, uniqueSlugs } from './naming.js';
 import { CONTROL_PLANE_ROLE, DEFAULT_HOST_TARGET_PORT } from './schema.js';
@@ -26,7 +27,10 @@ export type Layer = 'pod' | 'host';
 
 export interface PlannedCheck {
   name: string;
-  /** Set for checks outside the topology's namespace: a sidecar source's, in its workload's namespace. */
+  /**
+   * Set for checks outside the topology's namespace: a sidecar source's, in its workload's namespace; a per-node
+   * source's, in its node's check shard when the cluster has several (api/check-shards.ts).
+   */
   namespace?: string;
   labels: Record<string, string>;
   /** The full node names, under the label keys, when a node name is too long for a label value (over 63 characters). */
@@ -55,6 +59,7 @@ export function expand(topology: Topology): PlannedCheck[] {
   );
   const checks: PlannedCheck[] = [];
   const statusSpec = checkStatusSpec(checkStatusSettings(topology));
+  const shards = checkShards(topology);
   for (const source of topology.sources) {
     const targets = topology.targets
       .filter((target) => source.targets === undefined || source.targets.includes(target.name))
@@ -65,7 +70,7 @@ export function expand(topology: Topology): PlannedCheck[] {
     for (const sourceNode of sourceNodes(topology, source)) {
       for (const { target, selector } of targets) {
         for (const endpoint of selector(sourceNode))
-          checks.push(plan(topology, source, sourceNode, target, endpoint, slugs, statusSpec));
+          checks.push(plan(topology, source, sourceNode, target, endpoint, slugs, statusSpec, shards));
       }
     }
   }
@@ -253,6 +258,7 @@ function plan(
   endpoint: Endpoint,
   slugs: Map<string, string>,
   statusSpec: Pick<CheckSpec, 'history' | 'refreshInterval'>,
+  shards: number,
 ): PlannedCheck {
   const sourcePart = sourceNode ? `${source.name}-${slugs.get(sourceNode.name)}` : source.name;
   const vantage = vantageOf(source);
@@ -297,7 +303,11 @@ function plan(
   };
   return {
     name: checkName(sourcePart, endpoint.targetPart),
-    ...(source.kind === 'Sidecar' ? { namespace: source.workload.namespace } : {}),
+    ...(source.kind === 'Sidecar'
+      ? { namespace: source.workload.namespace }
+      : source.kind === 'DaemonSet' && sourceNode && shards > 1
+        ? { namespace: checkNamespaceOf(topology.namespace, sourceNode.name, shards) }
+        : {}),
     labels,
     ...(annotations ? { annotations } : {}),
     spec,

@@ -5,10 +5,11 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_IMAGE, MESSAGE_STYLES } from '../api/constants.js';
+import { MAX_CHECK_SHARDS, checkShardName, maxShardedNamespaceLength } from '../api/check-shards.js';
 import { GO_DURATION_PATTERN, parseDuration } from '../api/duration.js';
 import { MTU_SIZE, PROBE_KINDS, RESPONDER_KINDS, UDP_COUNT, UDP_MAX_LOSS_PERCENT } from '../api/probe-kinds.js';
 import { quote } from './echo.js';
-import { bySizeText } from './cluster-size.js';
+import { bySizeText, checkShards } from './cluster-size.js';
 import {
   dns1035Label,
   dnsLabel as dnsLabelFormat,
@@ -492,6 +493,15 @@ const TopologyObject = z.strictObject({
     .strictObject({ port: port.default(6443) })
     .default({ port: 6443 })
     .meta({ description: 'Port of the API server the source talks to (egress NetworkPolicy). @default 6443' }),
+  checkShards: z
+    .int('checkShards must be a whole number')
+    .min(1, `checkShards must be between 1 and ${MAX_CHECK_SHARDS}`)
+    .max(MAX_CHECK_SHARDS, `checkShards must be between 1 and ${MAX_CHECK_SHARDS}`)
+    .optional()
+    .meta({
+      description:
+        "Namespaces <namespace>-checks-<n> the per-node sources' checks are spread over, so each source's list scans one share (the API server has no index for a custom resource's labels). @default 1 up to 1,000 nodes, one per 250 nodes beyond",
+    }),
   checkStatus: CheckStatusSettingsSchema.optional().meta({
     description:
       "What each check's status keeps and how often a healthy one is written: smaller and rarer on large clusters (see the README's sizing)",
@@ -543,6 +553,13 @@ function checkReferences(topology: z.output<typeof TopologyObject>, ctx: Refinem
     if (source.kind === 'DaemonSet') checkRoles(source.roles, ['sources', i, 'roles'], roles, ctx);
   });
   checkVantages(topology, ctx);
+  const shards = checkShards(topology);
+  if (shards > 1 && topology.namespace.length > maxShardedNamespaceLength(shards))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['namespace'],
+      message: `with ${shards} check shards the namespace can have at most ${maxShardedNamespaceLength(shards)} characters (its last shard is ${quote(checkShardName(topology.namespace, shards - 1))}, over 63); choose a shorter namespace or set checkShards`,
+    });
   topology.targets.forEach((target, i) => {
     checkProbeKind(target, ['targets', i], ctx);
     if (target.kind === 'node' || target.kind === 'p2pnc-target')

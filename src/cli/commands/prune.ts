@@ -44,7 +44,11 @@ export function registerPruneCommand(program: Command): void {
           const last = lastProbeTime(check.status);
           const verb = options.dryRun ? 'would delete' : 'deleted';
           if (!options.dryRun)
-            await client.request('DELETE', paths.check(options.namespace, check.metadata.name), { timeoutMs: 30_000 });
+            await client.request(
+              'DELETE',
+              paths.check(check.metadata.namespace ?? options.namespace, check.metadata.name),
+              { timeoutMs: 30_000 },
+            );
           process.stdout.write(`${verb} ${check.metadata.name} (last probed ${last ? formatTime(last) : 'never'})\n`);
         }
         process.stdout.write(

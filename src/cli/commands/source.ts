@@ -29,6 +29,7 @@ interface SourceCommandOptions extends ClusterOptions {
   staleSweepInterval: string;
   startJitter: string;
   heartbeatPeriod?: string;
+  checkShards: string;
 }
 
 /**
@@ -128,6 +129,13 @@ export function registerSourceCommand(program: Command): void {
     )
     .addOption(
       envOption(
+        '--check-shards <n>',
+        "namespaces <namespace>-checks-<n> the per-node sources' checks are spread over (large clusters)",
+        SOURCE_FLAG_DEFAULTS.checkShards,
+      ),
+    )
+    .addOption(
+      envOption(
         '--start-jitter <duration>',
         'wait a random time below this before the first list (thousands of nodes restarting at once)',
         SOURCE_FLAG_DEFAULTS.startJitter,
@@ -196,6 +204,7 @@ function sourceConfig(options: SourceCommandOptions, name: (key: keyof SourceCom
     ...(options.heartbeatPeriod
       ? { heartbeatPeriodMs: duration(options.heartbeatPeriod, name('heartbeatPeriod')) }
       : {}),
+    checkShards: positiveInt(options.checkShards, name('checkShards')),
   };
 }
 

@@ -62,4 +62,5 @@ export const paths = {
   events: (namespace: string) => `/api/v1/namespaces/${namespace}/events`,
   leases: (namespace: string) => `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
   lease: (namespace: string, name: string) => `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`,
+  namespaces: () => '/api/v1/namespaces',
 };

@@ -1,4 +1,5 @@
 /** The source process: metrics server, optional leader election, the prober, and a graceful SIGTERM. */
+import { checkNamespaceOf, checkShardNames } from '../../api/check-shards.js';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { KubeClient } from '../kube/client.js';
@@ -35,6 +36,8 @@ export interface SourceConfig {
   startJitterMs: number;
   /** Renew the heartbeat at least this often, whatever the checks' intervals. @default every shortest interval, <= 60s */
   heartbeatPeriodMs?: number;
+  /** Namespaces the per-node sources' checks are spread over (api/check-shards.ts). @default 1 */
+  checkShards?: number;
 }
 
 export async function runSource(config: SourceConfig): Promise<void> {
@@ -51,9 +54,12 @@ export async function runSource(config: SourceConfig): Promise<void> {
     }),
   );
   const metrics = new SourceMetrics(config.perCheckMetrics);
+  const shards = config.checkShards ?? 1;
   const runnerOptions = {
     source: config.source,
     namespace: config.namespace,
+    ...(config.nodeName ? { checksNamespace: checkNamespaceOf(config.namespace, config.nodeName, shards) } : {}),
+    sweepNamespaces: [config.namespace, ...checkShardNames(config.namespace, shards)],
     ...(config.nodeName ? { nodeName: config.nodeName } : {}),
     concurrency: config.concurrency,
     ...(config.intervalOverrideMs ? { intervalOverrideMs: config.intervalOverrideMs } : {}),

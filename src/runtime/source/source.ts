@@ -22,14 +22,19 @@ import { Heartbeat } from './heartbeat.js';
 import type { Logger } from './log.js';
 import type { ProbeLabels, SourceMetrics } from './metrics.js';
 import { ProbeScheduler } from './scheduler.js';
-import { sweepStaleChecks } from './stale-sweeper.js';
+import { sweepNamespaces } from './stale-sweeper.js';
 import { StatusWriter } from './status-writer.js';
 import { TargetPods } from './target-pods.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_STALE_AFTER_MS } from '../defaults.js';
 
 export interface SourceOptions {
   source: string;
+  /** Where the source's Leases, Secrets and target Services are, and its checks unless `checksNamespace` says. */
   namespace: string;
+  /** Where its checks are: a per-node source's check shard on a large cluster (api/check-shards.ts). @default namespace */
+  checksNamespace?: string;
+  /** Every namespace with checks, for the stale sweep (the namespace and its check shards). @default [namespace] */
+  sweepNamespaces?: readonly string[];
   /** Per-node sources probe only the checks of their node. */
   nodeName?: string;
   concurrency?: number;
@@ -115,9 +120,10 @@ export class SourceRunner {
     );
     this.certificates = new ClientCertificates(client, options.namespace);
     this.events = new EventRecorder(client, { component: 'p2pnc-source', instance: options.identity });
+    const checksNamespace = options.checksNamespace ?? options.namespace;
     this.informer = new Informer<CheckObject>(
       client,
-      paths.checks(options.namespace),
+      paths.checks(checksNamespace),
       this.selector(),
       {
         keep: withoutBookkeeping,
@@ -133,7 +139,7 @@ export class SourceRunner {
       { startJitterMs: options.startJitterMs ?? 0 },
     );
     this.writer = new StatusWriter(client, {
-      namespace: options.namespace,
+      namespace: checksNamespace,
       scheduler: this.writeScheduler,
       cached: (name) => this.informer.cache.get(name),
       caps: (name) => this.checks.get(name)?.policy ?? this.policy,
@@ -212,7 +218,7 @@ export class SourceRunner {
     while (!this.abort.signal.aborted) {
       await sleep(everyMs, this.abort.signal);
       if (this.abort.signal.aborted) return;
-      await sweepStaleChecks(this.client, this.options.namespace, this.staleAfterMs)
+      await sweepNamespaces(this.client, this.options.sweepNamespaces ?? [this.options.namespace], this.staleAfterMs)
         .then(({ marked, stale, failed }) => {
           if (!this.abort.signal.aborted) this.options.metrics.setStaleChecks(this.options.source, stale);
           if (marked.length > 0) this.options.logger.info('marked stale checks', { checks: marked });

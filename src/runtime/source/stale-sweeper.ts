@@ -37,6 +37,23 @@ export async function sweepStaleChecks(
   return sweep;
 }
 
+/** Sweeps each namespace in turn (the checks' namespace and its check shards), adding up what each found. */
+export async function sweepNamespaces(
+  client: KubeClient,
+  namespaces: readonly string[],
+  staleAfterMs: number,
+  now = new Date(),
+): Promise<StaleSweep> {
+  const total: StaleSweep = { marked: [], stale: 0, failed: [] };
+  for (const namespace of namespaces) {
+    const sweep = await sweepStaleChecks(client, namespace, staleAfterMs, now);
+    total.marked.push(...sweep.marked);
+    total.stale += sweep.stale;
+    total.failed.push(...sweep.failed);
+  }
+  return total;
+}
+
 async function sweepOne(
   client: KubeClient,
   namespace: string,
