@@ -1,6 +1,8 @@
 // Check shards: where a per-node source's checks live on a large cluster (api/check-shards.ts), as synth places them
 // and as the runtime finds them from its node name alone.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   checkNamespaceOf,
@@ -74,7 +76,7 @@ describe('the size class', () => {
 
 describe('synth', () => {
   const input = cluster(6, { checkShards: 3 });
-  const { objects } = synthToTemp(input);
+  const { objects, dir } = synthToTemp(input);
   const topology = TopologySchema.parse(input);
 
   test("each per-node check is in its source node's shard; other checks stay in the namespace", () => {
@@ -88,12 +90,18 @@ describe('synth', () => {
     }
   });
 
+  test("the kustomization sets no namespace: it would move the shards' checks into the namespace", () => {
+    const kustomization = readFileSync(join(dir, 'kustomization.yaml'), 'utf8');
+    assert.doesNotMatch(kustomization, /^namespace:/m);
+    assert.match(readFileSync(join(synthToTemp(cluster(6)).dir, 'kustomization.yaml'), 'utf8'), /^namespace: p2pnc$/m);
+  });
+
   test('the shards are restricted namespaces labelled with their namespace', () => {
     const namespaces = objects.filter((object) => object.kind === 'Namespace');
     for (const shard of checkShardNames('p2pnc', 3)) {
       const object = namespaces.find((candidate) => candidate.metadata.name === shard);
-      assert.equal(object?.metadata.labels[LABEL_CHECKS_OF], 'p2pnc', shard);
-      assert.equal(object?.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
+      assert.equal(object?.metadata.labels?.[LABEL_CHECKS_OF], 'p2pnc', shard);
+      assert.equal(object?.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
     }
   });
 
