@@ -7,6 +7,9 @@ import { loadKubeConfig } from '../runtime/kube/config.js';
 import { paths, type CheckObject, type ObjectList, type ObjectMeta } from '../runtime/kube/resources.js';
 import { compareRows, toRow, type CheckRow } from './matrix.js';
 
+/** Namespaces (shards) read at once by readCheckRows. */
+const PARALLEL_READS = 3;
+
 export function clusterClient(options: ClusterOptions): KubeClient {
   return new KubeClient(
     loadKubeConfig({
@@ -89,19 +92,26 @@ export async function readCheckRows(options: ClusterOptions, selectors?: readonl
   try {
     const byName = new Map<string, CheckRow>();
     const namespaces = await checkNamespaces(client, options.namespace);
-    for (const labelSelector of selectors ?? [undefined])
-      for (const namespace of namespaces) {
+    const reads = (selectors ?? [undefined]).flatMap((labelSelector) =>
+      namespaces.map((namespace) => ({ labelSelector, namespace })),
+    );
+    // A few namespaces at once: the API server encodes one page while this process turns another into rows.
+    let next = 0;
+    const reader = async () => {
+      for (let read = reads[next++]; read; read = reads[next++]) {
         const rows: CheckRow[] = [];
         await listInPages<CheckObject>(
           client,
-          paths.checks(namespace),
+          paths.checks(read.namespace),
           (items) => {
             for (const check of items) rows.push(toRow(check));
           },
-          { ...(labelSelector ? { labelSelector } : {}), onRestart: () => (rows.length = 0) },
+          { ...(read.labelSelector ? { labelSelector: read.labelSelector } : {}), onRestart: () => (rows.length = 0) },
         );
         for (const row of rows) byName.set(row.check, row);
       }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, reads.length) }, reader));
     return [...byName.values()].sort(compareRows);
   } finally {
     client.close();
