@@ -84,27 +84,3 @@ export class SourceRbac extends Construct {
     binding.addSubjects(this.serviceAccount);
   }
 }
-
-export interface CheckShardAccessProps {
-  /** The shard namespace (api/check-shards.ts). */
-  readonly namespace: string;
-  /** The sources' ServiceAccounts bound to it. */
-  readonly serviceAccounts: readonly kplus.IServiceAccount[];
-}
-
-/**
- * What the sources may do in a check shard, and no more: read and watch the checks, patch their status, create
- * events about them. The same rules as in the main namespace; no Leases, Secrets or EndpointSlices live there.
- */
-export class CheckShardAccess extends Construct {
-  constructor(scope: Construct, id: string, props: CheckShardAccessProps) {
-    super(scope, id);
-    const metadata = { name: 'p2pnc-sources', namespace: props.namespace, labels: commonLabels('source', 'checks') };
-    const role = new kplus.Role(this, 'Role', { metadata });
-    role.allow(['get', 'list', 'watch'], resource(GROUP, PLURAL));
-    role.allow(['patch'], resource(GROUP, `${PLURAL}/status`));
-    role.allow(['create'], resource('', 'events'));
-    const binding = new kplus.RoleBinding(this, 'RoleBinding', { metadata, role });
-    binding.addSubjects(...props.serviceAccounts);
-  }
-}
