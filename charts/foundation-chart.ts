@@ -5,8 +5,8 @@ import { commonLabels } from '../src/constructs/labels.js';
 import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
 import { HostNamespace } from '../src/constructs/host-network.js';
 import { hostNamespaceOf, usesHostNetwork, type Topology } from '../src/topology/schema.js';
-import { checkShards } from '../src/topology/cluster-size.js';
-import { LABEL_CHECKS_OF, checkShardNames } from '../src/api/check-shards.js';
+import { checkShardNamespaces } from '../src/topology/cluster-size.js';
+import { LABEL_CHECKS_OF } from '../src/api/check-shards.js';
 
 /** The namespace (Pod Security "restricted" enforced, audited and warned), its check shards if any, and the CRD. */
 export class FoundationChart extends Chart {
@@ -32,7 +32,7 @@ export class FoundationChart extends Chart {
       });
     restrictedNamespace('Namespace', topology.namespace);
     // Checks only, no pods; the label is how the operator commands find them.
-    for (const shard of checkShardNames(topology.namespace, checkShards(topology)))
+    for (const shard of checkShardNamespaces(topology))
       restrictedNamespace(`Namespace-${shard}`, shard, { [LABEL_CHECKS_OF]: topology.namespace });
     new CheckCrd(this, 'CheckCrd');
     if (usesHostNetwork(topology))

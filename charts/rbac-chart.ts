@@ -5,8 +5,7 @@ import { heartbeatLeaseName } from '../src/api/heartbeat.js';
 import { commonLabels } from '../src/constructs/labels.js';
 import { CheckShardAccess } from '../src/constructs/check-shard-access.js';
 import { SourceRbac } from '../src/constructs/source-rbac.js';
-import { checkShardNames } from '../src/api/check-shards.js';
-import { checkShards } from '../src/topology/cluster-size.js';
+import { checkShardNamespaces } from '../src/topology/cluster-size.js';
 import { assignSyncWave, SyncWave } from '../src/constructs/sync-wave.js';
 import type { PlannedCheck } from '../src/topology/expand.js';
 import { hostNamespaceOf, type Topology } from '../src/topology/schema.js';
@@ -55,7 +54,7 @@ export class RbacChart extends Chart {
       .filter((source) => source.kind !== 'Sidecar')
       .map((source) => this.sourceAccounts.get(source.name)!);
     if (shardAccounts.length > 0)
-      for (const shard of checkShardNames(topology.namespace, checkShards(topology)))
+      for (const shard of checkShardNamespaces(topology))
         new CheckShardAccess(this, `Shard-${shard}`, { namespace: shard, serviceAccounts: shardAccounts });
     this.targetAccount = new kplus.ServiceAccount(this, 'TargetServiceAccount', {
       metadata: {

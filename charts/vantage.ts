@@ -1,6 +1,5 @@
 /** Facts about the vantage points a topology uses, shared by the charts. */
-import { checkShardNames } from '../src/api/check-shards.js';
-import { checkShards } from '../src/topology/cluster-size.js';
+import { checkShardNamespaces } from '../src/topology/cluster-size.js';
 import { hostNamespaceOf, usesHostNetwork, type Topology } from '../src/topology/schema.js';
 
 /** Whether a target of layer host needs the host-network target DaemonSet. */
@@ -18,7 +17,7 @@ export function otherNamespaces(topology: Topology): string[] {
   const namespaces = new Set<string>();
   if (usesHostNetwork(topology)) namespaces.add(hostNamespaceOf(topology));
   for (const source of topology.sources) if (source.kind === 'Sidecar') namespaces.add(source.workload.namespace);
-  for (const shard of checkShardNames(topology.namespace, checkShards(topology))) namespaces.add(shard);
+  for (const shard of checkShardNamespaces(topology)) namespaces.add(shard);
   namespaces.delete(topology.namespace);
   return [...namespaces].sort();
 }

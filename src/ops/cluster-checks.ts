@@ -7,7 +7,7 @@ import { loadKubeConfig } from '../runtime/kube/config.js';
 import { paths, type CheckObject, type ObjectList, type ObjectMeta } from '../runtime/kube/resources.js';
 import { compareRows, toRow, type CheckRow } from './matrix.js';
 
-/** Namespaces (shards) read at once by readCheckRows. */
+/** Namespaces (shards) read at once. */
 const PARALLEL_READS = 3;
 
 export function clusterClient(options: ClusterOptions): KubeClient {
@@ -38,31 +38,62 @@ export async function checkNamespaces(client: KubeClient, namespace: string): Pr
 }
 
 /**
+ * Reads every namespace once per label selector (undefined: all checks), a few reads at once: the API server encodes
+ * one page while this process turns another into values. Pages are mapped as they arrive, so memory follows what
+ * `map` keeps rather than the size of one huge response; a check picked by several selectors is kept once.
+ */
+async function readEach<T>(
+  client: KubeClient,
+  namespaces: readonly string[],
+  selectors: readonly (string | undefined)[],
+  map: (check: CheckObject) => T,
+  pageSize?: number,
+): Promise<Map<string, T>> {
+  const byName = new Map<string, T>();
+  const reads = selectors.flatMap((labelSelector) => namespaces.map((namespace) => ({ labelSelector, namespace })));
+  let next = 0;
+  const reader = async () => {
+    for (let read = reads[next++]; read; read = reads[next++]) {
+      const values: Array<[string, T]> = [];
+      await listInPages<CheckObject>(
+        client,
+        paths.checks(read.namespace),
+        (items) => {
+          for (const check of items) values.push([check.metadata.name, map(check)]);
+        },
+        {
+          ...(read.labelSelector ? { labelSelector: read.labelSelector } : {}),
+          ...(pageSize ? { pageSize } : {}),
+          onRestart: () => (values.length = 0),
+        },
+      );
+      for (const [name, value] of values) byName.set(name, value);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, reads.length) }, reader));
+  return byName;
+}
+
+/** The check as the operator commands keep it: without managedFields, the bulk of a small object. */
+function withoutManagedFields(check: CheckObject): CheckObject {
+  delete check.metadata.managedFields;
+  return check;
+}
+
+const byCheckName = (a: CheckObject, b: CheckObject) => a.metadata.name.localeCompare(b.metadata.name);
+
+/**
  * Every check in the namespace and its check shards (or those the label selector picks, chosen by the API server),
- * sorted by name so output is stable. Read in pages, each stripped of managedFields, so memory follows the checks'
- * statuses rather than the size of one huge response.
+ * sorted by name so output is stable, each stripped of managedFields.
  */
 export async function listChecks(
   client: KubeClient,
   namespace: string,
   options: { labelSelector?: string; pageSize?: number } = {},
 ): Promise<CheckObject[]> {
-  const checks: CheckObject[] = [];
-  for (const each of await checkNamespaces(client, namespace)) {
-    const from = checks.length;
-    await listInPages<CheckObject>(
-      client,
-      paths.checks(each),
-      (items) => {
-        for (const check of items) {
-          delete check.metadata.managedFields;
-          checks.push(check);
-        }
-      },
-      { ...options, onRestart: () => (checks.length = from) },
-    );
-  }
-  return checks.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  const namespaces = await checkNamespaces(client, namespace);
+  const checks = await readEach(client, namespaces, [options.labelSelector], withoutManagedFields, options.pageSize);
+  return [...checks.values()].sort(byCheckName);
 }
 
 /**
@@ -72,12 +103,9 @@ export async function listChecks(
 export async function readChecks(options: ClusterOptions, selectors?: readonly string[]): Promise<CheckObject[]> {
   const client = clusterClient(options);
   try {
-    if (!selectors) return await listChecks(client, options.namespace);
-    const byName = new Map<string, CheckObject>();
-    for (const labelSelector of selectors)
-      for (const check of await listChecks(client, options.namespace, { labelSelector }))
-        byName.set(check.metadata.name, check);
-    return [...byName.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    const namespaces = await checkNamespaces(client, options.namespace);
+    const checks = await readEach(client, namespaces, selectors ?? [undefined], withoutManagedFields);
+    return [...checks.values()].sort(byCheckName);
   } finally {
     client.close();
   }
@@ -90,29 +118,9 @@ export async function readChecks(options: ClusterOptions, selectors?: readonly s
 export async function readCheckRows(options: ClusterOptions, selectors?: readonly string[]): Promise<CheckRow[]> {
   const client = clusterClient(options);
   try {
-    const byName = new Map<string, CheckRow>();
     const namespaces = await checkNamespaces(client, options.namespace);
-    const reads = (selectors ?? [undefined]).flatMap((labelSelector) =>
-      namespaces.map((namespace) => ({ labelSelector, namespace })),
-    );
-    // A few namespaces at once: the API server encodes one page while this process turns another into rows.
-    let next = 0;
-    const reader = async () => {
-      for (let read = reads[next++]; read; read = reads[next++]) {
-        const rows: CheckRow[] = [];
-        await listInPages<CheckObject>(
-          client,
-          paths.checks(read.namespace),
-          (items) => {
-            for (const check of items) rows.push(toRow(check));
-          },
-          { ...(read.labelSelector ? { labelSelector: read.labelSelector } : {}), onRestart: () => (rows.length = 0) },
-        );
-        for (const row of rows) byName.set(row.check, row);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, reads.length) }, reader));
-    return [...byName.values()].sort(compareRows);
+    const rows = await readEach(client, namespaces, selectors ?? [undefined], toRow);
+    return [...rows.values()].sort(compareRows);
   } finally {
     client.close();
   }

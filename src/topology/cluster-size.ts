@@ -14,6 +14,7 @@
 import type { CheckSpec } from '../api/check.js';
 import { DEFAULT_REFRESH_INTERVAL, DEFAULT_STATUS_HISTORY, type MessageStyle } from '../api/constants.js';
 import type { Topology } from './schema.js';
+import { checkShardNames } from '../api/check-shards.js';
 
 export interface CheckStatusSettings {
   entries: number;
@@ -91,6 +92,11 @@ export function sourceHeartbeatPeriod(topology: Pick<Topology, 'nodes'>): string
  */
 export function checkShards(topology: Pick<Topology, 'nodes' | 'checkShards'>): number {
   return topology.checkShards ?? Math.max(1, Math.ceil(topology.nodes.length / sizeClass(topology).nodesPerCheckShard));
+}
+
+/** The check shard namespaces of this topology (api/check-shards.ts); none when every check stays in its namespace. */
+export function checkShardNamespaces(topology: Pick<Topology, 'nodes' | 'checkShards' | 'namespace'>): string[] {
+  return checkShardNames(topology.namespace, checkShards(topology));
 }
 
 /** The spec fields that say so, only where they differ from the runtime's defaults (small clusters' checks stay as they were). */

@@ -1,7 +1,7 @@
 /**
  * List, then watch from the list's resourceVersion; a watch that breaks resumes from the last version seen, with
- * back-off, and only an expired version (410) or a refused request lists again. Keeps a cache by name and reports adds, updates and deletes: the runtime picks up new, changed and
- * deleted objects without a restart.
+ * back-off, and only an expired version (410) or a refused request lists again. Keeps a cache by name and reports
+ * adds, updates and deletes: the runtime picks up new, changed and deleted objects without a restart.
  *
  * Built to be cheap for a control plane with thousands of these at once (every node's source restarting):
  * - lists are served from the API server's watch cache (resourceVersion 0 at first, then "not older than" the
