@@ -500,7 +500,7 @@ const TopologyObject = z.strictObject({
     .optional()
     .meta({
       description:
-        "Namespaces <namespace>-checks-<n> the per-node sources' checks are spread over, so each source's list scans one share (the API server has no index for a custom resource's labels). @default 1 up to 1,000 nodes, one per 250 nodes beyond",
+        "Namespaces <namespace>-checks-<n> the per-node sources' checks are spread over, so each source's list scans one share (the API server has no index for a custom resource's labels). @default 1 up to 1,000 nodes, one per 100 nodes beyond",
     }),
   checkStatus: CheckStatusSettingsSchema.optional().meta({
     description:

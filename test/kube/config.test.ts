@@ -158,3 +158,28 @@ describe('tls-server-name', { skip: missing !== undefined && process.env.CI !== 
     assert.deepEqual(await reach({ 'tls-server-name': 'localhost' }), { kind: 'Status' });
   });
 });
+
+describe('kubeconfig credentials that are not PEM', () => {
+  test('a client key or CA that cannot be parsed is refused when the client is made, naming what to fix', () => {
+    const file = join(work, 'bad-key');
+    writeFileSync(
+      file,
+      stringify({
+        'current-context': 'a',
+        contexts: [context('a', 'c', 'u')],
+        clusters: [
+          cluster('c', 'https://127.0.0.1:1', {
+            'certificate-authority-data': Buffer.from('not a certificate').toString('base64'),
+          }),
+        ],
+        users: [{ name: 'u', user: { 'client-key-data': Buffer.from('not a key').toString('base64') } }],
+      }),
+    );
+    assert.throws(
+      () => new KubeClient(kubeconfigFile(file)),
+      (error: Error) =>
+        error.name === 'UserError' &&
+        /certificate-authority, client-certificate or client-key could not be loaded .*PEM/.test(error.message),
+    );
+  });
+});

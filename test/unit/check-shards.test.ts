@@ -41,25 +41,25 @@ describe('checkNamespaceOf', () => {
     assert.deepEqual(checkShardNames('p2pnc', 1), []);
   });
 
-  test('a node always lands in the same shard, and 5,000 nodes spread evenly over 20', () => {
+  test('a node always lands in the same shard, and 5,000 nodes spread evenly over 50', () => {
     const counts = new Map<string, number>();
     for (let i = 0; i < 5000; i++) {
-      const shard = checkNamespaceOf('p2pnc', `node-${i}.example.com`, 20);
-      assert.equal(checkNamespaceOf('p2pnc', `node-${i}.example.com`, 20), shard);
+      const shard = checkNamespaceOf('p2pnc', `node-${i}.example.com`, 50);
+      assert.equal(checkNamespaceOf('p2pnc', `node-${i}.example.com`, 50), shard);
       counts.set(shard, (counts.get(shard) ?? 0) + 1);
     }
-    assert.deepEqual([...counts.keys()].sort(), checkShardNames('p2pnc', 20).sort());
-    for (const [shard, count] of counts) assert.ok(count > 180 && count < 320, `${shard}: ${count} of 5,000 nodes`);
+    assert.deepEqual([...counts.keys()].sort(), checkShardNames('p2pnc', 50).sort());
+    for (const [shard, count] of counts) assert.ok(count > 60 && count < 140, `${shard}: ${count} of 5,000 nodes`);
   });
 });
 
 describe('the size class', () => {
-  test('one namespace up to 1,000 nodes, one shard per 250 nodes beyond; the topology overrides', () => {
+  test('one namespace up to 1,000 nodes, one shard per 100 nodes beyond; the topology overrides', () => {
     const at = (nodes: number, extra: Partial<TopologyInput> = {}) =>
       checkShards(TopologySchema.parse(cluster(nodes, extra)));
     assert.equal(at(1000), 1);
-    assert.equal(at(1001), 5);
-    assert.equal(at(5000), 20);
+    assert.equal(at(1001), 11);
+    assert.equal(at(5000), 50);
     assert.equal(at(3, { checkShards: 4 }), 4);
     assert.equal(at(5000, { checkShards: 1 }), 1);
   });

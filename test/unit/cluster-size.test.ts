@@ -92,10 +92,10 @@ describe('DaemonSet sources spread their first list on large clusters', () => {
     };
     assert.deepEqual(argsOf(3), { probe: 'source --source probe', mesh: 'source --source mesh --per-node' });
     // Heartbeats renewed every 5 minutes, not every interval: within the write budget at 5,000 nodes. The checks
-    // are spread over one shard per 250 nodes (check-shards.test.ts).
+    // are spread over one shard per 100 nodes (check-shards.test.ts).
     assert.deepEqual(argsOf(1200), {
-      probe: 'source --source probe --heartbeat-period 5m --check-shards 5',
-      mesh: 'source --source mesh --per-node --start-jitter 30s --heartbeat-period 5m --check-shards 5',
+      probe: 'source --source probe --heartbeat-period 5m --check-shards 12',
+      mesh: 'source --source mesh --per-node --start-jitter 30s --heartbeat-period 5m --check-shards 12',
     });
   });
 });

@@ -1,9 +1,11 @@
 /** A small Kubernetes API client over node:https: JSON requests, merge patches and watches. */
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { KubeConfig } from './config.js';
 import { ConnectProxyAgent } from './proxy-agent.js';
 import { P2PNC_VERSION } from '../../api/version.js';
+import { UserError } from '../../util/errors.js';
 
 export class KubeApiError extends Error {
   constructor(
@@ -55,9 +57,7 @@ export class KubeClient {
     const options = {
       keepAlive: true,
       maxSockets: 8,
-      ...(config.ca ? { ca: config.ca } : {}),
-      ...(config.cert ? { cert: config.cert } : {}),
-      ...(config.key ? { key: config.key } : {}),
+      secureContext: tlsContext(config),
       rejectUnauthorized: !config.insecureSkipTlsVerify,
       ...(config.tlsServerName ? { servername: config.tlsServerName } : {}),
     };
@@ -162,11 +162,29 @@ export class KubeClient {
   }
 }
 
+/**
+ * The CA and client certificate parsed once per client: given as agent options, Node parses them again for every
+ * connection, which thousands of sources reconnecting at once pay for.
+ */
+function tlsContext(config: KubeConfig): SecureContext {
+  try {
+    return createSecureContext({
+      ...(config.ca ? { ca: config.ca } : {}),
+      ...(config.cert ? { cert: config.cert } : {}),
+      ...(config.key ? { key: config.key } : {}),
+    });
+  } catch (error) {
+    throw new UserError(
+      `the kubeconfig's certificate-authority, client-certificate or client-key could not be loaded (${(error as Error).message}); check that each is a PEM file or PEM data`,
+    );
+  }
+}
+
+/** A body decoded once: decoding and joining each chunk as a string costs a list of thousands of checks dearly. */
 async function readBody(response: IncomingMessage): Promise<string> {
-  response.setEncoding('utf8');
-  let text = '';
-  for await (const chunk of response as AsyncIterable<string>) text += chunk;
-  return text;
+  const chunks: Buffer[] = [];
+  for await (const chunk of response as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function apiError(status: number, text: string): KubeApiError {
