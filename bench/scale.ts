@@ -30,7 +30,8 @@
  *   node --import tsx bench/scale.ts [--nodes 500[,2000]] [--caps 20/20[,5/5]] [--min-available-gib 3]
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request as httpsRequest } from 'node:https';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -370,27 +371,39 @@ async function retried<T>(attempt: () => Promise<T>): Promise<T> {
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-interface StatusRun {
+interface CommandRun {
   ms: number;
   peakRss: number;
   /** The CLI's own CPU (user + system). */
   cpuMs: number;
   code: number;
+  /** Exited as the command does when it did its job. */
+  ok: boolean;
   error: string;
+  /** The API server's CPU while the command ran. */
+  apiCpuMs: number;
 }
 
-/** `p2pnc status -o json > /dev/null` as a real process: wall time, its CPU and peak RSS from /usr/bin/time -v. */
-function runStatus(kubeconfig: string): Promise<StatusRun> {
+/** The operator commands measured on the whole cluster, and the exit codes that mean they did their job. */
+const OPERATOR_COMMANDS = {
+  status: { args: ['status', '-o', 'json'], exitCodes: [0] },
+  // 3 and 4: findings of warning or critical severity.
+  diagnose: { args: ['diagnose', '-o', 'json'], exitCodes: [0, 3, 4] },
+  // Written atomically (a temporary file renamed over it), so never to a device such as /dev/null.
+  report: { args: ['report', '--html', join(tmpdir(), `p2pnc-bench-scale-${process.pid}.html`)], exitCodes: [0] },
+} as const;
+type OperatorCommand = keyof typeof OPERATOR_COMMANDS;
+
+/** `p2pnc <command> > /dev/null` as a real process: wall time, its CPU and peak RSS from /usr/bin/time -v. */
+function runCommand(kubeconfig: string, command: OperatorCommand): Promise<Omit<CommandRun, 'apiCpuMs'>> {
   const argv = [
     process.execPath,
     join(ROOT, 'bin/p2pnc.js'),
-    'status',
+    ...OPERATOR_COMMANDS[command].args,
     '--kubeconfig',
     kubeconfig,
     '-n',
     NAMESPACE,
-    '-o',
-    'json',
   ];
   const started = performance.now();
   return new Promise((done) => {
@@ -408,6 +421,7 @@ function runStatus(kubeconfig: string): Promise<StatusRun> {
         peakRss: Number(peak?.[1] ?? 0) * KiB,
         cpuMs: (seconds('User') + seconds('System')) * 1000,
         code: code ?? -1,
+        ok: (OPERATOR_COMMANDS[command].exitCodes as readonly number[]).includes(code ?? -1),
         error: error.trim(),
       });
     });
@@ -444,10 +458,8 @@ interface RunResult {
   listMs: number;
   pagedMs: number;
   pagedCount: number;
-  status: StatusRun;
-  /** The API server's CPU while `status` ran. */
-  statusApiCpuMs: number;
-  statusBase: { ms: number; peakRss: number };
+  commands: Record<OperatorCommand, CommandRun>;
+  statusBase: { ms: number; peakRss: number; cpuMs: number };
   cpuMsPerPatch: number;
   /** Source instances (one per DaemonSet source and node), each renewing a heartbeat Lease every period. */
   heartbeats: number;
@@ -548,7 +560,7 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     const heapBase = await liveHeap();
     console.log(`  API server before any check: RSS ${gib(apiRssBase)}, live heap ${gib(heapBase)}`);
     // `p2pnc status` with no check: its fixed cost (node, the CLI, one request), the base of its extrapolation.
-    const statusBase = await runStatus(cluster.kubeconfig);
+    const statusBase = await runCommand(cluster.kubeconfig, 'status');
     const etcdDbBase = metricValue(await etcdMetrics(), 'etcd_mvcc_db_total_size_in_bytes');
 
     // Every check, by server-side apply (as kubectl apply --server-side: field manager kubectl).
@@ -632,20 +644,24 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     paged.length = 0;
     console.log(`  listChecks (pages of ${LIST_PAGE_SIZE}): ${pagedCount} checks in ${(pagedMs / 1000).toFixed(2)} s`);
     checkGuard();
-    let cpu = cpuMs(apiPid);
-    const status = await runStatus(cluster.kubeconfig);
-    const statusApiCpuMs = cpuMs(apiPid) - cpu;
-    console.log(
-      `  p2pnc status -o json: exit ${status.code} in ${(status.ms / 1000).toFixed(2)} s, peak RSS ${mib(status.peakRss)}, CLI ${(status.cpuMs / 1000).toFixed(1)} CPU-s, apiserver ${(statusApiCpuMs / 1000).toFixed(1)} CPU-s${status.error ? ` (${status.error})` : ''}`,
-    );
-    checkGuard();
+    const commands = {} as Record<OperatorCommand, CommandRun>;
+    for (const command of Object.keys(OPERATOR_COMMANDS) as OperatorCommand[]) {
+      const cpu = cpuMs(apiPid);
+      const run = await runCommand(cluster.kubeconfig, command);
+      commands[command] = { ...run, apiCpuMs: cpuMs(apiPid) - cpu };
+      console.log(
+        `  p2pnc ${OPERATOR_COMMANDS[command].args.join(' ')}: exit ${run.code} in ${secs(run.ms)}, peak RSS ${mib(run.peakRss)}, CLI ${cpuSecs(run.cpuMs)}, apiserver ${cpuSecs(commands[command].apiCpuMs)}${run.error ? ` (${run.error})` : ''}`,
+      );
+      checkGuard();
+    }
+    rmSync(OPERATOR_COMMANDS.report.args[2], { force: true });
 
     // Steady writes: the API server's CPU per status patch, at a fixed rate, less its idle CPU.
     await sleep(3000);
     // The API server digests the load for a while (garbage collection, the watch cache): wait until it idles, for
     // at most 2 minutes, so its idle CPU is not subtracted from the writes measured next. Still busy: say so.
     const idleWindowMs = 10_000;
-    cpu = cpuMs(apiPid);
+    let cpu = cpuMs(apiPid);
     let idleCpuRate = Number.POSITIVE_INFINITY;
     for (let waited = 0; waited < 120_000 && idleCpuRate > MAX_IDLE_CORES; waited += idleWindowMs) {
       cpu = cpuMs(apiPid);
@@ -900,8 +916,7 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
       listMs: list.ms,
       pagedMs,
       pagedCount,
-      status,
-      statusApiCpuMs,
+      commands,
       statusBase,
       cpuMsPerPatch,
       heartbeats: beats.length,
@@ -1066,27 +1081,27 @@ function figures(r: RunResult): Figure[] {
     { label: 'LIST all, unpaginated: bytes', value: r.listBytes, show: mib, at5000: linear(r.listBytes) },
     { label: 'LIST all, unpaginated: time', value: r.listMs, show: secs, at5000: linear(r.listMs) },
     { label: `listChecks (pages of ${LIST_PAGE_SIZE}): time`, value: r.pagedMs, show: secs, at5000: linear(r.pagedMs) },
-    {
-      label: '`p2pnc status -o json`: time',
-      value: r.status.ms,
-      show: secs,
-      at5000: linear(r.status.ms, r.statusBase.ms),
-      goal: { limit: GOALS.statusSeconds * 1000, text: '<= 30 s' },
-    },
-    { label: '`p2pnc status -o json`: CLI CPU', value: r.status.cpuMs, show: cpuSecs, at5000: linear(r.status.cpuMs) },
-    {
-      label: '`p2pnc status -o json`: apiserver CPU',
-      value: r.statusApiCpuMs,
-      show: cpuSecs,
-      at5000: linear(r.statusApiCpuMs),
-    },
-    {
-      label: '`p2pnc status -o json`: peak RSS',
-      value: r.status.peakRss,
-      show: mib,
-      at5000: linear(r.status.peakRss, r.statusBase.peakRss),
-      goal: { limit: GOALS.statusRssBytes, text: '<= 1 GB' },
-    },
+    ...Object.entries(r.commands).flatMap(([command, run]): Figure[] => {
+      const name = `\`p2pnc ${command}\``;
+      return [
+        {
+          label: `${name}: time`,
+          value: run.ok ? run.ms : Number.POSITIVE_INFINITY,
+          show: (v) => (Number.isFinite(v) ? secs(v) : `failed (exit ${run.code})`),
+          at5000: run.ok ? linear(run.ms, r.statusBase.ms) : Number.POSITIVE_INFINITY,
+          goal: { limit: GOALS.statusSeconds * 1000, text: '<= 30 s' },
+        },
+        { label: `${name}: CLI CPU`, value: run.cpuMs, show: cpuSecs, at5000: linear(run.cpuMs, r.statusBase.cpuMs) },
+        { label: `${name}: apiserver CPU`, value: run.apiCpuMs, show: cpuSecs, at5000: linear(run.apiCpuMs) },
+        {
+          label: `${name}: peak RSS`,
+          value: run.peakRss,
+          show: mib,
+          at5000: linear(run.peakRss, r.statusBase.peakRss),
+          goal: { limit: GOALS.statusRssBytes, text: '<= 1 GB' },
+        },
+      ];
+    }),
     {
       label: 'apiserver CPU per status patch',
       value: r.cpuMsPerPatch,
@@ -1193,7 +1208,8 @@ function report(r: RunResult): void {
       `${figure.label} ${figure.show(at)} ${figure.goal.text} (${where}, caps ${r.caps.maxEntries}/${r.caps.maxOutages})`,
     );
   }
-  if (r.status.code !== 0) console.log(`  p2pnc status failed: exit ${r.status.code} ${r.status.error}`);
+  for (const [command, run] of Object.entries(r.commands))
+    if (!run.ok) console.log(`  p2pnc ${command} failed: exit ${run.code} ${run.error}`);
 }
 
 /** With two sizes at the same caps: the line through both, which does not assume cost is proportional to nodes. */

@@ -123,6 +123,16 @@ export function sourceLiveness(
   return [...seen.values()];
 }
 
+/**
+ * readHeartbeatsFor started now, to be awaited once the checks are read: the two reads overlap. Awaiting it throws what
+ * the read threw; until then a failure is held, not reported as unhandled.
+ */
+export function readHeartbeatsAlongside(options: ClusterOptions & { fromFile?: string }): Promise<HeartbeatsRead> {
+  const read = readHeartbeatsFor(options);
+  read.catch(() => {});
+  return read;
+}
+
 /** The heartbeats for a command's checks: from --from-file when given, else from the cluster. */
 export async function readHeartbeatsFor(options: ClusterOptions & { fromFile?: string }): Promise<HeartbeatsRead> {
   if (options.fromFile) return { heartbeats: readSavedHeartbeats(options.fromFile) };

@@ -21,7 +21,7 @@ export function registerDiagnoseCommand(program: Command): void {
     // Type-only import of the formats: the renderer itself loads only when the command runs.
     .addOption(outputFormatOption<DiagnoseFormat>(['text', 'json', 'yaml']))
     .action(async (options: DiagnoseOptions, self: Command) => {
-      const [{ diagnoseRows }, { exitCodeFor }, { renderDiagnosis }, { stdoutPalette }, { readHeartbeatsFor }] =
+      const [{ diagnoseRows }, { exitCodeFor }, { renderDiagnosis }, { stdoutPalette }, { readHeartbeatsAlongside }] =
         await Promise.all([
           import('../../ops/diagnose.js'),
           import('../../ops/findings.js'),
@@ -29,8 +29,9 @@ export function registerDiagnoseCommand(program: Command): void {
           import('../../ops/format.js'),
           import('../../ops/heartbeats.js'),
         ]);
+      const heartbeatsRead = readHeartbeatsAlongside(options);
       const { rows, now, namespace } = await readRowsFrom(options, self);
-      const { heartbeats, unreadable } = await readHeartbeatsFor(options);
+      const { heartbeats, unreadable } = await heartbeatsRead;
       if (unreadable)
         process.stderr.write(
           `note: ${unreadable}; sources are judged by their results' age alone (slower to notice a quiet one)\n`,

@@ -27,12 +27,13 @@ export function registerReportCommand(program: Command): void {
       import('../../ops/report-html.js'),
       import('../../util/write-file.js'),
     ]);
+    const { readHeartbeatsAlongside, sourceLiveness } = await import('../../ops/heartbeats.js');
+    const heartbeatsRead = readHeartbeatsAlongside(options);
     const { checks, now } = await readChecksFrom(options, self);
     const subject =
       options.fromFile ?? `namespace ${options.namespace}${options.context ? ` (context ${options.context})` : ''}`;
-    const { readHeartbeatsFor, sourceLiveness } = await import('../../ops/heartbeats.js');
     const { toRows } = await import('../../ops/matrix.js');
-    const { heartbeats, unreadable } = await readHeartbeatsFor(options);
+    const { heartbeats, unreadable } = await heartbeatsRead;
     if (unreadable) process.stderr.write(`note: ${unreadable}; quiet sources are not shown\n`);
     const sources = sourceLiveness(toRows(checks), heartbeats, now);
     const html = renderReportHtml(checks, { now, subject, sources });

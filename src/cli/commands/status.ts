@@ -59,6 +59,9 @@ export function registerStatusCommand(program: Command): void {
         // The API server picks the checks of the named sources, nodes and targets. When a name matches nothing, the
         // whole namespace is read, so the error lists the names that do exist.
         const selectors = options.fromFile ? undefined : serverSelectors(filter);
+        // The heartbeats (one Lease per source instance) are read while the checks are.
+        const { readHeartbeatsAlongside, sourceLiveness } = await import('../../ops/heartbeats.js');
+        const heartbeatsRead = readHeartbeatsAlongside(options);
         const read = await readRowsFrom(options, self, selectors);
         const now = read.now;
         let rows;
@@ -68,8 +71,7 @@ export function registerStatusCommand(program: Command): void {
           if (!(selectors && error instanceof UsageError)) throw error;
           rows = applyFilter((await readRowsFrom(options, self)).rows, filter);
         }
-        const { readHeartbeatsFor, sourceLiveness } = await import('../../ops/heartbeats.js');
-        const { heartbeats, unreadable } = await readHeartbeatsFor(options);
+        const { heartbeats, unreadable } = await heartbeatsRead;
         if (unreadable) process.stderr.write(`note: ${unreadable}; quiet sources are not shown\n`);
         const sources = sourceLiveness(rows, heartbeats, now);
         process.stdout.write(renderStatus({ time: now, rows, sources }, format, palette));
