@@ -88,13 +88,27 @@ export async function readRowsFrom(
   command?: Command,
   selectors?: readonly string[],
 ): Promise<{ rows: CheckRow[]; now: Date; namespace: string }> {
+  const { toRow, compareRows } = await import('../ops/matrix.js');
+  const { items, now, namespace } = await readMappedFrom(options, command, toRow, selectors);
+  return { rows: items.sort(compareRows), now, namespace };
+}
+
+/**
+ * Like readChecksFrom, each check turned by `map` as it is read: from the cluster a page at a time, the objects then
+ * dropped, so a command that keeps less than the whole check never holds 40,000 statuses. In no particular order.
+ */
+export async function readMappedFrom<T>(
+  options: CheckSourceOptions,
+  command: Command | undefined,
+  map: (check: CheckObject) => T,
+  selectors?: readonly string[],
+): Promise<{ items: T[]; now: Date; namespace: string }> {
   if (options.fromFile) {
     const { checks, now, namespace } = await readChecksFrom(options, command);
-    const { toRows } = await import('../ops/matrix.js');
-    return { rows: toRows(checks), now, namespace };
+    return { items: checks.map(map), now, namespace };
   }
-  const rows = await (await import('../ops/cluster-checks.js')).readCheckRows(options, selectors);
-  return { rows, now: new Date(), namespace: options.namespace };
+  const items = await (await import('../ops/cluster-checks.js')).readMapped(options, map, selectors);
+  return { items, now: new Date(), namespace: options.namespace };
 }
 
 /** The namespace most of the checks carry (the first in name order on a tie), if any carries one. */

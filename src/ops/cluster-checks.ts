@@ -116,11 +116,22 @@ export async function readChecks(options: ClusterOptions, selectors?: readonly s
  * without holding 40,000 statuses at once. A check picked by several selectors is read once.
  */
 export async function readCheckRows(options: ClusterOptions, selectors?: readonly string[]): Promise<CheckRow[]> {
+  return (await readMapped(options, toRow, selectors)).sort(compareRows);
+}
+
+/**
+ * Each check turned by `map` as its page arrives, the object then dropped, in no particular order: for commands that
+ * keep less than the whole check. A check picked by several selectors is read once.
+ */
+export async function readMapped<T>(
+  options: ClusterOptions,
+  map: (check: CheckObject) => T,
+  selectors?: readonly string[],
+): Promise<T[]> {
   const client = clusterClient(options);
   try {
     const namespaces = await checkNamespaces(client, options.namespace);
-    const rows = await readEach(client, namespaces, selectors ?? [undefined], toRow);
-    return [...rows.values()].sort(compareRows);
+    return [...(await readEach(client, namespaces, selectors ?? [undefined], map)).values()];
   } finally {
     client.close();
   }

@@ -70,7 +70,11 @@ const TIMELINE_HEIGHT = 22;
 const AXIS_HEIGHT = 18;
 
 export function renderReportHtml(checks: readonly CheckObject[], options: ReportOptions): string {
-  const report = buildReport(checks, options.now);
+  return renderReport(buildReport(checks, options.now), options);
+}
+
+/** The page for a report already built (report-model.ts), e.g. from checks read a page at a time. */
+export function renderReport(report: ReportModel, options: ReportOptions): string {
   const title = `p2pnc connectivity report${options.subject ? ` — ${options.subject}` : ''}`;
   return [
     '<!DOCTYPE html>',
@@ -250,7 +254,7 @@ function timelineSection(report: ReportModel): string {
   const header = '<section id="timeline">\n<h2>Outages over the retained history</h2>';
   if (report.windowStartMs >= report.nowMs) return `${header}\n<p class="empty">No probe results yet.</p>\n</section>`;
   const rows = report.shownTimelines.map((timeline) => timelineRow(report, timeline)).join('\n');
-  const hidden = report.timelines.length - report.shownTimelines.length;
+  const hidden = report.timelines.length - report.shownTimelines.length - report.overflowTimelines;
   return [
     header,
     `<p class="note">${escapeHtml(displayTime(report.windowStartMs))} to ${escapeHtml(displayTime(report.nowMs))}. ` +
@@ -258,7 +262,13 @@ function timelineSection(report: ReportModel): string {
     ...(hidden > 0
       ? [
           `<p class="note">More than ${MAX_ALL_TIMELINES} checks: ${hidden} of them, reachable with every result they keep a success, are not drawn; ` +
-            `the ${report.shownTimelines.length} with a failure, an outage or another state are.</p>`,
+            `the ${report.shownTimelines.length + report.overflowTimelines} with a failure, an outage or another state are.</p>`,
+        ]
+      : []),
+    ...(report.overflowTimelines > 0
+      ? [
+          `<p class="note">Of those, the ${report.shownTimelines.length} most telling are drawn (not reachable first, then an open outage, then the newest failure); ` +
+            `${report.overflowTimelines} more are not. <code>p2pnc status --state failing</code> lists every check that fails now.</p>`,
         ]
       : []),
     '<div class="scroll"><table class="timeline">',

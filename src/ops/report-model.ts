@@ -30,6 +30,12 @@ export const MAX_NODE_MATRIX_CELLS = 40_000;
 /** Past this many checks, only the timelines with a failure, an outage or a state other than reachable are drawn. */
 export const MAX_ALL_TIMELINES = 1_000;
 
+/**
+ * At most this many timelines are drawn: the most telling (not reachable first, then an open outage, then the newest
+ * failure). 40,000 checks that each kept a failure would be a page of 150 MB no browser draws.
+ */
+export const MAX_DRAWN_TIMELINES = 2_000;
+
 export interface MatrixColumn {
   key: string;
   target: string;
@@ -88,16 +94,32 @@ export interface ReportModel {
   windowStartMs: number;
   matrix: Matrix;
   timelines: CheckTimeline[];
-  /** The timelines to draw: all of them, or past MAX_ALL_TIMELINES those with something else than successes. */
+  /**
+   * The timelines to draw, in row order: all of them, or past MAX_ALL_TIMELINES those with something else than
+   * successes, at most MAX_DRAWN_TIMELINES of those.
+   */
   shownTimelines: CheckTimeline[];
+  /** Timelines not drawn for lack of room although they hold a failure, an outage or a state other than reachable. */
+  overflowTimelines: number;
   counts: Record<CheckState, number>;
 }
 
 export function buildReport(checks: readonly CheckObject[], now: Date): ReportModel {
+  return reportOfTimelines(checks.map(checkTimeline), now);
+}
+
+/**
+ * A check as the report keeps it: its row and what its status retains, without the object. The report command turns
+ * each page of checks into these as it arrives, so 40,000 statuses are never held at once.
+ */
+export function checkTimeline(object: CheckObject): CheckTimeline {
+  return timelineOf(toRow(object), object.status);
+}
+
+/** The report of checks already turned into timelines (checkTimeline), in any order. */
+export function reportOfTimelines(unordered: readonly CheckTimeline[], now: Date): ReportModel {
   const nowMs = now.getTime();
-  const timelines = checks
-    .map((object) => timelineOf(toRow(object), object.status))
-    .sort((a, b) => compareRows(a.row, b.row));
+  const timelines = [...unordered].sort((a, b) => compareRows(a.row, b.row));
   const rows = timelines.map((timeline) => timeline.row);
   // A loop, not Math.min(...starts): spreading tens of thousands of arguments can overflow the stack.
   let windowStartMs = nowMs;
@@ -105,8 +127,39 @@ export function buildReport(checks: readonly CheckObject[], now: Date): ReportMo
     if (timeline.historyStartMs !== undefined && timeline.historyStartMs < windowStartMs)
       windowStartMs = timeline.historyStartMs;
   const counts = countStates(rows);
-  const shownTimelines = timelines.length > MAX_ALL_TIMELINES ? timelines.filter(hasMoreThanSuccesses) : timelines;
-  return { nowMs, windowStartMs, matrix: matrixOf(rows), timelines, shownTimelines, counts };
+  const eventful = timelines.length > MAX_ALL_TIMELINES ? timelines.filter(hasMoreThanSuccesses) : timelines;
+  const shownTimelines = eventful.length > MAX_DRAWN_TIMELINES ? mostTelling(eventful, MAX_DRAWN_TIMELINES) : eventful;
+  return {
+    nowMs,
+    windowStartMs,
+    matrix: matrixOf(rows),
+    timelines,
+    shownTimelines,
+    overflowTimelines: eventful.length - shownTimelines.length,
+    counts,
+  };
+}
+
+/** The `limit` most telling timelines, kept in the order given. */
+function mostTelling(timelines: readonly CheckTimeline[], limit: number): CheckTimeline[] {
+  const ranked = timelines
+    .map((timeline) => ({
+      timeline,
+      state: WORST_FIRST.indexOf(timeline.row.state),
+      open: timeline.outages.some((outage) => outage.endMs === undefined) ? 0 : 1,
+      newest: newestEventMs(timeline),
+    }))
+    .sort((a, b) => a.state - b.state || a.open - b.open || b.newest - a.newest);
+  const kept = new Set(ranked.slice(0, limit).map((entry) => entry.timeline));
+  return timelines.filter((timeline) => kept.has(timeline));
+}
+
+/** The newest failure, outage start or outage end a timeline holds. */
+function newestEventMs(timeline: CheckTimeline): number {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const probe of timeline.failures) newest = Math.max(newest, probe.timeMs);
+  for (const outage of timeline.outages) newest = Math.max(newest, outage.startMs, outage.endMs ?? outage.startMs);
+  return newest;
 }
 
 function hasMoreThanSuccesses(timeline: CheckTimeline): boolean {

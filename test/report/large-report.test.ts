@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import type { CheckStatus } from '../../src/api/check.js';
 import type { CheckObject } from '../../src/runtime/kube/resources.js';
 import { renderReportHtml } from '../../src/ops/report-html.js';
-import { MAX_ALL_TIMELINES, MAX_NODE_MATRIX_CELLS } from '../../src/ops/report-model.js';
+import { MAX_ALL_TIMELINES, MAX_DRAWN_TIMELINES, MAX_NODE_MATRIX_CELLS } from '../../src/ops/report-model.js';
 import { record } from '../../src/runtime/status/reducer.js';
 import type { TopologyInput } from '../../src/topology/schema.js';
 import { checksOf, NOW, ok, refused, timeout, withStatuses } from '../ops/support.js';
@@ -111,5 +111,62 @@ describe('report HTML of a large cluster', () => {
     assert.equal([...small.matchAll(/<tr data-check=/g)].length, few.length);
     assert.match(small, /<th class="target-node">node-\d+<\/th>/);
     assert.doesNotMatch(small, /too large to draw|are not drawn/);
+  });
+});
+
+describe('report HTML with more eventful checks than it draws', () => {
+  // Every check had an outage, closed since, at a time of its own; the target on DOWN refuses now.
+  const nodes = Math.ceil(MAX_DRAWN_TIMELINES / 4) + 50;
+  const big: TopologyInput = {
+    ...topology,
+    nodes: Array.from({ length: nodes }, (_, i) => ({
+      name: node(i),
+      addresses: [`10.1.${Math.floor(i / 200)}.${(i % 200) + 10}`],
+      roles: ['worker'],
+    })),
+  };
+  const failingNow = new RegExp(`-to-network-check-target-${DOWN}$`);
+  const checks = checksOf(big).map((check, index) => {
+    if (failingNow.test(check.metadata.name)) return withStatuses([check], { '.': refused })[0]!;
+    let status: CheckStatus | undefined;
+    const outageAgo = 30 + (index % 200);
+    for (let ago = outageAgo + 2; ago >= 0; ago = ago === outageAgo - 2 ? 1 : ago - 1)
+      status = record(
+        status,
+        (ago >= outageAgo - 1 && ago <= outageAgo + 1 ? timeout : ok)(check, new Date(NOW.getTime() - ago * 60_000)),
+      ).status;
+    return { ...check, status: status! };
+  });
+  const html = renderReportHtml(checks, { now: NOW });
+  const drawn = new Set([...html.matchAll(/<tr data-check="([^"]+)"/g)].map((match) => match[1]!));
+  const newestFailure = (check: CheckObject) =>
+    Math.max(...(check.status?.failures ?? []).map((entry) => new Date(entry.time).getTime()));
+
+  test('the most telling are drawn: every check failing now, then the newest failures; the page says how many are not', () => {
+    assert.ok(checks.length > MAX_DRAWN_TIMELINES, `${checks.length} checks`);
+    assert.equal(drawn.size, MAX_DRAWN_TIMELINES);
+    const failing = checks.filter((check) => failingNow.test(check.metadata.name));
+    assert.ok(failing.length > 0);
+    for (const check of failing) assert.ok(drawn.has(check.metadata.name), `${check.metadata.name} is failing now`);
+    const recovered = checks.filter((check) => !failingNow.test(check.metadata.name));
+    const oldestDrawn = Math.min(...recovered.filter((c) => drawn.has(c.metadata.name)).map(newestFailure));
+    const newestLeft = Math.max(...recovered.filter((c) => !drawn.has(c.metadata.name)).map(newestFailure));
+    assert.ok(oldestDrawn >= newestLeft, 'no check left out failed more recently than one drawn');
+    assert.match(
+      html,
+      new RegExp(
+        `<p class="note">Of those, the ${MAX_DRAWN_TIMELINES} most telling are drawn .*; ${checks.length - MAX_DRAWN_TIMELINES} more are not\\.`,
+      ),
+    );
+    const rows = [...html.matchAll(/<tr data-check="([^"]+)"/g)].map((match) => match[1]!);
+    const order = renderReportHtml(
+      checks.filter((check) => drawn.has(check.metadata.name)),
+      { now: NOW },
+    );
+    assert.deepEqual(
+      rows,
+      [...order.matchAll(/<tr data-check="([^"]+)"/g)].map((match) => match[1]!),
+      'drawn in row order',
+    );
   });
 });

@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { addClusterOptions, addFromFileOption, readChecksFrom, type CheckSourceOptions } from '../cluster-options.js';
+import { addClusterOptions, addFromFileOption, readMappedFrom, type CheckSourceOptions } from '../cluster-options.js';
 import { UsageError, UserError } from '../../util/errors.js';
 import { addExamples } from '../help.js';
 
@@ -23,27 +23,31 @@ export function registerReportCommand(program: Command): void {
   ).action(async (options: ReportOptions, self: Command) => {
     checkOutputPath(options.html);
     // Loaded on demand: other commands never pay for the renderer or the file parser.
-    const [{ renderReportHtml }, { writeFileAtomic }] = await Promise.all([
-      import('../../ops/report-html.js'),
-      import('../../util/write-file.js'),
-    ]);
-    const { readHeartbeatsAlongside, sourceLiveness } = await import('../../ops/heartbeats.js');
-    const heartbeatsRead = readHeartbeatsAlongside(options);
-    const { checks, now } = await readChecksFrom(options, self);
+    const [{ renderReport }, { checkTimeline, reportOfTimelines }, { writeFileAtomic }, heartbeatReader] =
+      await Promise.all([
+        import('../../ops/report-html.js'),
+        import('../../ops/report-model.js'),
+        import('../../util/write-file.js'),
+        import('../../ops/heartbeats.js'),
+      ]);
+    const heartbeatsRead = heartbeatReader.readHeartbeatsAlongside(options);
+    // Each check kept as its timeline (row and retained results), not as the whole object.
+    const { items: timelines, now } = await readMappedFrom(options, self, checkTimeline);
     const subject =
       options.fromFile ?? `namespace ${options.namespace}${options.context ? ` (context ${options.context})` : ''}`;
-    const { toRows } = await import('../../ops/matrix.js');
+    const report = reportOfTimelines(timelines, now);
     const { heartbeats, unreadable } = await heartbeatsRead;
     if (unreadable) process.stderr.write(`note: ${unreadable}; quiet sources are not shown\n`);
-    const sources = sourceLiveness(toRows(checks), heartbeats, now);
-    const html = renderReportHtml(checks, { now, subject, sources });
+    const rows = report.timelines.map((timeline) => timeline.row);
+    const sources = heartbeatReader.sourceLiveness(rows, heartbeats, now);
+    const html = renderReport(report, { now, subject, sources });
     try {
       writeFileAtomic(options.html, html, { overwrite: true });
     } catch (error) {
       throw new UserError(`cannot write ${options.html}: ${writeFailure(error as NodeJS.ErrnoException)}`);
     }
     process.stdout.write(
-      `wrote ${options.html}: ${checks.length} check${checks.length === 1 ? '' : 's'}; open it in a browser\n`,
+      `wrote ${options.html}: ${rows.length} check${rows.length === 1 ? '' : 's'}; open it in a browser\n`,
     );
   });
   addExamples(command, [
