@@ -140,7 +140,7 @@ describe('report HTML with more eventful checks than it draws', () => {
   const html = renderReportHtml(checks, { now: NOW });
   const drawn = new Set([...html.matchAll(/<tr data-check="([^"]+)"/g)].map((match) => match[1]!));
   const newestFailure = (check: CheckObject) =>
-    Math.max(...(check.status?.failures ?? []).map((entry) => new Date(entry.time).getTime()));
+    Math.max(...(check.status?.failures ?? []).map((entry) => new Date(entry.time ?? 0).getTime()));
 
   test('the most telling are drawn: every check failing now, then the newest failures; the page says how many are not', () => {
     assert.ok(checks.length > MAX_DRAWN_TIMELINES, `${checks.length} checks`);
