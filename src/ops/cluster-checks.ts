@@ -1,7 +1,7 @@
 /** Reading the check objects from a cluster, shared by the operator commands (status, diagnose, report, prune). */
 import type { ClusterOptions } from '../cli/cluster-options.js';
 import { KubeApiError, KubeClient } from '../runtime/kube/client.js';
-import { LABEL_CHECKS_OF } from '../api/check-shards.js';
+import { checkShardName, LABEL_CHECKS_OF, MAX_CHECK_SHARDS } from '../api/check-shards.js';
 import { listInPages } from '../runtime/kube/list-pages.js';
 import { loadKubeConfig } from '../runtime/kube/config.js';
 import { paths, type CheckObject, type ObjectList, type ObjectMeta } from '../runtime/kube/resources.js';
@@ -20,8 +20,9 @@ export function clusterClient(options: ClusterOptions): KubeClient {
 }
 
 /**
- * The namespace and its check shards (api/check-shards.ts), found by their label; the namespace alone when the
- * caller may not list namespaces (a cluster small enough to have no shards needs no such right).
+ * The namespace and its check shards (api/check-shards.ts), found by their label. A caller that may not list
+ * namespaces finds them by their names instead: `<namespace>-checks-0`, `-1`, ... up to the first that holds no
+ * check it can read (at 100 nodes per shard none is empty; a cluster without shards costs one request).
  */
 export async function checkNamespaces(client: KubeClient, namespace: string): Promise<string[]> {
   try {
@@ -32,9 +33,29 @@ export async function checkNamespaces(client: KubeClient, namespace: string): Pr
     const names = shards.items.map((shard) => shard.metadata.name);
     return [namespace, ...names.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))];
   } catch (error) {
-    if (error instanceof KubeApiError && error.status === 403) return [namespace];
+    if (error instanceof KubeApiError && error.status === 403)
+      return [namespace, ...(await shardsByName(client, namespace))];
     throw error;
   }
+}
+
+async function shardsByName(client: KubeClient, namespace: string): Promise<string[]> {
+  const found: string[] = [];
+  for (let index = 0; index < MAX_CHECK_SHARDS; index++) {
+    const shard = checkShardName(namespace, index);
+    try {
+      const page = await client.get<ObjectList<CheckObject>>(paths.checks(shard), {
+        query: { limit: 1 },
+        timeoutMs: 30_000,
+      });
+      if (page.items.length === 0) break;
+    } catch (error) {
+      if (error instanceof KubeApiError && (error.status === 403 || error.status === 404)) break;
+      throw error;
+    }
+    found.push(shard);
+  }
+  return found;
 }
 
 /**

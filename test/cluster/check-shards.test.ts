@@ -118,6 +118,47 @@ test('per-node sources read and write their own check shard; the sweep and statu
       assert.deepEqual(names, ['mesh-node-1-to-up', 'mesh-node-3-to-up', 'mesh-node-5-to-up', 'prober-to-up']);
       assert.equal(document.summary.checks, 4);
     });
+
+    await t.test('an operator who may read the checks but not list namespaces still gets every shard', async () => {
+      const viewer = [
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'viewer', namespace: NAMESPACE } },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'p2pnc-check-viewer' },
+          rules: [
+            { apiGroups: ['p2pnc.io'], resources: ['podnetworkconnectivitychecks'], verbs: ['get', 'list'] },
+            { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list'] },
+          ],
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'p2pnc-check-viewer' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'p2pnc-check-viewer' },
+          subjects: [{ kind: 'ServiceAccount', name: 'viewer', namespace: NAMESPACE }],
+        },
+      ];
+      await mustKubectl(cluster, ['apply', '-f', '-'], {
+        input: viewer.map((object) => JSON.stringify(object)).join('\n'),
+      });
+      const kubeconfig = await cluster.kubeconfigFor(await cluster.tokenFor(NAMESPACE, 'viewer'));
+      const run = await eventually(
+        async () => {
+          const result = await runCli(['status', '-n', NAMESPACE, '--kubeconfig', kubeconfig, '-o', 'json']);
+          return result.code === 0 ? result : undefined;
+        },
+        10_000,
+        'status as the viewer',
+      );
+      const document = JSON.parse(run.output) as { sources: { checks: { check: string }[] }[] };
+      assert.deepEqual(document.sources.flatMap((source) => source.checks.map((check) => check.check)).sort(), [
+        'mesh-node-1-to-up',
+        'mesh-node-3-to-up',
+        'mesh-node-5-to-up',
+        'prober-to-up',
+      ]);
+    });
   } finally {
     for (const source of sources) await source.stop();
     await up.down();
