@@ -822,6 +822,7 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     const etcdListsBefore = metricValue(metricsBefore, 'etcd_requests_total', { ...CHECKS_METRIC, operation: 'list' });
     const cacheListsBefore = metricValue(metricsBefore, 'apiserver_cache_list_total', CHECKS_METRIC);
     const consistencyChecksBefore = consistencyChecks(metricsBefore);
+    const cacheInitsBefore = metricValue(metricsBefore, 'apiserver_watch_cache_initializations_total', CHECKS_METRIC);
     // One signal per informer, as each pod has its own: thousands of listeners on one AbortSignal cost the load
     // generator time quadratic in their number (each add walks the list), CPU the API server then lacks.
     const aborts: AbortController[] = [];
@@ -880,6 +881,9 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     // The API server's own cache consistency check (DetectCacheInconsistency, on by default since 1.34) lists every
     // check from etcd every 5-7.5 minutes, in pages of 10,000: those lists are not the informers'.
     const consistencyCheckRuns = consistencyChecks(metricsAfter) - consistencyChecksBefore;
+    // A watch cache that restarts relists every check from etcd: the API server's doing, not a source's.
+    const cacheInits =
+      metricValue(metricsAfter, 'apiserver_watch_cache_initializations_total', CHECKS_METRIC) - cacheInitsBefore;
     const consistencyLists = Math.min(etcdLists, consistencyCheckRuns * Math.ceil(checks / CONSISTENCY_CHECK_PAGE));
     for (const abort of aborts) abort.abort();
     // Stopping thousands of watches at once: one that ends with an error is not a failed measurement.
@@ -888,7 +892,7 @@ async function run(nodes: number, caps: { maxEntries: number; maxOutages: number
     if (stopErrors > 0) console.log(`  (${stopErrors} informers ended with an error when stopped)`);
     for (const made of informerClients) made.close();
     console.log(
-      `  ${informers.length} informers (first lists spread over ${jitterMs / 1000} s): ${syncedCount} synced${syncedMs === undefined ? ' (not all within 180 s)' : ` in ${(syncedMs / 1000).toFixed(1)} s`}, ${informerErrors} errors${errorKinds.size ? ` (${[...errorKinds].map(([kind, count]) => `${count} ${kind}`).join(', ')})` : ''}, ${(informerCpuMs / 1000).toFixed(1)} apiserver CPU-s (the load generator's ${(loadCpuMs / 1000).toFixed(1)} on the same cores), lists at etcd ${etcdLists} (${consistencyLists} of them the API server's consistency check), from the cache ${cacheLists}`,
+      `  ${informers.length} informers (first lists spread over ${jitterMs / 1000} s): ${syncedCount} synced${syncedMs === undefined ? ' (not all within 180 s)' : ` in ${(syncedMs / 1000).toFixed(1)} s`}, ${informerErrors} errors${errorKinds.size ? ` (${[...errorKinds].map(([kind, count]) => `${count} ${kind}`).join(', ')})` : ''}, ${(informerCpuMs / 1000).toFixed(1)} apiserver CPU-s (the load generator's ${(loadCpuMs / 1000).toFixed(1)} on the same cores), lists at etcd ${etcdLists} (${consistencyLists} of them the API server's consistency check; watch cache reinitialized ${cacheInits} times), from the cache ${cacheLists}`,
     );
 
     const apiRssPeak = procStatus(apiPid, 'VmHWM');
