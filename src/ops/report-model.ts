@@ -149,7 +149,8 @@ function mostTelling(timelines: readonly CheckTimeline[], limit: number): CheckT
       open: timeline.outages.some((outage) => outage.endMs === undefined) ? 0 : 1,
       newest: newestEventMs(timeline),
     }))
-    .sort((a, b) => a.state - b.state || a.open - b.open || b.newest - a.newest);
+    // Newest first; two timelines without any failure (-Infinity) tie instead of comparing as NaN.
+    .sort((a, b) => a.state - b.state || a.open - b.open || (a.newest === b.newest ? 0 : b.newest - a.newest));
   const kept = new Set(ranked.slice(0, limit).map((entry) => entry.timeline));
   return timelines.filter((timeline) => kept.has(timeline));
 }

@@ -38,6 +38,25 @@ const context = (name: string, clusterName: string, user: string, namespace?: st
   context: { cluster: clusterName, user, ...(namespace ? { namespace } : {}) },
 });
 
+/** Writes a kubeconfig whose one context `a` joins cluster `c` (at `server`) and user `u`; returns its path. */
+function writeOneContext(
+  file: string,
+  server: string,
+  clusterExtra: Record<string, unknown> = {},
+  user?: Record<string, unknown>,
+): string {
+  writeFileSync(
+    file,
+    stringify({
+      'current-context': 'a',
+      contexts: [context('a', 'c', 'u')],
+      clusters: [cluster('c', server, clusterExtra)],
+      ...(user ? { users: [{ name: 'u', user }] } : {}),
+    }),
+  );
+  return file;
+}
+
 describe('kubeconfig files', () => {
   test('relative certificate, key and token paths are relative to the kubeconfig, not the working directory', () => {
     const dir = join(work, 'relative');
@@ -46,20 +65,11 @@ describe('kubeconfig files', () => {
     writeFileSync(join(dir, 'pki', 'client.crt'), 'CERT');
     writeFileSync(join(dir, 'pki', 'client.key'), 'KEY');
     writeFileSync(join(dir, 'token'), 'secret-token\n');
-    const file = join(dir, 'config');
-    writeFileSync(
-      file,
-      stringify({
-        'current-context': 'a',
-        contexts: [context('a', 'c', 'u')],
-        clusters: [cluster('c', 'https://127.0.0.1:6443', { 'certificate-authority': 'pki/ca.crt' })],
-        users: [
-          {
-            name: 'u',
-            user: { 'client-certificate': 'pki/client.crt', 'client-key': './pki/client.key', tokenFile: 'token' },
-          },
-        ],
-      }),
+    const file = writeOneContext(
+      join(dir, 'config'),
+      'https://127.0.0.1:6443',
+      { 'certificate-authority': 'pki/ca.crt' },
+      { 'client-certificate': 'pki/client.crt', 'client-key': './pki/client.key', tokenFile: 'token' },
     );
     const config = kubeconfigFile(file);
     assert.equal(config.ca?.toString(), 'CA');
@@ -102,15 +112,7 @@ describe('kubeconfig files', () => {
       /cannot read kubeconfig .*nope: no such file; pass --kubeconfig FILE/,
     );
     assert.throws(() => kubeconfigFile(join(work, 'nope')), /cannot read kubeconfig .*nope: no such file/);
-    const file = join(work, 'one-context');
-    writeFileSync(
-      file,
-      stringify({
-        'current-context': 'a',
-        contexts: [context('a', 'c', 'u')],
-        clusters: [cluster('c', 'https://x:1')],
-      }),
-    );
+    const file = writeOneContext(join(work, 'one-context'), 'https://x:1');
     assert.throws(() => kubeconfigFile(file, 'b'), /has no context "b"; pass --context NAME/);
   });
 });
@@ -130,20 +132,11 @@ describe('tls-server-name', { skip: missing !== undefined && process.env.CI !== 
   after(() => new Promise((resolve) => server.close(resolve)));
 
   const reach = async (extra: Record<string, unknown>) => {
-    const file = join(work, `tls-${Object.keys(extra).join('-') || 'plain'}`);
-    writeFileSync(
-      file,
-      stringify({
-        'current-context': 'a',
-        contexts: [context('a', 'c', 'u')],
-        clusters: [
-          cluster('c', `https://127.0.0.2:${port}`, {
-            'certificate-authority-data': Buffer.from(pki.caCert).toString('base64'),
-            ...extra,
-          }),
-        ],
-        users: [{ name: 'u', user: {} }],
-      }),
+    const file = writeOneContext(
+      join(work, `tls-${Object.keys(extra).join('-') || 'plain'}`),
+      `https://127.0.0.2:${port}`,
+      { 'certificate-authority-data': Buffer.from(pki.caCert).toString('base64'), ...extra },
+      {},
     );
     const client = new KubeClient(kubeconfigFile(file));
     try {
@@ -161,19 +154,11 @@ describe('tls-server-name', { skip: missing !== undefined && process.env.CI !== 
 
 describe('kubeconfig credentials that are not PEM', () => {
   test('a client key or CA that cannot be parsed is refused when the client is made, naming what to fix', () => {
-    const file = join(work, 'bad-key');
-    writeFileSync(
-      file,
-      stringify({
-        'current-context': 'a',
-        contexts: [context('a', 'c', 'u')],
-        clusters: [
-          cluster('c', 'https://127.0.0.1:1', {
-            'certificate-authority-data': Buffer.from('not a certificate').toString('base64'),
-          }),
-        ],
-        users: [{ name: 'u', user: { 'client-key-data': Buffer.from('not a key').toString('base64') } }],
-      }),
+    const file = writeOneContext(
+      join(work, 'bad-key'),
+      'https://127.0.0.1:1',
+      { 'certificate-authority-data': Buffer.from('not a certificate').toString('base64') },
+      { 'client-key-data': Buffer.from('not a key').toString('base64') },
     );
     assert.throws(
       () => new KubeClient(kubeconfigFile(file)),
