@@ -10,12 +10,14 @@
  *   (two timeouts confirming each, a change to "refused", then recovery) until every list is at its cap, written
  *   with statusPatch() as a JSON merge patch on /status, as the source's status writer sends it;
  * - etcd's DB size, kube-apiserver's RSS (above the same server's RSS before any check), one unpaginated LIST of all
- *   checks and the operator commands' paginated listChecks(), `p2pnc status -o json` as a real process;
+ *   checks and the operator commands' paginated listChecks(), `p2pnc status`, `diagnose` and `report` as real
+ *   processes (time, their CPU and the API server's, peak RSS);
  * - apiserver CPU per status patch (a burst at a fixed rate, less its idle CPU over as long), so the cores that
  *   steady writes take at a refresh interval of 10, 30 or 60 minutes; the time to absorb 10 % of all checks
  *   transitioning at once;
  * - every source pod restarting at once: one project Informer per (DaemonSet source, node), with the runtime's
- *   selector and timing, started together: time until all synced, apiserver CPU, and whether any list reached etcd.
+ *   selector and timing, started together: time until all synced, apiserver CPU, and whether any list reached etcd
+ *   (less those of the API server's own cache consistency check).
  *   Each label-selected list scans every check in its namespace inside the API server (a CRD has no watch-cache
  *   index): the checks are spread over synth's check shards for the size (api/check-shards.ts), and the CPU of a
  *   run without shards is extrapolated with nodes squared.
