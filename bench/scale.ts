@@ -1209,14 +1209,21 @@ function report(r: RunResult): void {
       `  ${figure.label.padEnd(48)} ${figure.show(figure.value).padStart(16)}   ${(extrapolated ? figure.show(figure.at5000) : '').padEnd(32)}   ${figure.goal?.text ?? ''}`,
     );
   }
+  // Below 5,000 nodes each goal is held twice: against the extrapolation, and against what this size measured (does
+  // the machine meet the goal at the size it holds).
   for (const figure of figures(r)) {
     if (!figure.goal) continue;
-    const at = extrapolated ? figure.at5000 : figure.value;
-    const where = extrapolated ? `at ${TARGET_NODES} extrapolated from ${r.nodes} nodes` : `at ${r.nodes}`;
-    goal(
-      at <= figure.goal.limit,
-      `${figure.label} ${figure.show(at)} ${figure.goal.text} (${where}, caps ${r.caps.maxEntries}/${r.caps.maxOutages})`,
-    );
+    const checks = extrapolated
+      ? [
+          { at: figure.at5000, where: `at ${TARGET_NODES} extrapolated from ${r.nodes} nodes` },
+          { at: figure.value, where: `measured at ${r.nodes} nodes` },
+        ]
+      : [{ at: figure.value, where: `at ${r.nodes}` }];
+    for (const { at, where } of checks)
+      goal(
+        at <= figure.goal.limit,
+        `${figure.label} ${figure.show(at)} ${figure.goal.text} (${where}, caps ${r.caps.maxEntries}/${r.caps.maxOutages})`,
+      );
   }
   for (const [command, run] of Object.entries(r.commands))
     if (!run.ok) console.log(`  p2pnc ${command} failed: exit ${run.code} ${run.error}`);
