@@ -5,7 +5,6 @@ import { checkShardName, LABEL_CHECKS_OF, MAX_CHECK_SHARDS } from '../api/check-
 import { listInPages } from '../runtime/kube/list-pages.js';
 import { loadKubeConfig } from '../runtime/kube/config.js';
 import { paths, type CheckObject, type ObjectList, type ObjectMeta } from '../runtime/kube/resources.js';
-import { compareRows, toRow, type CheckRow } from './matrix.js';
 
 /** Namespaces (shards) read at once. */
 const PARALLEL_READS = 3;
@@ -122,27 +121,13 @@ export async function listChecks(
  * picked by several selectors is read once.
  */
 export async function readChecks(options: ClusterOptions, selectors?: readonly string[]): Promise<CheckObject[]> {
-  const client = clusterClient(options);
-  try {
-    const namespaces = await checkNamespaces(client, options.namespace);
-    const checks = await readEach(client, namespaces, selectors ?? [undefined], withoutManagedFields);
-    return [...checks.values()].sort(byCheckName);
-  } finally {
-    client.close();
-  }
+  return (await readMapped(options, withoutManagedFields, selectors)).sort(byCheckName);
 }
 
 /**
- * The checks as rows (matrix.ts), each page turned into rows and dropped as it arrives: what status and diagnose need,
- * without holding 40,000 statuses at once. A check picked by several selectors is read once.
- */
-export async function readCheckRows(options: ClusterOptions, selectors?: readonly string[]): Promise<CheckRow[]> {
-  return (await readMapped(options, toRow, selectors)).sort(compareRows);
-}
-
-/**
- * Each check turned by `map` as its page arrives, the object then dropped, in no particular order: for commands that
- * keep less than the whole check. A check picked by several selectors is read once.
+ * Each check turned by `map` as its page arrives, the object then dropped, in no particular order: status and diagnose
+ * keep rows (matrix.ts) and report timelines, never 40,000 statuses at once. A check picked by several selectors is
+ * read once.
  */
 export async function readMapped<T>(
   options: ClusterOptions,
