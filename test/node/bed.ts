@@ -311,8 +311,13 @@ export async function startNodeBed(opts: NodeBedOptions = {}): Promise<NodeBed> 
     ]);
     await startCoreDns();
 
-    // The kubelets: each node registers itself and turns Ready once its runtime and pod network are.
-    agents.forEach((agent, i) => startKubelet(contexts[i]!, agent));
+    // The kubelets: each node registers itself and turns Ready once its runtime and pod network are. They start a few
+    // seconds apart: every kubelet on a host binds /var/lib/kubelet/device-plugins/kubelet.sock (a fixed path), and
+    // two started together can both clear it and race for the bind, one then exiting with "address already in use".
+    for (const [i, agent] of agents.entries()) {
+      if (i > 0) await sleep(KUBELET_START_GAP_MS);
+      startKubelet(contexts[i]!, agent);
+    }
     const readyMs = Math.max(
       ...(await Promise.all(
         agents.map(async (agent) => {
@@ -491,6 +496,9 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** Between two kubelets' starts: past the first's device-plugin socket bind, about a second after it starts. */
+const KUBELET_START_GAP_MS = 3000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
